@@ -1,0 +1,225 @@
+"""The ``ccm`` command: prepare, import, export and serve a meeting.
+
+Exit codes: 0 success (warnings go to stderr), 2 bad input (the message names the file, the
+line and the problem; nothing is written), 1 when the store or the system fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from ccm_widgets import __version__
+from ccm_widgets.i18n import t
+from ccm_widgets.importing import ImportProblem
+from ccm_widgets.model import ValidationError
+from ccm_widgets.store import Store, StoreError, resolve_location
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_PORT = 8866
+
+EPILOG = """\
+exemples :
+  ccm demo                                     charger la réunion de démonstration
+  ccm init reunion.toml                        créer la réunion décrite dans reunion.toml
+  ccm import grid --group protection g.csv     ajouter des lignes à la grille d'un groupe
+  ccm import attendance presence.xlsx          importer la liste de présence
+  ccm export --to pdf --part report            rapport complet en PDF dans exports/
+  ccm links                                    liens de l'animateur et des groupes
+  ccm serve                                    servir les cahiers (http://127.0.0.1:8866)
+
+Le stockage est data/ccm.sqlite par défaut ; --store CHEMIN ou la variable CCM_STORE en
+désignent un autre.
+"""
+
+
+class FrenchParser(argparse.ArgumentParser):
+    """argparse with its usage errors prefixed in French (exit code 2, as argparse does)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"ccm : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, in French."""
+    store_opt = FrenchParser(add_help=False)
+    store_opt.add_argument(
+        "--store",
+        metavar="CHEMIN",
+        help="stockage de la réunion (fichier SQLite) ; défaut : CCM_STORE ou data/ccm.sqlite",
+    )
+    parser = FrenchParser(
+        prog="ccm",
+        description=t("cli.description"),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    parser.add_argument("--version", action="version", version=f"ccm {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    commands.required = True
+
+    init = commands.add_parser(
+        "init", parents=[store_opt], help="créer la réunion à partir d'un fichier TOML"
+    )
+    init.add_argument("meeting_file", metavar="REUNION.toml", type=Path)
+    init.add_argument("--force", action="store_true", help="remplacer la réunion existante")
+
+    demo = commands.add_parser(
+        "demo", parents=[store_opt], help="charger la réunion de démonstration (fictive)"
+    )
+    demo.add_argument("--force", action="store_true", help="remplacer la réunion existante")
+
+    imp = commands.add_parser("import", help="importer un tableau (grille, présence, revue)")
+    kinds = imp.add_subparsers(dest="kind", metavar="TYPE", parser_class=FrenchParser)
+    kinds.required = True
+    grid = kinds.add_parser(
+        "grid", parents=[store_opt], help="ajouter des lignes Recommandation | Défis | Perspectives"
+    )
+    grid.add_argument(
+        "--group", required=True, metavar="NOM", help="groupe visé (ou « général »)"
+    )
+    grid.add_argument("file", metavar="FICHIER", type=Path)
+    att = kinds.add_parser("attendance", parents=[store_opt], help="liste de présence (CSV/XLSX)")
+    att.add_argument("file", metavar="FICHIER", type=Path)
+    rev = kinds.add_parser(
+        "review", parents=[store_opt], help="état de mise en œuvre des recommandations précédentes"
+    )
+    rev.add_argument("file", metavar="FICHIER", type=Path)
+
+    exp = commands.add_parser("export", parents=[store_opt], help="exporter la synthèse ou le rapport")
+    exp.add_argument("--to", required=True, choices=["csv", "xlsx", "html", "pdf"], help="format")
+    exp.add_argument(
+        "--part", default="synthesis", choices=["synthesis", "report"],
+        help="synthèse seule (défaut) ou rapport complet",
+    )  # fmt: skip
+    exp.add_argument("-o", "--output", metavar="CHEMIN", type=Path, help="fichier de sortie")
+    exp.add_argument(
+        "--mask-contacts", action="store_true",
+        help="masquer téléphones et e-mails de la liste de présence",
+    )  # fmt: skip
+
+    links = commands.add_parser("links", parents=[store_opt], help="afficher les liens à distribuer")
+    links.add_argument("--host", default=None, metavar="ADRESSE", help="adresse dans les liens")
+    links.add_argument("--port", type=int, default=DEFAULT_PORT)
+
+    serve = commands.add_parser("serve", parents=[store_opt], help="servir les cahiers avec Voilà")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument(
+        "--ip", default="127.0.0.1", metavar="ADRESSE",
+        help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 pour le réseau de la salle)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--no-demo", action="store_true", help="ne pas charger la démonstration si le stockage est vide"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ccm`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ImportProblem, ValidationError) as error:
+        print(f"ccm : {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreError as error:
+        print(f"ccm : {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    return Store(resolve_location(getattr(args, "store", None)))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ccm_widgets import loading
+
+    command = args.command
+    if command == "serve":
+        from ccm_widgets.serve import serve
+
+        return serve(store=resolve_location(args.store), ip=args.ip, port=args.port, demo=not args.no_demo)
+    if command == "import":
+        _check_file(args.file)
+    if command == "init":
+        _check_file(args.meeting_file)
+    with _open_store(args) as store:
+        if command == "init":
+            outcome = loading.init_meeting(store, args.meeting_file, force=args.force)
+        elif command == "demo":
+            outcome = loading.load_demo(store, force=args.force)
+        elif command == "import":
+            store.meeting()  # refuse early, with advice, when no meeting exists
+            if args.kind == "grid":
+                outcome = loading.import_grid(store, args.group, args.file)
+            elif args.kind == "attendance":
+                outcome = loading.import_attendance(store, args.file)
+            else:
+                outcome = loading.import_review(store, args.file)
+        elif command == "export":
+            return _export(store, args)
+        elif command == "links":
+            return _links(store, args)
+        else:  # pragma: no cover - argparse refuses unknown commands
+            raise AssertionError(command)
+    for warning in outcome.warnings:
+        print(f"attention : {warning}", file=sys.stderr)
+    print(outcome.summary)
+    return EXIT_OK
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise ImportProblem(path, None, "fichier introuvable.")
+    if path.is_dir():
+        raise ImportProblem(path, None, "c'est un dossier, pas un fichier.")
+
+
+def _export(store: Store, args: argparse.Namespace) -> int:
+    from ccm_widgets.exporting import export_meeting
+
+    try:
+        path = export_meeting(
+            store,
+            args.to,
+            args.part,
+            output=args.output,
+            directory=Path(os.environ.get("CCM_EXPORTS", "exports")),
+            mask_contacts=args.mask_contacts,
+        )
+    except ValueError as error:
+        if isinstance(error, ImportProblem | ValidationError):
+            raise
+        raise ValidationError(str(error)) from error
+    except RuntimeError as error:  # Chromium missing or failing
+        if isinstance(error, StoreError):
+            raise
+        print(f"ccm : {t('export.failed', error=error)}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(path)
+    return EXIT_OK
+
+
+def _links(store: Store, args: argparse.Namespace) -> int:
+    from ccm_widgets.links import meeting_links
+
+    store.meeting()
+    host = args.host or "127.0.0.1"
+    for link in meeting_links(store, f"http://{host}:{args.port}"):
+        print(f"{link.label}\t{link.url}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The links handed out in the room: one for the facilitator, one per group, each with its key."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from ccm_widgets.store import Store
+
+GROUP_NOTEBOOK = "groupe.ipynb"
+HOME_NOTEBOOK = "animateur.ipynb"
+PLENARY_NOTEBOOK = "pleniere.ipynb"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named URL: ``label<TAB>url`` is how ``ccm links`` prints it."""
+
+    label: str
+    url: str
+    group: str = ""
+
+
+def page_url(base: str, notebook: str, **query: str) -> str:
+    """``http://host:port/voila/render/<notebook>?<query>``."""
+    url = f"{base.rstrip('/')}/voila/render/{notebook}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def meeting_links(store: Store, base: str) -> list[Link]:
+    """The facilitator's link, the plenary's, then each group's in numbering order."""
+    key = store.facilitator_key()
+    links = [
+        Link("animateur", page_url(base, HOME_NOTEBOOK, cle=key)),
+        Link("pleniere", page_url(base, PLENARY_NOTEBOOK, cle=key)),
+    ]
+    for group in store.groups():
+        url = page_url(base, GROUP_NOTEBOOK, groupe=group.slug, cle=store.group_key(group.slug))
+        links.append(Link(group.name, url, group=group.slug))
+    return links
+
+
+def key_matches(given: str, expected: str) -> bool:
+    """Compare access keys in constant time (no timing hint about how much matched)."""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())

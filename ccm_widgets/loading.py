@@ -1,0 +1,130 @@
+"""Files into the store: the meeting description, grids, attendance, review, the demo.
+
+Each function reads the whole file first, checks it, then writes in one transaction: a file
+refused halfway writes nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccm_widgets.importing import (
+    ImportProblem,
+    read_attendance,
+    read_grid,
+    read_review,
+    resolve_sections,
+)
+from ccm_widgets.meeting_file import load_plan
+from ccm_widgets.model import Communication, GridRow, Participant, ReviewRow, ValidationError
+from ccm_widgets.store import Store
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an import did, for the user: a summary line and warnings."""
+
+    summary: str
+    warnings: tuple[str, ...] = ()
+
+
+def init_meeting(store: Store, path: str | Path, *, force: bool = False) -> Outcome:
+    """Create the meeting described by the TOML file ``path``."""
+    plan = load_plan(path)
+    try:
+        store.create_meeting(
+            plan.meeting,
+            agenda=plan.agenda,
+            groups=plan.groups,
+            synthesis_order=plan.synthesis_order,
+            force=force,
+        )
+    except ValidationError as error:
+        raise ImportProblem(path, None, str(error)) from error
+    return Outcome(f"Réunion « {plan.meeting.title} » créée avec {len(plan.groups)} groupe(s).")
+
+
+def import_grid(
+    store: Store, group: str, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+) -> Outcome:
+    """Append the rows of a grid file to ``group``'s grid (``general`` for the plenary's own)."""
+    try:
+        section = store.find_section(group)
+    except ValidationError as error:
+        raise ImportProblem(path, None, str(error)) from error
+    grid = read_grid(path, data)
+    named = {s for s, _ in grid.rows if s}
+    if named:
+        resolved = resolve_sections(((0, n) for n in named), store.find_section, path)
+        if any(resolved[n] != section for n in named):
+            raise ImportProblem(
+                path, None,
+                "la colonne Section/Groupe cite un autre groupe que celui demandé (--group).",
+            )  # fmt: skip
+    rows = [cells for _, cells in grid.rows]
+    added: list[GridRow] = store.add_grid_rows(section, rows, actor=actor) if rows else []
+    label = "section générale" if section == "general" else store.group(section).name
+    warnings = () if rows else (f"{path} : aucune ligne à importer.",)
+    return Outcome(f"{len(added)} ligne(s) ajoutée(s) à « {label} ».", warnings)
+
+
+def import_attendance(
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+) -> Outcome:
+    """Append the people of a sign-in sheet; defects are reported, nobody is dropped."""
+    sheet = read_attendance(path, data)
+    store.add_participants(
+        [
+            Participant(0, r.number, r.name, r.institution, r.phone, r.email, r.group)
+            for r in sheet.rows
+        ],
+        actor=actor,
+    )
+    c = sheet.counts
+    summary = (
+        f"{len(sheet.rows)} participant(s) importé(s) : {c['no_phone']} sans téléphone, "
+        f"{c['no_email']} sans e-mail, {c['bad_email']} e-mail(s) douteux, "
+        f"{c['duplicates']} doublon(s) signalé(s)."
+    )
+    return Outcome(summary, tuple(f"{path} : {d}" for d in sheet.defects))
+
+
+def import_review(
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+) -> Outcome:
+    """Append the review of the previous recommendations, in either table layout."""
+    review = read_review(path, data)
+    names = [(line, section) for line, section, *_ in review.rows]
+    resolved = resolve_sections(names, store.find_section, path)
+    store.add_review_rows(
+        [
+            ReviewRow(0, resolved[section], 0, recommendation, state, status)
+            for _, section, recommendation, state, status in review.rows
+        ],
+        actor=actor,
+    )
+    return Outcome(f"{len(review.rows)} ligne(s) de revue importée(s).")
+
+
+def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) -> Outcome:
+    """Load the fictional demo meeting shipped in ``data/demo``: the same paths a user takes."""
+    init_meeting(store, directory / "reunion.toml", force=force)
+    for path in sorted((directory / "grilles").glob("*.csv")):
+        import_grid(store, path.stem.replace("-", " "), path, actor="demo")
+    import_attendance(store, directory / "presence.csv", actor="demo")
+    import_review(store, directory / "revue.csv", actor="demo")
+    with (directory / "deroule.toml").open("rb") as f:
+        extra = tomllib.load(f)
+    for item in extra.get("communications", []):
+        store.add_communication(
+            Communication(0, 0, item["title"], item.get("presenter", ""),
+                          item.get("function", ""), item.get("summary", "")),
+            actor="demo",
+        )  # fmt: skip
+    for point in extra.get("debates", {}).get("points", []):
+        store.add_debate_point(point, actor="demo")
+    return Outcome(f"Réunion de démonstration chargée dans {store.path}.")

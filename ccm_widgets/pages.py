@@ -1,0 +1,137 @@
+"""What each workbook shows, decided from the URL: the group, the key, the role.
+
+A workbook cell is one call: ``group_page()``, ``plenary_page()`` or ``home_page()``. Each
+opens the store named by ``CCM_STORE``, reads the tab's query string (Voilà puts it in the
+kernel's ``QUERY_STRING``), checks the key and returns the widget to display, or a French
+message saying why there is nothing to edit.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Mapping
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from ccm_widgets.i18n import t
+from ccm_widgets.links import key_matches, meeting_links
+from ccm_widgets.model import GENERAL, ValidationError
+from ccm_widgets.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+PAGE_CSS = """
+<style>
+.jp-Notebook, body { background: #fff; }
+.ccm-page { max-width: 1180px; }
+.ccm-message { font-size: 1.2em; padding: 12px 16px; border-left: 6px solid #b3261e;
+  background: #fbeeee; }
+</style>
+"""
+
+
+def query_params(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The tab's query string as a dict (first value of each name)."""
+    environ = os.environ if environ is None else environ
+    parsed = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items() if values}
+
+
+def message_page(text: str) -> w.HTML:
+    """A page that only says ``text`` (escaped)."""
+    return w.HTML(f"{PAGE_CSS}<div class='ccm-message' role='alert'>{html.escape(text)}</div>")
+
+
+def _open(store: Store | None) -> Store:
+    return store if store is not None else Store()
+
+
+def group_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The group workbook: that group's grid, if the link's key opens it."""
+    params = query_params() if params is None else params
+    try:
+        store = _open(store)
+        store.meeting()
+        slug = params.get("groupe", "")
+        given = params.get("cle", "")
+        facilitator = key_matches(given, store.facilitator_key())
+        if slug == GENERAL:
+            if not facilitator:
+                return message_page(t("page.bad_key"))
+        else:
+            try:
+                store.group(slug)
+            except ValidationError:
+                return message_page(t("page.unknown_group"))
+            if not (facilitator or key_matches(given, store.group_key(slug))):
+                return message_page(t("page.bad_key"))
+        from ccm_widgets.widgets.grid_editor import GroupGridEditor
+
+        actor = "animateur" if facilitator else f"groupe:{slug}"
+        editor = GroupGridEditor(store=store, section=slug, actor=actor)
+        editor.add_class("ccm-page")
+        return w.VBox([w.HTML(PAGE_CSS), editor])
+    except StoreError as error:
+        return message_page(str(error))
+
+
+def _facilitator_store(
+    store: Store | None, params: Mapping[str, str] | None
+) -> tuple[Store | None, w.Widget | None]:
+    params = query_params() if params is None else params
+    try:
+        opened = _open(store)
+        opened.meeting()
+    except StoreError as error:
+        return None, message_page(str(error))
+    if not key_matches(params.get("cle", ""), opened.facilitator_key()):
+        return None, message_page(t("page.bad_key"))
+    return opened, None
+
+
+def plenary_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The plenary workbook: every group's rows, the synthesis, the export panel."""
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    from ccm_widgets.widgets.export_panel import ExportPanel
+    from ccm_widgets.widgets.plenary_board import PlenaryBoard
+
+    return w.VBox([w.HTML(PAGE_CSS), PlenaryBoard(store=opened), ExportPanel(store=opened)])
+
+
+def home_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    meeting = opened.meeting()
+    links = meeting_links(opened, "")
+    items = []
+    for link in links:
+        if link.group:
+            group = opened.group(link.group)
+            label = t("home.group_link", number=group.number, name=group.name)
+            items.append(
+                f"<li><a href='{html.escape(link.url)}' target='_blank'>{html.escape(label)}</a>"
+                + (f" — {html.escape(group.moderator)}" if group.moderator else "")
+                + "</li>"
+            )
+    plenary = next(link for link in links if link.label == "pleniere")
+    body = (
+        f"{PAGE_CSS}<h1>{html.escape(meeting.title)}</h1>"
+        f"<p>{html.escape(meeting.venue)} — {meeting.date.isoformat()}</p>"
+        f"<h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
+        f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.plenary'))}</a></p>"
+    )
+    return w.HTML(body)

@@ -1,0 +1,89 @@
+"""``ccm serve``: Voilà configured for a meeting room.
+
+Serves ``workbooks/`` with our page template (nothing fetched from the internet), the store
+path handed to every kernel through ``CCM_STORE``, idle kernels culled, 127.0.0.1 unless told
+otherwise. Loads the demo meeting when the store is empty and prints the links first.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from ccm_widgets.links import meeting_links
+from ccm_widgets.loading import load_demo
+from ccm_widgets.store import Store
+
+PACKAGE = Path(__file__).resolve().parent
+WORKBOOKS = PACKAGE.parent / "workbooks"
+TEMPLATE_ROOT = PACKAGE / "templates"  # holds voila/ccm, found through JUPYTER_PATH
+#: A kernel whose tab is gone is shut down after this many seconds without activity.
+CULL_IDLE_SECONDS = 300
+CULL_INTERVAL_SECONDS = 60
+
+
+def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS) -> list[str]:
+    """Voilà's command line for the room."""
+    return [
+        str(workbooks),
+        f"--Voila.ip={ip}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.open_browser=False",
+        "--VoilaConfiguration.template=ccm",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
+    """Variables every kernel inherits: where the store and the exports are, our templates."""
+    paths = [str(TEMPLATE_ROOT), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    return {
+        "CCM_STORE": store_path,
+        "CCM_EXPORTS": str(exports),
+        "JUPYTER_PATH": os.pathsep.join(paths),
+    }
+
+
+def port_is_free(ip: str, port: int) -> bool:
+    """True when nothing listens on ``ip:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((ip, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(*, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = True) -> int:
+    """Prepare the store, print the links, run Voilà until interrupted."""
+    store_path = str(Path(store).resolve())
+    with Store(store_path) as opened:
+        if not opened.has_meeting():
+            if not demo:
+                print(f"ccm : aucune réunion dans {store_path} ; lancez « ccm init » d'abord.",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+            print(load_demo(opened).summary)
+        if not port_is_free(ip, port):
+            print(f"ccm : le port {port} est déjà utilisé ; choisissez-en un autre avec --port.",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        shown = "127.0.0.1" if ip in {"0.0.0.0", ""} else ip
+        print(f"Réunion : {opened.meeting().title}")
+        print(f"Stockage : {store_path}")
+        for link in meeting_links(opened, f"http://{shown}:{port}"):
+            print(f"{link.label}\t{link.url}")
+        sys.stdout.flush()
+    os.environ.update(serve_environment(store_path, Path("exports").resolve()))
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=voila_argv(ip=ip, port=port))
+    return 0

@@ -1,0 +1,760 @@
+"""The store: the only module that talks to the database.
+
+One store holds one meeting. SQLite (stdlib, WAL) is the embedded default, a file under
+``data/``; the SQL is kept to what PostgreSQL also speaks (``RETURNING``, no SQLite-only
+functions) and goes through :class:`Dialect`, so a ``postgresql://`` URL can replace the file.
+
+Every write is one transaction that bumps the change counter and appends to the history,
+so that other tabs (other kernels) can watch :meth:`Store.change_counter` and refresh, and
+so that any earlier text can be seen and restored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ccm_widgets.model import (
+    GENERAL,
+    GRID_FIELDS,
+    AgendaItem,
+    Communication,
+    DebatePoint,
+    GridRow,
+    Group,
+    HistoryEntry,
+    Meeting,
+    Participant,
+    ReviewRow,
+    ValidationError,
+    clean_text,
+    fold,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = Path("data") / "ccm.sqlite"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE meeting (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    title TEXT NOT NULL, date TEXT NOT NULL, venue TEXT NOT NULL,
+    organisation TEXT NOT NULL, start TEXT NOT NULL, chair TEXT NOT NULL,
+    facilitator TEXT NOT NULL, objectives TEXT NOT NULL, closing TEXT NOT NULL
+);
+CREATE TABLE agenda (
+    id {serial}, position INTEGER NOT NULL, item TEXT NOT NULL,
+    presenter TEXT NOT NULL, time TEXT NOT NULL
+);
+CREATE TABLE groups (
+    id {serial}, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL, moderator TEXT NOT NULL,
+    institution TEXT NOT NULL, number INTEGER NOT NULL, synthesis_position INTEGER NOT NULL,
+    access_key TEXT NOT NULL
+);
+CREATE TABLE grid_rows (
+    id {serial}, section TEXT NOT NULL, position INTEGER NOT NULL,
+    recommendation TEXT NOT NULL, challenges TEXT NOT NULL, perspectives TEXT NOT NULL,
+    version INTEGER NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX grid_rows_section ON grid_rows (section, deleted, position);
+CREATE TABLE participants (
+    id {serial}, number INTEGER NOT NULL, name TEXT NOT NULL, institution TEXT NOT NULL,
+    phone TEXT NOT NULL, email TEXT NOT NULL, grp TEXT NOT NULL
+);
+CREATE TABLE review_rows (
+    id {serial}, section TEXT NOT NULL, position INTEGER NOT NULL,
+    recommendation TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE communications (
+    id {serial}, position INTEGER NOT NULL, title TEXT NOT NULL, presenter TEXT NOT NULL,
+    function TEXT NOT NULL, summary TEXT NOT NULL
+);
+CREATE TABLE debate_points (id {serial}, position INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE history (
+    id {serial}, at TEXT NOT NULL, actor TEXT NOT NULL, entity TEXT NOT NULL,
+    entity_id INTEGER NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL
+);
+CREATE INDEX history_entity ON history (entity, entity_id);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message is French and says what to do."""
+
+
+class ConflictError(RuntimeError):
+    """A cell was changed by someone else since this tab last read it.
+
+    Carries both texts so the user can choose: nothing is overwritten silently.
+    """
+
+    def __init__(self, current: GridRow, field: str, attempted: str) -> None:
+        super().__init__(
+            f"Conflit sur la ligne {current.id} ({field}) : "
+            f"modifiée entre-temps par {current.updated_by or 'un autre onglet'}."
+        )
+        self.current = current
+        self.field = field
+        self.attempted = attempted
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL backends the store speaks."""
+
+    name: str
+    serial: str
+    placeholder: str
+
+    def sql(self, statement: str) -> str:
+        """``statement`` written with ``?`` placeholders, in this backend's style."""
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY", "?")
+
+
+def now() -> str:
+    """The current time, UTC, ISO 8601 to the millisecond: what ``updated_at`` holds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def resolve_location(location: str | Path | None) -> str:
+    """The store's location: the argument, else ``CCM_STORE``, else ``data/ccm.sqlite``."""
+    import os
+
+    if location:
+        return str(location)
+    return os.environ.get("CCM_STORE") or str(DEFAULT_STORE)
+
+
+class Store:
+    """A meeting's data, behind transactions.
+
+    Parameters
+    ----------
+    location:
+        A SQLite file path (``data/ccm.sqlite``) or ``sqlite:///path``. ``None`` means
+        ``CCM_STORE`` or the default file.
+    """
+
+    def __init__(self, location: str | Path | None = None) -> None:
+        target = resolve_location(location)
+        if target.startswith(("postgresql://", "postgres://")):
+            raise StoreError(
+                "Le stockage PostgreSQL n'est pas encore disponible dans cette version ; "
+                "utilisez un fichier SQLite (--store data/ccm.sqlite)."
+            )
+        if target.startswith("sqlite:///"):
+            target = target.removeprefix("sqlite:///")
+        self.path = Path(target)
+        self.dialect = SQLITE
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # Power cuts are common where meetings happen: every commit reaches the disk.
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"Impossible d'ouvrir le stockage {self.path} : {error}. "
+                "Vérifiez le chemin et les droits d'écriture."
+            ) from error
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (the file stays as it is)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        with self._write(count=False) as cur:
+            tables = {
+                row[0]
+                for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if not tables:
+                for statement in _SCHEMA.format(serial=self.dialect.serial).split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('changes', '0'),"
+                    " ('facilitator_key', ?), ('breakout_open', '1'), ('breakout_end', '')",
+                    (str(SCHEMA_VERSION), secrets.token_urlsafe(9)),
+                )
+                return
+        version = self._meta("schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise StoreError(
+                f"Le stockage {self.path} est au schéma {version}, "
+                f"cette version de ccm-workbook attend le schéma {SCHEMA_VERSION}."
+            )
+
+    @contextlib.contextmanager
+    def _write(self, *, count: bool = True) -> Iterator[sqlite3.Cursor]:
+        """One write transaction; it takes the write lock first (``BEGIN IMMEDIATE``).
+
+        A read-then-write transaction started with a plain ``BEGIN`` fails with "database is
+        locked" under concurrent writers instead of waiting; ``IMMEDIATE`` waits its turn.
+        """
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StoreError(_explain(error, self.path)) from error
+            written = self._conn.total_changes
+            try:
+                yield cur
+                # Only transactions that changed something move the counter that tabs watch.
+                if count and self._conn.total_changes > written:
+                    cur.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                        "WHERE key = 'changes'"
+                    )
+                cur.execute("COMMIT")
+            except BaseException as error:
+                with contextlib.suppress(sqlite3.Error):
+                    cur.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError):
+                    raise StoreError(_explain(error, self.path)) from error
+                raise
+            finally:
+                cur.close()
+
+    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return list(self._conn.execute(self.dialect.sql(statement), params))
+            except sqlite3.OperationalError as error:
+                raise StoreError(_explain(error, self.path)) from error
+
+    def _meta(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def _history(
+        self,
+        cur: sqlite3.Cursor,
+        *,
+        actor: str,
+        entity: str,
+        entity_id: int,
+        action: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+    ) -> None:
+        cur.execute(
+            "INSERT INTO history (at, actor, entity, entity_id, action, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                now(),
+                actor,
+                entity,
+                entity_id,
+                action,
+                json.dumps(before, ensure_ascii=False),
+                json.dumps(after, ensure_ascii=False),
+            ),
+        )
+
+    # -- change counter ---------------------------------------------------------------------
+
+    def change_counter(self) -> int:
+        """A number that grows with every committed change: cheap to poll from any tab."""
+        value = self._meta("changes")
+        return int(value) if value is not None else 0
+
+    # -- meeting ----------------------------------------------------------------------------
+
+    def has_meeting(self) -> bool:
+        """True once a meeting has been created in this store."""
+        return bool(self._read("SELECT 1 FROM meeting WHERE id = 1"))
+
+    def create_meeting(
+        self,
+        meeting: Meeting,
+        *,
+        agenda: Sequence[AgendaItem] = (),
+        groups: Sequence[Group] = (),
+        synthesis_order: Sequence[str] = (),
+        force: bool = False,
+        actor: str = "cli",
+    ) -> None:
+        """Create (or, with ``force``, replace) the meeting, its agenda and its groups.
+
+        ``synthesis_order`` lists group slugs in the order the synthesis shows them; groups
+        not listed follow in their numbering order. Replacing a meeting empties the store.
+        """
+        slugs = [g.slug for g in groups]
+        if len(set(slugs)) != len(slugs):
+            raise ValidationError("Deux groupes portent le même nom.")
+        unknown = [s for s in synthesis_order if s not in slugs]
+        if unknown:
+            raise ValidationError(
+                "Ordre de synthèse : groupe inconnu « " + ", ".join(unknown) + " »."
+            )
+        order = list(dict.fromkeys(synthesis_order)) + [s for s in slugs if s not in synthesis_order]
+        with self._write() as cur:
+            existing = cur.execute("SELECT 1 FROM meeting WHERE id = 1").fetchone()
+            if existing and not force:
+                raise ValidationError(
+                    "Ce stockage contient déjà une réunion ; ajoutez --force pour la remplacer."
+                )
+            for table in (
+                "meeting", "agenda", "groups", "grid_rows", "participants",
+                "review_rows", "communications", "debate_points",
+            ):  # fmt: skip
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            cur.execute(
+                "INSERT INTO meeting (id, title, date, venue, organisation, start, chair,"
+                " facilitator, objectives, closing) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    meeting.title,
+                    meeting.date.isoformat(),
+                    meeting.venue,
+                    json.dumps(list(meeting.organisation), ensure_ascii=False),
+                    meeting.start,
+                    meeting.chair,
+                    meeting.facilitator,
+                    json.dumps(list(meeting.objectives), ensure_ascii=False),
+                    meeting.closing,
+                ),
+            )
+            for position, item in enumerate(agenda, start=1):
+                cur.execute(
+                    "INSERT INTO agenda (position, item, presenter, time) VALUES (?, ?, ?, ?)",
+                    (position, item.item, item.presenter, item.time),
+                )
+            for number, group in enumerate(groups, start=1):
+                cur.execute(
+                    "INSERT INTO groups (slug, name, moderator, institution, number,"
+                    " synthesis_position, access_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        group.slug,
+                        group.name,
+                        group.moderator,
+                        group.institution,
+                        number,
+                        order.index(group.slug) + 1,
+                        secrets.token_urlsafe(9),
+                    ),
+                )
+            self._history(
+                cur,
+                actor=actor,
+                entity="meeting",
+                entity_id=1,
+                action="create",
+                before={},
+                after={"title": meeting.title, "groups": slugs},
+            )
+
+    def meeting(self) -> Meeting:
+        """The meeting's header. Raises :class:`StoreError` when there is none yet."""
+        rows = self._read("SELECT * FROM meeting WHERE id = 1")
+        if not rows:
+            raise StoreError(
+                f"Aucune réunion dans {self.path} : créez-la avec « ccm init REUNION.toml » "
+                "ou chargez la démonstration avec « ccm demo »."
+            )
+        row = rows[0]
+        return Meeting(
+            title=row["title"],
+            date=dt.date.fromisoformat(row["date"]),
+            venue=row["venue"],
+            organisation=tuple(json.loads(row["organisation"])),
+            start=row["start"],
+            chair=row["chair"],
+            facilitator=row["facilitator"],
+            objectives=tuple(json.loads(row["objectives"])),
+            closing=row["closing"],
+        )
+
+    def agenda(self) -> list[AgendaItem]:
+        """The agenda in its order."""
+        return [
+            AgendaItem(item=r["item"], presenter=r["presenter"], time=r["time"])
+            for r in self._read("SELECT * FROM agenda ORDER BY position")
+        ]
+
+    # -- groups -----------------------------------------------------------------------------
+
+    def groups(self) -> list[Group]:
+        """The thematic groups in their numbering order."""
+        return [_group(r) for r in self._read("SELECT * FROM groups ORDER BY number")]
+
+    def synthesis_order(self) -> list[str]:
+        """Group slugs in the order the synthesis lists them."""
+        rows = self._read("SELECT slug FROM groups ORDER BY synthesis_position, number")
+        return [r["slug"] for r in rows]
+
+    def set_synthesis_order(self, slugs: Sequence[str], *, actor: str = "animateur") -> None:
+        """Set the synthesis order; it must name every group exactly once."""
+        known = {g.slug for g in self.groups()}
+        if sorted(slugs) != sorted(known):
+            raise ValidationError("L'ordre de synthèse doit citer chaque groupe une seule fois.")
+        before = self.synthesis_order()
+        with self._write() as cur:
+            for position, slug in enumerate(slugs, start=1):
+                cur.execute(
+                    "UPDATE groups SET synthesis_position = ? WHERE slug = ?", (position, slug)
+                )
+            self._history(
+                cur, actor=actor, entity="synthesis_order", entity_id=0, action="update",
+                before={"order": before}, after={"order": list(slugs)},
+            )  # fmt: skip
+
+    def find_section(self, name: str) -> str:
+        """The section key a user means by ``name``: ``general`` or a group's slug.
+
+        Matching ignores case, accents and punctuation; a group's slug or number also works.
+        """
+        wanted = fold(name)
+        if wanted in {"general", "generale", "recommandations d ordre general"}:
+            return GENERAL
+        for group in self.groups():
+            if wanted in {fold(group.name), fold(group.slug.replace("-", " ")), str(group.number)}:
+                return group.slug
+        names = ", ".join(g.name for g in self.groups()) or "aucun"
+        raise ValidationError(
+            f"Groupe inconnu : « {name} ». Groupes de la réunion : {names} (ou « général »)."
+        )
+
+    def group(self, slug: str) -> Group:
+        """The group ``slug``; :class:`ValidationError` if there is none."""
+        rows = self._read("SELECT * FROM groups WHERE slug = ?", (slug,))
+        if not rows:
+            raise ValidationError(f"Groupe inconnu : « {slug} ».")
+        return _group(rows[0])
+
+    def group_key(self, slug: str) -> str:
+        """The access key of the group ``slug`` (it goes in the group's link)."""
+        rows = self._read("SELECT access_key FROM groups WHERE slug = ?", (slug,))
+        if not rows:
+            raise ValidationError(f"Groupe inconnu : « {slug} ».")
+        return str(rows[0][0])
+
+    def facilitator_key(self) -> str:
+        """The facilitator's access key (it opens every page)."""
+        return self._meta("facilitator_key") or ""
+
+    # -- grid rows --------------------------------------------------------------------------
+
+    def grid_rows(self, section: str | None = None) -> list[GridRow]:
+        """Live rows of ``section`` (or of every section) in their order."""
+        if section is None:
+            rows = self._read("SELECT * FROM grid_rows WHERE deleted = 0 ORDER BY section, position")
+        else:
+            rows = self._read(
+                "SELECT * FROM grid_rows WHERE section = ? AND deleted = 0 ORDER BY position",
+                (section,),
+            )
+        return [_grid_row(r) for r in rows]
+
+    def grid_row(self, row_id: int) -> GridRow:
+        """One row by id (deleted rows included, so history can restore them)."""
+        rows = self._read("SELECT * FROM grid_rows WHERE id = ?", (row_id,))
+        if not rows:
+            raise ValidationError(f"Ligne {row_id} introuvable.")
+        return _grid_row(rows[0])
+
+    def add_grid_rows(
+        self, section: str, rows: Sequence[Sequence[str]], *, actor: str = "cli"
+    ) -> list[GridRow]:
+        """Append ``rows`` (Recommandation, Défis, Perspectives) to ``section``, in one go."""
+        self._check_section(section)
+        cleaned = [_clean_cells(cells) for cells in rows]
+        stamp = now()
+        ids: list[int] = []
+        with self._write() as cur:
+            top = cur.execute(
+                "SELECT COALESCE(MAX(position), 0) FROM grid_rows WHERE section = ?", (section,)
+            ).fetchone()[0]
+            for offset, cells in enumerate(cleaned, start=1):
+                row_id = cur.execute(
+                    "INSERT INTO grid_rows (section, position, recommendation, challenges,"
+                    " perspectives, version, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+                    " RETURNING id",
+                    (section, top + offset, *cells, actor, stamp),
+                ).fetchone()[0]
+                ids.append(int(row_id))
+                self._history(
+                    cur, actor=actor, entity="grid_row", entity_id=row_id, action="create",
+                    before={}, after=dict(zip(GRID_FIELDS, cells, strict=True)) | {"section": section},
+                )  # fmt: skip
+        return [self.grid_row(i) for i in ids]
+
+    def update_grid_cell(
+        self,
+        row_id: int,
+        field: str,
+        value: str,
+        *,
+        seen: str,
+        actor: str,
+    ) -> GridRow:
+        """Set one cell, unless someone else changed it since the caller read ``seen``.
+
+        Writes that change nothing are dropped (this is what stops two tabs from echoing a
+        value back and forth). Raises :class:`ConflictError` when the stored text is neither
+        ``seen`` nor ``value``: the caller shows both texts and lets the user choose.
+        """
+        if field not in GRID_FIELDS:
+            raise ValidationError(f"Colonne inconnue : {field}.")
+        text = clean_text(value, what="texte de la cellule")
+        with self._write() as cur:
+            row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
+            if row is None or row["deleted"]:
+                raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
+            current = row[field]
+            if current == text:
+                return _grid_row(row)
+            if current != clean_text(seen):
+                raise ConflictError(_grid_row(row), field, text)
+            stamp = now()
+            cur.execute(
+                f"UPDATE grid_rows SET {field} = ?, version = version + 1, updated_by = ?,"  # noqa: S608
+                " updated_at = ? WHERE id = ?",
+                (text, actor, stamp, row_id),
+            )
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="update",
+                before={field: current}, after={field: text},
+            )  # fmt: skip
+        return self.grid_row(row_id)
+
+    def delete_grid_row(self, row_id: int, *, actor: str) -> None:
+        """Remove a row from its grid; it stays in the history and can be restored."""
+        with self._write() as cur:
+            row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
+            if row is None or row["deleted"]:
+                return
+            cur.execute(
+                "UPDATE grid_rows SET deleted = 1, version = version + 1, updated_by = ?,"
+                " updated_at = ? WHERE id = ?",
+                (actor, now(), row_id),
+            )
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="delete",
+                before={f: row[f] for f in GRID_FIELDS}, after={},
+            )  # fmt: skip
+
+    def restore_grid_row(self, row_id: int, *, actor: str) -> GridRow:
+        """Bring back a deleted row at its former place."""
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE grid_rows SET deleted = 0, version = version + 1, updated_by = ?,"
+                " updated_at = ? WHERE id = ? AND deleted = 1",
+                (actor, now(), row_id),
+            )
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="restore",
+                before={}, after={},
+            )  # fmt: skip
+        return self.grid_row(row_id)
+
+    def _check_section(self, section: str) -> None:
+        if section != GENERAL:
+            self.group(section)
+
+    # -- attendance, review, communications, debates ----------------------------------------
+
+    def add_participants(
+        self, participants: Sequence[Participant], *, actor: str = "cli"
+    ) -> list[Participant]:
+        """Append people to the attendance list; numbers continue from the last one."""
+        with self._write() as cur:
+            top = cur.execute("SELECT COALESCE(MAX(number), 0) FROM participants").fetchone()[0]
+            for offset, p in enumerate(participants, start=1):
+                number = p.number or top + offset
+                row_id = cur.execute(
+                    "INSERT INTO participants (number, name, institution, phone, email, grp)"
+                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    (number, p.name, p.institution, p.phone, p.email, p.group),
+                ).fetchone()[0]
+                self._history(
+                    cur, actor=actor, entity="participant", entity_id=row_id, action="create",
+                    before={}, after={"name": p.name, "institution": p.institution},
+                )  # fmt: skip
+        return self.participants()
+
+    def participants(self) -> list[Participant]:
+        """The attendance list in order of its numbers."""
+        return [
+            Participant(
+                id=r["id"], number=r["number"], name=r["name"], institution=r["institution"],
+                phone=r["phone"], email=r["email"], group=r["grp"],
+            )  # fmt: skip
+            for r in self._read("SELECT * FROM participants ORDER BY number, id")
+        ]
+
+    def add_review_rows(self, rows: Sequence[ReviewRow], *, actor: str = "cli") -> None:
+        """Append rows to the review of the previous recommendations."""
+        for row in rows:
+            self._check_section(row.section)
+        with self._write() as cur:
+            for row in rows:
+                top = cur.execute(
+                    "SELECT COALESCE(MAX(position), 0) FROM review_rows WHERE section = ?",
+                    (row.section,),
+                ).fetchone()[0]
+                row_id = cur.execute(
+                    "INSERT INTO review_rows (section, position, recommendation, state, status)"
+                    " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (row.section, top + 1, row.recommendation, row.state, row.status),
+                ).fetchone()[0]
+                self._history(
+                    cur, actor=actor, entity="review_row", entity_id=row_id, action="create",
+                    before={}, after={"recommendation": row.recommendation, "state": row.state},
+                )  # fmt: skip
+
+    def review_rows(self) -> list[ReviewRow]:
+        """Review rows, general section first, then groups in numbering order."""
+        order = {GENERAL: 0} | {g.slug: g.number for g in self.groups()}
+        rows = [
+            ReviewRow(
+                id=r["id"], section=r["section"], position=r["position"],
+                recommendation=r["recommendation"], state=r["state"], status=r["status"],
+            )  # fmt: skip
+            for r in self._read("SELECT * FROM review_rows")
+        ]
+        return sorted(rows, key=lambda r: (order.get(r.section, 999), r.position))
+
+    def add_communication(self, communication: Communication, *, actor: str = "cli") -> None:
+        """Append a presentation."""
+        with self._write() as cur:
+            top = cur.execute("SELECT COALESCE(MAX(position), 0) FROM communications").fetchone()
+            row_id = cur.execute(
+                "INSERT INTO communications (position, title, presenter, function, summary)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (
+                    top[0] + 1, communication.title, communication.presenter,
+                    communication.function, communication.summary,
+                ),
+            ).fetchone()[0]  # fmt: skip
+            self._history(
+                cur, actor=actor, entity="communication", entity_id=row_id, action="create",
+                before={}, after={"title": communication.title},
+            )  # fmt: skip
+
+    def communications(self) -> list[Communication]:
+        """Presentations in their order."""
+        return [
+            Communication(
+                id=r["id"], position=r["position"], title=r["title"], presenter=r["presenter"],
+                function=r["function"], summary=r["summary"],
+            )  # fmt: skip
+            for r in self._read("SELECT * FROM communications ORDER BY position")
+        ]
+
+    def add_debate_point(self, text: str, *, actor: str = "cli") -> None:
+        """Append a point raised in the discussion."""
+        cleaned = clean_text(text, what="point de débat")
+        with self._write() as cur:
+            top = cur.execute("SELECT COALESCE(MAX(position), 0) FROM debate_points").fetchone()
+            row_id = cur.execute(
+                "INSERT INTO debate_points (position, text) VALUES (?, ?) RETURNING id",
+                (top[0] + 1, cleaned),
+            ).fetchone()[0]
+            self._history(
+                cur, actor=actor, entity="debate_point", entity_id=row_id, action="create",
+                before={}, after={"text": cleaned},
+            )  # fmt: skip
+
+    def debate_points(self) -> list[DebatePoint]:
+        """Debate points in their order."""
+        return [
+            DebatePoint(id=r["id"], position=r["position"], text=r["text"])
+            for r in self._read("SELECT * FROM debate_points ORDER BY position")
+        ]
+
+    # -- history ----------------------------------------------------------------------------
+
+    def history(self, entity: str | None = None, entity_id: int | None = None) -> list[HistoryEntry]:
+        """Recorded changes, oldest first, optionally for one entity."""
+        clauses, params = [], []
+        if entity is not None:
+            clauses.append("entity = ?")
+            params.append(entity)
+        if entity_id is not None:
+            clauses.append("entity_id = ?")
+            params.append(entity_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [
+            HistoryEntry(
+                id=r["id"], at=r["at"], actor=r["actor"], entity=r["entity"],
+                entity_id=r["entity_id"], action=r["action"],
+                before=json.loads(r["before"]), after=json.loads(r["after"]),
+            )  # fmt: skip
+            for r in self._read(f"SELECT * FROM history {where} ORDER BY id", params)  # noqa: S608
+        ]
+
+    def integrity_check(self) -> str:
+        """SQLite's own integrity check: ``"ok"`` when the file is sound."""
+        return str(self._read("PRAGMA integrity_check")[0][0])
+
+
+def _group(row: sqlite3.Row) -> Group:
+    return Group(
+        slug=row["slug"], name=row["name"], moderator=row["moderator"],
+        institution=row["institution"], number=row["number"],
+        synthesis_position=row["synthesis_position"],
+    )  # fmt: skip
+
+
+def _grid_row(row: sqlite3.Row) -> GridRow:
+    return GridRow(
+        id=row["id"], section=row["section"], position=row["position"],
+        recommendation=row["recommendation"], challenges=row["challenges"],
+        perspectives=row["perspectives"], version=row["version"],
+        updated_by=row["updated_by"], updated_at=row["updated_at"],
+    )  # fmt: skip
+
+
+def _clean_cells(cells: Sequence[str]) -> tuple[str, str, str]:
+    if len(cells) > len(GRID_FIELDS):
+        raise ValidationError("Une ligne de grille a au plus trois colonnes.")
+    padded = list(cells) + [""] * (len(GRID_FIELDS) - len(cells))
+    return (
+        clean_text(padded[0], what="texte de la recommandation"),
+        clean_text(padded[1], what="texte des défis"),
+        clean_text(padded[2], what="texte des perspectives"),
+    )
+
+
+def _explain(error: sqlite3.OperationalError, path: Path) -> str:
+    message = str(error)
+    if "readonly" in message:
+        return f"Le stockage {path} est en lecture seule : rien n'a pu être enregistré."
+    if "locked" in message or "busy" in message:
+        return f"Le stockage {path} est occupé par un autre programme ; réessayez."
+    if "disk" in message or "full" in message:
+        return f"Plus de place sur le disque pour {path} : rien n'a pu être enregistré."
+    return f"Erreur du stockage {path} : {message}."

@@ -1,0 +1,317 @@
+"""The group grid: Recommandation | Défis | Perspectives, edited live, saved as typed.
+
+Every cell edit goes to the store at once, with the text this tab had seen, so that a change
+made meanwhile in another tab is detected (a conflict shown with both texts) instead of being
+overwritten. Changes from other tabs arrive through a :class:`ChangeWatcher`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import threading
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from ipydatagrid import DataGrid, TextRenderer
+from traitlets import Bool, Int, Unicode
+
+from ccm_widgets.i18n import t
+from ccm_widgets.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow, ValidationError
+from ccm_widgets.store import ConflictError, Store, StoreError
+from ccm_widgets.widgets.status import StatusBar
+from ccm_widgets.widgets.watcher import ChangeWatcher
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "N°"
+_FIELD_OF = dict(zip(GRID_COLUMNS, GRID_FIELDS, strict=True))
+
+
+def rows_frame(rows: list[GridRow]) -> pd.DataFrame:
+    """The grid's data: the three text columns, indexed by the row's number (1, 2, …)."""
+    frame = pd.DataFrame(
+        [r.cells() for r in rows] or None, columns=list(GRID_COLUMNS), dtype="object"
+    )
+    frame.index = pd.RangeIndex(1, len(rows) + 1, name=INDEX_NAME)
+    return frame
+
+
+def _clock() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+class GroupGridEditor(w.VBox):
+    """Editable grid of one section (a group's, or the plenary's general section).
+
+    Parameters
+    ----------
+    store:
+        Where rows are read and written.
+    section:
+        A group slug, or ``"general"``.
+    actor:
+        Who is typing, as recorded in the history (``"groupe:protection"``, ``"animateur"``).
+    readonly:
+        Show the grid without editing.
+    watch:
+        Start polling the store for other tabs' changes.
+    """
+
+    section = Unicode(help="Section shown: a group slug or 'general'.").tag(sync=False)
+    actor = Unicode(help="Who the history records as author of this tab's edits.")
+    readonly = Bool(False, help="When True the grid cannot be edited.")
+    row_count = Int(0, help="Number of rows shown.")
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        section: str,
+        actor: str,
+        readonly: bool = False,
+        watch: bool = True,
+        poll_interval: float = 0.25,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.section = section
+        self.actor = actor
+        self._lock = threading.RLock()
+        self._rows: list[GridRow] = []
+        self._last_deleted: list[int] = []
+
+        self.title = w.HTML()
+        self.status = StatusBar()
+        self.add_button = w.Button(description=t("grid.add_row"), button_style="primary")
+        self.delete_button = w.Button(description=t("grid.delete_row"))
+        self.undo_button = w.Button(description=t("grid.undo_delete"), disabled=True)
+        self.add_button.on_click(self._on_add)
+        self.delete_button.on_click(self._on_delete)
+        self.undo_button.on_click(self._on_undo)
+        self.conflict_box = w.VBox()
+        self.grid = DataGrid(
+            rows_frame([]),
+            editable=not readonly,
+            selection_mode="cell",
+            base_row_size=72,
+            base_column_size=300,
+            base_row_header_size=48,
+            base_column_header_size=30,
+            column_widths={"Recommandation": 380, "Défis": 330, "Perspectives": 330},
+            default_renderer=TextRenderer(
+                text_wrap=True, vertical_alignment="top", font="14px sans-serif"
+            ),
+            header_renderer=TextRenderer(
+                font="bold 14px sans-serif", background_color="#dde4ee", text_wrap=True
+            ),
+            layout=w.Layout(height="480px", width="100%"),
+        )
+        self.grid.on_cell_change(self._on_cell_change)
+        self.toolbar = w.HBox([self.add_button, self.delete_button, self.undo_button])
+        self.help = w.HTML(f"<em>{html.escape(t('grid.help'))}</em>")
+        self.children = (self.title, self.help, self.toolbar, self.grid, self.conflict_box, self.status)
+        self.observe(self._apply_readonly, names="readonly")
+        self.readonly = readonly
+        self._apply_readonly()
+        self._render_title()
+        self.reload()
+        self.watcher = ChangeWatcher(store, interval=poll_interval)
+        self.watcher.on_change(self._on_store_change)
+        if watch:
+            self.watcher.start()
+
+    # -- display ----------------------------------------------------------------------------
+
+    def _render_title(self) -> None:
+        if self.section == GENERAL:
+            heading = t("synthesis.general")
+            sub = ""
+        else:
+            group = self.store.group(self.section)
+            heading = t("grid.title", number=group.number, name=group.name)
+            sub = t("grid.moderator", moderator=group.moderator) if group.moderator else ""
+        self.title.value = (
+            f"<h2 style='margin:0'>{html.escape(heading)}</h2>"
+            + (f"<div>{html.escape(sub)}</div>" if sub else "")
+        )
+
+    def _apply_readonly(self, _change: object = None) -> None:
+        self.grid.editable = not self.readonly
+        for button in (self.add_button, self.delete_button):
+            button.disabled = self.readonly
+        self.toolbar.layout.display = "none" if self.readonly else None
+        if self.readonly:
+            self.status.show(t("grid.readonly"), "warning")
+
+    def reload(self) -> bool:
+        """Read the section's rows again; redraw only if they differ. True when redrawn."""
+        with self._lock:
+            rows = self.store.grid_rows(self.section)
+            if [(r.id, r.cells()) for r in rows] == [(r.id, r.cells()) for r in self._rows]:
+                self._rows = rows  # versions may have moved with no visible change
+                return False
+            self._rows = rows
+            with self.hold_sync():
+                self.grid.data = rows_frame(rows)
+                self.row_count = len(rows)
+            return True
+
+    @property
+    def rows(self) -> list[GridRow]:
+        """The rows as this tab last read them."""
+        return list(self._rows)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _on_store_change(self, _counter: int) -> None:
+        try:
+            if self.reload():
+                self.status.show(t("grid.refreshed", time=_clock()), "info")
+        except Exception as error:  # shown, not swallowed by the dispatcher
+            self.status.show(t("page.store_error", error=error), "error")
+
+    def _on_cell_change(self, cell: dict[str, Any]) -> None:
+        column = str(cell.get("column", ""))
+        field = _FIELD_OF.get(column)
+        if field is None:
+            return
+        self.edit_cell(int(cell["row"]), column, "" if cell["value"] is None else str(cell["value"]))
+
+    def edit_cell(self, row: int, column: str, value: str) -> GridRow | None:
+        """Save ``value`` typed in ``column`` of the row at (0-based) position ``row``.
+
+        What a browser edit triggers; tests call it directly.
+        """
+        field = _FIELD_OF[column]
+        with self._lock:
+            if not 0 <= row < len(self._rows):
+                return None
+            before = self._rows[row]
+            seen = getattr(before, field)
+            try:
+                saved = self.store.update_grid_cell(
+                    before.id, field, value, seen=seen, actor=self.actor
+                )
+            except ConflictError as conflict:
+                self._show_conflict(row, conflict)
+                return None
+            except (StoreError, ValidationError) as error:
+                self.status.show(t("grid.save_failed", error=error), "error")
+                return None
+            self._rows[row] = saved
+            self.watcher.acknowledge()
+        if saved.version != before.version:
+            self.status.show(t("grid.saved", time=_clock()), "ok")
+        return saved
+
+    def _show_conflict(self, row: int, conflict: ConflictError) -> None:
+        current = getattr(conflict.current, conflict.field)
+        message = w.HTML(
+            "<div style='border:2px solid #b3261e;padding:6px;white-space:pre-wrap'>"
+            + html.escape(
+                t(
+                    "grid.conflict",
+                    who=conflict.current.updated_by or "?",
+                    current=current,
+                    mine=conflict.attempted,
+                )
+            )
+            + "</div>"
+        )
+        keep_mine = w.Button(description=t("grid.keep_mine"), button_style="warning")
+        keep_theirs = w.Button(description=t("grid.keep_theirs"))
+        resolution = ConflictResolution(self, row, conflict)
+        keep_mine.on_click(resolution.keep_mine)
+        keep_theirs.on_click(resolution.keep_theirs)
+        self.conflict_box.children = (message, w.HBox([keep_mine, keep_theirs]))
+        self.status.show(t("grid.conflict", who=conflict.current.updated_by or "?",
+                           current=current, mine=conflict.attempted), "warning")  # fmt: skip
+
+    def resolve_conflict(self, row: int, conflict: ConflictError, *, mine: bool) -> None:
+        """Settle a conflict: write this tab's text over the stored one, or take the stored one."""
+        self.conflict_box.children = ()
+        with self._lock:
+            if mine:
+                column = GRID_COLUMNS[GRID_FIELDS.index(conflict.field)]
+                self._rows[row] = conflict.current
+                self.edit_cell(row, column, conflict.attempted)
+            self._rows = []  # force a redraw from the store either way
+        self.reload()
+
+    def _on_add(self, _button: object = None) -> None:
+        self.add_row()
+
+    def add_row(self) -> GridRow | None:
+        """Append an empty row to the grid and save it."""
+        try:
+            (row,) = self.store.add_grid_rows(self.section, [("", "", "")], actor=self.actor)
+        except (StoreError, ValidationError) as error:
+            self.status.show(t("grid.save_failed", error=error), "error")
+            return None
+        self.reload()
+        self.watcher.acknowledge()
+        self.status.show(t("grid.saved", time=_clock()), "ok")
+        return row
+
+    def _on_delete(self, _button: object = None) -> None:
+        selected = self.grid.selections
+        if not selected:
+            self.status.show(t("grid.select_first"), "warning")
+            return
+        self.delete_row(int(selected[0]["r1"]))
+
+    def delete_row(self, row: int) -> None:
+        """Delete the row at (0-based) position ``row``; it can be brought back."""
+        with self._lock:
+            if not 0 <= row < len(self._rows):
+                return
+            target = self._rows[row]
+            try:
+                self.store.delete_grid_row(target.id, actor=self.actor)
+            except StoreError as error:
+                self.status.show(t("grid.save_failed", error=error), "error")
+                return
+            self._last_deleted.append(target.id)
+        self.undo_button.disabled = False
+        self.reload()
+        self.watcher.acknowledge()
+        self.status.show(t("grid.deleted", number=row + 1, time=_clock()), "ok")
+
+    def _on_undo(self, _button: object = None) -> None:
+        self.undo_delete()
+
+    def undo_delete(self) -> None:
+        """Bring back the last deleted row."""
+        if not self._last_deleted:
+            return
+        row_id = self._last_deleted.pop()
+        try:
+            self.store.restore_grid_row(row_id, actor=self.actor)
+        except StoreError as error:
+            self._last_deleted.append(row_id)
+            self.status.show(t("grid.save_failed", error=error), "error")
+            return
+        self.undo_button.disabled = not self._last_deleted
+        self.reload()
+        self.watcher.acknowledge()
+        self.status.show(t("grid.saved", time=_clock()), "ok")
+
+
+class ConflictResolution:
+    """The two choices offered after a conflict, as named handlers for the buttons."""
+
+    def __init__(self, editor: GroupGridEditor, row: int, conflict: ConflictError) -> None:
+        self.editor = editor
+        self.row = row
+        self.conflict = conflict
+
+    def keep_mine(self, _button: object = None) -> None:
+        """Write this tab's text over the other one."""
+        self.editor.resolve_conflict(self.row, self.conflict, mine=True)
+
+    def keep_theirs(self, _button: object = None) -> None:
+        """Keep the stored text and show it."""
+        self.editor.resolve_conflict(self.row, self.conflict, mine=False)

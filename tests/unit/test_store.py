@@ -1,0 +1,191 @@
+"""The store: transactions, versions, conflicts, history, schema checks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ccm_widgets.model import GENERAL, MAX_CELL_CHARS, ValidationError
+from ccm_widgets.store import SCHEMA_VERSION, ConflictError, Store, StoreError
+
+
+def test_new_store_is_wal_with_schema_version(store: Store) -> None:
+    mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert store._meta("schema_version") == str(SCHEMA_VERSION)
+    assert store.integrity_check() == "ok"
+
+
+def test_store_with_other_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    Store(path).close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="schéma 99"):
+        Store(path)
+
+
+def test_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "texte.sqlite"
+    path.write_text("ceci n'est pas une base\n" * 100)
+    with pytest.raises(StoreError, match="Impossible d'ouvrir"):
+        Store(path)
+
+
+def test_meeting_round_trip(meeting_store: Store) -> None:
+    meeting = meeting_store.meeting()
+    assert meeting.title == "Réunion d'essai"
+    assert meeting.organisation == ("MINISTÈRE FICTIF",)
+    assert [g.slug for g in meeting_store.groups()] == [
+        "economie-alternative", "gouvernance-et-coordination", "migration-irreguliere", "protection",
+    ]  # fmt: skip
+    # listed groups first, the others after in numbering order
+    assert meeting_store.synthesis_order() == [
+        "migration-irreguliere", "protection", "economie-alternative", "gouvernance-et-coordination",
+    ]  # fmt: skip
+
+
+def test_create_meeting_refuses_overwrite_without_force(meeting_store: Store) -> None:
+    meeting = meeting_store.meeting()
+    meeting_store.add_grid_rows("protection", [("garder", "", "")])
+    with pytest.raises(ValidationError, match="--force"):
+        meeting_store.create_meeting(meeting)
+    assert len(meeting_store.grid_rows("protection")) == 1
+    meeting_store.create_meeting(meeting, force=True)
+    assert meeting_store.grid_rows() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("protection", "protection"),
+        ("PROTECTION", "protection"),
+        ("economie alternative", "economie-alternative"),
+        ("Économie  Alternative", "economie-alternative"),
+        ("migration-irreguliere", "migration-irreguliere"),
+        ("général", GENERAL),
+        ("General", GENERAL),
+        ("3", "migration-irreguliere"),
+    ],
+)
+def test_find_section_ignores_case_and_accents(meeting_store: Store, name: str, section: str) -> None:
+    assert meeting_store.find_section(name) == section
+
+
+def test_find_section_unknown_names_the_groups(meeting_store: Store) -> None:
+    with pytest.raises(ValidationError, match="Groupe inconnu : « Santé ».*Protection"):
+        meeting_store.find_section("Santé")
+
+
+def test_rows_are_appended_in_order_and_counted(meeting_store: Store) -> None:
+    before = meeting_store.change_counter()
+    meeting_store.add_grid_rows("protection", [("a", "b", "c"), ("d", "", "")], actor="t")
+    rows = meeting_store.grid_rows("protection")
+    assert [r.cells() for r in rows] == [("a", "b", "c"), ("d", "", "")]
+    assert [r.position for r in rows] == [1, 2]
+    assert meeting_store.change_counter() == before + 1
+    assert rows[0].updated_by == "t"
+
+
+def test_update_bumps_version_and_records_history(meeting_store: Store) -> None:
+    (row,) = meeting_store.add_grid_rows("protection", [("avant", "", "")])
+    saved = meeting_store.update_grid_cell(row.id, "recommendation", "après", seen="avant", actor="g")
+    assert saved.recommendation == "après"
+    assert saved.version == row.version + 1
+    entries = meeting_store.history("grid_row", row.id)
+    assert [e.action for e in entries] == ["create", "update"]
+    assert entries[-1].before == {"recommendation": "avant"}
+    assert entries[-1].after == {"recommendation": "après"}
+    assert entries[-1].actor == "g"
+
+
+def test_unchanged_write_is_dropped(meeting_store: Store) -> None:
+    """The echo of a value pushed to the browser must not become a new version."""
+    (row,) = meeting_store.add_grid_rows("protection", [("même", "", "")])
+    counter = meeting_store.change_counter()
+    saved = meeting_store.update_grid_cell(row.id, "recommendation", "même", seen="même", actor="g")
+    assert saved.version == row.version
+    assert meeting_store.change_counter() == counter
+    assert len(meeting_store.history("grid_row", row.id)) == 1
+
+
+def test_same_cell_changed_elsewhere_is_a_conflict(meeting_store: Store) -> None:
+    (row,) = meeting_store.add_grid_rows("protection", [("base", "", "")])
+    meeting_store.update_grid_cell(row.id, "recommendation", "onglet A", seen="base", actor="a")
+    with pytest.raises(ConflictError) as raised:
+        meeting_store.update_grid_cell(row.id, "recommendation", "onglet B", seen="base", actor="b")
+    assert raised.value.current.recommendation == "onglet A"
+    assert raised.value.attempted == "onglet B"
+    assert meeting_store.grid_row(row.id).recommendation == "onglet A"
+
+
+def test_other_cell_of_same_row_is_not_a_conflict(meeting_store: Store) -> None:
+    (row,) = meeting_store.add_grid_rows("protection", [("r", "d", "p")])
+    meeting_store.update_grid_cell(row.id, "recommendation", "r2", seen="r", actor="a")
+    meeting_store.update_grid_cell(row.id, "challenges", "d2", seen="d", actor="b")
+    assert meeting_store.grid_row(row.id).cells() == ("r2", "d2", "p")
+
+
+def test_delete_and_restore(meeting_store: Store) -> None:
+    rows = meeting_store.add_grid_rows("protection", [("un", "", ""), ("deux", "", "")])
+    meeting_store.delete_grid_row(rows[0].id, actor="g")
+    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["deux"]
+    meeting_store.restore_grid_row(rows[0].id, actor="g")
+    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["un", "deux"]
+    assert [e.action for e in meeting_store.history("grid_row", rows[0].id)] == [
+        "create", "delete", "restore",
+    ]  # fmt: skip
+
+
+def test_oversized_cell_is_refused_and_nothing_written(meeting_store: Store) -> None:
+    (row,) = meeting_store.add_grid_rows("protection", [("court", "", "")])
+    with pytest.raises(ValidationError, match="limite"):
+        meeting_store.update_grid_cell(
+            row.id, "recommendation", "x" * (MAX_CELL_CHARS + 1), seen="court", actor="g"
+        )
+    assert meeting_store.grid_row(row.id).recommendation == "court"
+
+
+def test_rows_for_unknown_section_are_refused(meeting_store: Store) -> None:
+    with pytest.raises(ValidationError):
+        meeting_store.add_grid_rows("sante", [("x", "", "")])
+
+
+def test_read_only_store_gives_a_french_error_and_keeps_data(tmp_path: Path, meeting_store: Store) -> None:
+    meeting_store.add_grid_rows("protection", [("gardé", "", "")])
+    meeting_store.close()
+    reader = Store(meeting_store.path)
+    reader._conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError, match="lecture seule|Erreur du stockage"):
+        reader.add_grid_rows("protection", [("perdu ?", "", "")])
+    assert [r.recommendation for r in reader.grid_rows("protection")] == ["gardé"]
+    reader.close()
+
+
+def _writer(path: str, section: str, count: int) -> None:
+    with Store(path) as store:
+        for i in range(count):
+            (row,) = store.add_grid_rows(section, [(f"{section} {i}", "", "")], actor=section)
+            store.update_grid_cell(row.id, "challenges", f"défi {i}", seen="", actor=section)
+
+
+def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
+    """Four processes (four tabs' kernels) writing at once: every change is kept."""
+    sections = ["economie-alternative", "gouvernance-et-coordination", "migration-irreguliere", "protection"]
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_writer, args=(str(meeting_store.path), s, 25)) for s in sections]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+        assert p.exitcode == 0
+    for section in sections:
+        rows = meeting_store.grid_rows(section)
+        assert [r.recommendation for r in rows] == [f"{section} {i}" for i in range(25)]
+        assert all(r.challenges.startswith("défi") for r in rows)
+    assert meeting_store.integrity_check() == "ok"
