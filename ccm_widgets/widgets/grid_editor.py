@@ -27,6 +27,9 @@ from ccm_widgets.widgets.watcher import ChangeWatcher
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "N°"
+ROW_HEIGHT = 72
+HEADER_HEIGHT = 30
+ROW_HEADER_WIDTH = 48
 _FIELD_OF = dict(zip(GRID_COLUMNS, GRID_FIELDS, strict=True))
 
 
@@ -37,6 +40,11 @@ def rows_frame(rows: list[GridRow]) -> pd.DataFrame:
     )
     frame.index = pd.RangeIndex(1, len(rows) + 1, name=INDEX_NAME)
     return frame
+
+
+def grid_height(rows: int) -> str:
+    """Tall enough for every row up to about eight, then the grid scrolls."""
+    return f"{HEADER_HEIGHT + ROW_HEIGHT * min(max(rows, 2), 8) + 20}px"
 
 
 def _clock() -> str:
@@ -85,9 +93,12 @@ class GroupGridEditor(w.VBox):
 
         self.title = w.HTML()
         self.status = StatusBar()
-        self.add_button = w.Button(description=t("grid.add_row"), button_style="primary")
-        self.delete_button = w.Button(description=t("grid.delete_row"))
-        self.undo_button = w.Button(description=t("grid.undo_delete"), disabled=True)
+        wide = w.Layout(width="auto")
+        self.add_button = w.Button(
+            description=t("grid.add_row"), button_style="primary", layout=wide
+        )
+        self.delete_button = w.Button(description=t("grid.delete_row"), layout=wide)
+        self.undo_button = w.Button(description=t("grid.undo_delete"), disabled=True, layout=wide)
         self.add_button.on_click(self._on_add)
         self.delete_button.on_click(self._on_delete)
         self.undo_button.on_click(self._on_undo)
@@ -96,10 +107,10 @@ class GroupGridEditor(w.VBox):
             rows_frame([]),
             editable=not readonly,
             selection_mode="cell",
-            base_row_size=72,
+            base_row_size=ROW_HEIGHT,
             base_column_size=300,
-            base_row_header_size=48,
-            base_column_header_size=30,
+            base_row_header_size=ROW_HEADER_WIDTH,
+            base_column_header_size=HEADER_HEIGHT,
             column_widths={"Recommandation": 380, "Défis": 330, "Perspectives": 330},
             default_renderer=TextRenderer(
                 text_wrap=True, vertical_alignment="top", font="14px sans-serif"
@@ -107,7 +118,7 @@ class GroupGridEditor(w.VBox):
             header_renderer=TextRenderer(
                 font="bold 14px sans-serif", background_color="#dde4ee", text_wrap=True
             ),
-            layout=w.Layout(height="480px", width="100%"),
+            layout=w.Layout(height=grid_height(0), width="100%"),
         )
         self.grid.on_cell_change(self._on_cell_change)
         self.toolbar = w.HBox([self.add_button, self.delete_button, self.undo_button])
@@ -156,6 +167,7 @@ class GroupGridEditor(w.VBox):
             self._rows = rows
             with self.hold_sync():
                 self.grid.data = rows_frame(rows)
+                self.grid.layout.height = grid_height(len(rows))
                 self.row_count = len(rows)
             return True
 

@@ -17,7 +17,9 @@ from ccm_widgets.store import Store
 
 BOARD_CSS = """
 <style>
-.ccm-board table { border-collapse: collapse; width: 100%; margin: 4px 0 14px; font-size: 15px; }
+.ccm-board table { border-collapse: collapse; width: 100%; margin: 4px 0 14px; font-size: 15px;
+  table-layout: fixed; }
+.ccm-board th:nth-child(1) { width: 38%; }
 .ccm-board th, .ccm-board td { border: 1px solid #666; padding: 4px 6px; vertical-align: top;
   text-align: left; white-space: pre-wrap; overflow-wrap: anywhere; }
 .ccm-board th { background: #dde4ee; }

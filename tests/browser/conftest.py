@@ -1,0 +1,115 @@
+"""Browser fixtures: a real ``ccm serve`` (Voilà) on 127.0.0.1 and headless Debian Chromium.
+
+Everything started here is stopped here. Screenshots go to ``tests/artifacts/`` to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ccm_widgets.store import Store
+
+CHROMIUM = os.environ.get("CCM_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``ccm serve``: its base URL, its store and the links it printed."""
+
+    base: str
+    store_path: Path
+    links: dict[str, str]
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    def store(self) -> Store:
+        return Store(self.store_path)
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ccm serve s'est arrêté :\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/voila/static/voila.js", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"ccm serve ne répond pas :\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``ccm serve`` on a free port with the demo meeting, stopped after the module."""
+    folder = tmp_path_factory.mktemp("serve")
+    store_path = folder / "ccm.sqlite"
+    port = free_port()
+    log_path = folder / "serve.log"
+    env = {**os.environ, "CCM_STORE": str(store_path), "CCM_EXPORTS": str(folder / "exports")}
+    env.pop("QUERY_STRING", None)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port)],
+            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process, log_path)
+        links = {}
+        for line in log_path.read_text().splitlines():
+            if "\thttp://" in line:
+                name, url = line.split("\t", 1)
+                links[name] = url
+        yield Server(base, store_path, links, process, log_path)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium absent ({CHROMIUM}) : lancez « make test », qui l'installe.")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
