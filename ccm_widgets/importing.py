@@ -483,7 +483,8 @@ def section_from_heading(text: str) -> str:
     key = fold(text)
     match = _GROUP_HEADING.match(key)
     if match:
-        return match.group(3).strip()
+        # the name as written, for messages; matching later ignores case and accents anyway
+        return text.split(":", 1)[1].strip() if ":" in text else match.group(3).strip()
     if "general" in key:
         return GENERAL
     return ""

@@ -161,6 +161,7 @@ class Store:
             target = target.removeprefix("sqlite:///")
         self.path = Path(target)
         self.dialect = SQLITE
+        self.closed = False
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,6 +187,7 @@ class Store:
         """Close the connection (the file stays as it is)."""
         with self._lock:
             self._conn.close()
+            self.closed = True
 
     def __enter__(self) -> Store:
         return self

@@ -64,6 +64,8 @@ class ChangeWatcher:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
+            if self.store.closed:
+                return
             try:
                 self.check()
             except Exception:  # keep watching: one failed poll must not freeze the page

@@ -1,0 +1,168 @@
+"""The ``ccm`` command's contract: what users script against."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ccm_widgets.cli import main
+from ccm_widgets.loading import DEMO_DIR
+from ccm_widgets.store import Store
+
+MEETING = """
+[meeting]
+title = "Atelier de test"
+date = 2026-05-04
+venue = "Salle A"
+organisation = ["RÉPUBLIQUE FICTIVE", "MINISTÈRE FICTIF"]
+start = "09h00"
+objectives = ["tester"]
+
+[[agenda]]
+item = "Ouverture"
+
+[[groups]]
+name = "Économie alternative"
+moderator = "M. A"
+
+[[groups]]
+name = "Protection"
+
+[synthesis]
+order = ["Protection", "Économie alternative"]
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "reunion.toml"
+    path.write_text(MEETING, encoding="utf-8")
+    assert run(capsys, "init", str(path))[0] == 0
+    return path
+
+
+def test_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--help"])
+    assert raised.value.code == 0
+    out = capsys.readouterr().out
+    assert "afficher cette aide" in out
+    assert "ccm export --to pdf" in out
+
+
+def test_init_refuses_overwrite_without_force(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "init", str(initialised))
+    assert code == 2
+    assert "--force" in err
+    assert run(capsys, "init", str(initialised), "--force")[0] == 0
+
+
+def test_init_bad_toml_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "casse.toml"
+    path.write_text('[meeting]\ntitle = "x"\ndate = "pas une date"\nvenue = "v"\n', encoding="utf-8")
+    code, _, err = run(capsys, "init", str(path))
+    assert code == 2
+    assert "casse.toml, ligne 3" in err
+    assert "date ISO" in err
+    assert not Store().has_meeting()
+
+
+def test_import_grid_matches_group_loosely_and_exports_csv_in_order(
+    initialised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grid = tmp_path / "g.csv"
+    grid.write_text("Recommandation;Défis;Perspectives\nR eco;D;P\n", encoding="cp1252")
+    assert run(capsys, "import", "grid", "--group", "ECONOMIE alternative", str(grid))[0] == 0
+    grid.write_text("Recommandation;Défis;Perspectives\nR prot;;\n", encoding="utf-8")
+    assert run(capsys, "import", "grid", "--group", "protection", str(grid))[0] == 0
+    grid.write_text("Recommandation;Défis;Perspectives\nR gen;;\n", encoding="utf-8")
+    assert run(capsys, "import", "grid", "--group", "général", str(grid))[0] == 0
+    out_path = tmp_path / "s.csv"
+    code, out, _ = run(capsys, "export", "--to", "csv", "-o", str(out_path))
+    assert code == 0
+    assert out.strip() == str(out_path)
+    rows = list(csv.reader(io.StringIO(out_path.read_text(encoding="utf-8"))))
+    assert rows == [
+        ["Section", "Groupe", "Recommandation", "Défis", "Perspectives"],
+        ["Général", "", "R gen", "", ""],
+        ["Spécifique", "Protection", "R prot", "", ""],
+        ["Spécifique", "Économie alternative", "R eco", "D", "P"],
+    ]
+
+
+def test_import_unknown_group_exit_2_and_nothing_written(
+    initialised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grid = tmp_path / "g.csv"
+    grid.write_text("Recommandation\nR\n", encoding="utf-8")
+    before = Store().change_counter()
+    code, _, err = run(capsys, "import", "grid", "--group", "Santé", str(grid))
+    assert code == 2
+    assert "g.csv" in err and "Groupe inconnu" in err
+    assert Store().change_counter() == before
+
+
+def test_import_bad_grid_file_names_line_and_writes_nothing(
+    initialised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grid = tmp_path / "g.csv"
+    grid.write_text("Recommandation;Défis\nR1;D1\nR2;D2;orpheline\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", "grid", "--group", "protection", str(grid))
+    assert code == 2
+    assert "g.csv, ligne 3" in err
+    assert Store().grid_rows() == []
+
+
+def test_import_attendance_warns_on_stderr_and_keeps_everyone(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "import", "attendance", str(DEMO_DIR / "presence.csv"))
+    assert code == 0
+    assert "9 participant(s)" in out
+    assert "N° 7 : e-mail sans « @ »" in err
+    assert "N° 8 : sans téléphone" in err
+    assert len(Store().participants()) == 9
+
+
+def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "links", "--port", "9000")
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert [name for name, _ in lines] == ["animateur", "pleniere", "Économie alternative", "Protection"]
+    store = Store()
+    assert lines[3][1] == (
+        "http://127.0.0.1:9000/voila/render/groupe.ipynb?groupe=protection&cle="
+        + store.group_key("protection")
+    )
+
+
+def test_commands_without_meeting_give_advice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "links")
+    assert code == 1
+    assert "ccm init" in err
+
+
+def test_export_html_never_overwrites(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = Path(run(capsys, "export", "--to", "html")[1].strip())
+    second = Path(run(capsys, "export", "--to", "html")[1].strip())
+    assert first != second
+    assert first.exists() and second.exists()
+    assert first.name.startswith("2026-05-04_synthese_")
+
+
+def test_store_option_and_env(tmp_path: Path, initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "autre.sqlite"
+    assert run(capsys, "demo", "--store", str(other))[0] == 0
+    titles = sqlite3.connect(other).execute("SELECT title FROM meeting").fetchone()[0]
+    assert "7e session" in titles
+    assert Store().meeting().title == "Atelier de test"

@@ -1,0 +1,197 @@
+"""Importers: French Excel files, header synonyms, defects kept, bad files refused clearly."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ccm_widgets.importing import (
+    ImportProblem,
+    paste_rows,
+    read_attendance,
+    read_grid,
+    read_review,
+    read_table,
+)
+from ccm_widgets.model import GENERAL, MAX_CELL_CHARS
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def xlsx(tmp_path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "tableau.xlsx"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-8", ";"), ("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", ","), ("utf-8", "\t")],
+)
+def test_grid_from_french_excel_csv(tmp_path: Path, encoding: str, separator: str) -> None:
+    text = separator.join(["Recommandation", "Défis", "Perspectives"]) + "\r\n"
+    text += separator.join(["Créer un fonds", "Accès réduit", "Étude en 2027"]) + "\r\n"
+    grid = read_grid(write(tmp_path, "g.csv", text, encoding))
+    assert grid.rows == ((None, ("Créer un fonds", "Accès réduit", "Étude en 2027")),)
+
+
+def test_grid_header_synonyms_and_multiline_cells(tmp_path: Path) -> None:
+    text = 'Recommandation 2021;Défi;Perspective\n"Première ligne\nseconde ligne";"- a\n- b";\n'
+    grid = read_grid(write(tmp_path, "g.csv", text))
+    assert grid.rows == ((None, ("Première ligne\nseconde ligne", "- a\n- b", "")),)
+
+
+def test_grid_keeps_html_as_text(tmp_path: Path) -> None:
+    text = 'Recommandation;Défis;Perspectives\n<script>alert(1)</script>;<ul style="x">;{{ 7*7 }}\n'
+    grid = read_grid(write(tmp_path, "g.csv", text))
+    assert grid.rows[0][1] == ("<script>alert(1)</script>", '<ul style="x">', "{{ 7*7 }}")
+
+
+def test_grid_from_xlsx(tmp_path: Path) -> None:
+    path = xlsx(tmp_path, [["Recommandation", "Défis", "Perspectives"], ["R", None, 12.0]])
+    assert read_grid(path).rows == ((None, ("R", "", "12")),)
+
+
+def test_unknown_header_is_refused_with_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.csv", "\n\nNom;Prix\nx;y\n")
+    with pytest.raises(ImportProblem) as raised:
+        read_grid(path)
+    assert raised.value.line == 3
+    assert "g.csv, ligne 3" in str(raised.value)
+    assert "Recommandation" in str(raised.value)
+
+
+def test_extra_cell_without_column_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.csv", "Recommandation;Défis\na;b;perdu\n")
+    with pytest.raises(ImportProblem, match="ligne 2.*« perdu » n'a pas de colonne"):
+        read_grid(path)
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ImportProblem, match="n'est pas un tableau"):
+        read_table(path)
+
+
+def test_broken_xlsx_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "casse.xlsx"
+    path.write_bytes(b"PK\x03\x04 pas vraiment un zip")
+    with pytest.raises(ImportProblem, match="XLSX illisible"):
+        read_table(path)
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(ImportProblem, match="vide"):
+        read_table(write(tmp_path, "vide.csv", "\n\n"))
+    with pytest.raises(ImportProblem, match="introuvable"):
+        read_table(tmp_path / "absent.csv")
+
+
+def test_five_megabyte_cell_is_refused_clearly(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.csv", "Recommandation;Défis\n" + "x" * 5_000_000 + ";d\n")
+    with pytest.raises(ImportProblem, match=f"ligne 2.*{MAX_CELL_CHARS}"):
+        read_grid(path)
+
+
+def test_attendance_defects_are_listed_and_every_row_kept(tmp_path: Path) -> None:
+    text = (
+        "N°;Nom et prénoms;Structure;Tél;Courriel\n"
+        "1;ABDOU Ali;SP/CCM;+227 90 00 00 01;a@exemple.org\n"
+        "2;IDI Fati;ONG;;f@exemple.org\n"
+        "3;MOUSSA Ila;CICR;+227 90 00 00 03;\n"
+        "4;SANI Awa;HCR;+227 90 00 00 04;awa.exemple.org\n"
+        "5;Abdou Ali;sp/ccm;+227 90 00 00 05;a@exemple.org\n"
+    )
+    sheet = read_attendance(write(tmp_path, "p.csv", text, "cp1252"))
+    assert [r.number for r in sheet.rows] == [1, 2, 3, 4, 5]
+    assert sheet.counts == {"no_phone": 1, "no_email": 1, "bad_email": 1, "duplicates": 1}
+    assert "N° 2 : sans téléphone" in sheet.defects
+    assert "N° 3 : sans e-mail" in sheet.defects
+    assert any(d.startswith("N° 4 : e-mail sans « @ »") for d in sheet.defects)
+    assert any("N° 5 : même personne que le N° 1" in d for d in sheet.defects)
+
+
+def test_review_word_layout_opens_sections(tmp_path: Path) -> None:
+    text = (
+        "Recommandation 2018;Eta de mise en œuvre\n"
+        "Recommandations d'ordre général;\n"
+        'Adopter la loi;"<ul style=""list-style-type: none""> <li>Loi adoptée ;</li><li>Décret pris</li></ul>"\n'
+        "Recommandations d'ordre spécifique;\n"
+        "Groupe thématique : Protection;\n"
+        "Protéger les ENA;En cours\n"
+        "Groupe Thematique: Economie alternative;\n"
+        "Financer les CT;A reformuler\n"
+    )
+    review = read_review(write(tmp_path, "r.csv", text))
+    assert [(section, rec) for _, section, rec, _, _ in review.rows] == [
+        (GENERAL, "Adopter la loi"),
+        ("Protection", "Protéger les ENA"),
+        ("Economie alternative", "Financer les CT"),
+    ]
+    assert review.rows[0][3] == "• Loi adoptée ;\n• Décret pris"
+
+
+def test_review_with_section_column(tmp_path: Path) -> None:
+    text = "Section;Recommandation;État de mise en œuvre\nProtection;R1;fait\n;R2;\n"
+    review = read_review(write(tmp_path, "r.csv", text))
+    assert [(s, r) for _, s, r, _, _ in review.rows] == [("Protection", "R1"), (GENERAL, "R2")]
+
+
+def test_paste_block_from_word() -> None:
+    block = "Recommandation\tDéfis\tPerspectives\r\nR1\tD1\tP1\r\n\"R2\nsuite\"\tD2\t\r\n\r\n"
+    assert paste_rows(block) == [("R1", "D1", "P1"), ("R2\nsuite", "D2", "")]
+
+
+# -- property-based: random and broken tables -------------------------------------------------
+
+cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(cell_text, cell_text, cell_text), max_size=8))
+def test_any_csv_grid_imports_every_cell_or_is_refused(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
+    import csv
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["Recommandation", "Défis", "Perspectives"])
+    writer.writerows(rows)
+    path = tmp_path / "h.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        grid = read_grid(path)
+    except ImportProblem as problem:
+        assert str(problem).startswith(str(path))
+        return
+    kept = [cells for _, cells in grid.rows]
+    def norm(c: str) -> str:
+        return c.replace("\r\n", "\n").replace("\r", "\n").strip()
+    expected = [tuple(norm(c) for c in r) for r in rows if any(norm(c) for c in r)]
+    assert kept == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_random_bytes_never_crash_the_importer(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "n.csv"
+    path.write_bytes(data)
+    for reader in (read_grid, read_attendance, read_review):
+        try:
+            reader(path)
+        except ImportProblem as problem:
+            assert "n.csv" in str(problem)

@@ -1,0 +1,132 @@
+"""Widgets driven from Python, as a browser would drive them: traits, triggers, the store."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+
+from ccm_widgets.pages import group_page, home_page, plenary_page, query_params
+from ccm_widgets.store import Store
+from ccm_widgets.widgets import ExportPanel, GroupGridEditor, PlenaryBoard
+
+
+@pytest.fixture
+def editor(demo_store: Store) -> GroupGridEditor:
+    return GroupGridEditor(store=demo_store, section="protection", actor="groupe:protection", watch=False)
+
+
+def test_grid_shows_only_the_three_columns_numbered(editor: GroupGridEditor) -> None:
+    frame = editor.grid.data
+    assert list(frame.columns) == ["Recommandation", "Défis", "Perspectives"]
+    assert frame.index.name == "N°"
+    assert list(frame.index) == [1, 2]
+    assert not frame.isna().any().any()
+
+
+def test_cell_edit_is_saved_with_author(editor: GroupGridEditor, demo_store: Store) -> None:
+    editor._on_cell_change({"row": 1, "column": "Défis", "column_index": 1, "value": "Nouveau défi"})
+    row = demo_store.grid_rows("protection")[1]
+    assert row.challenges == "Nouveau défi"
+    assert row.updated_by == "groupe:protection"
+    assert editor.status.message.startswith("Enregistré à")
+
+
+def test_echo_of_unchanged_value_writes_nothing(editor: GroupGridEditor, demo_store: Store) -> None:
+    counter = demo_store.change_counter()
+    same = demo_store.grid_rows("protection")[0].recommendation
+    editor.edit_cell(0, "Recommandation", same)
+    assert demo_store.change_counter() == counter
+
+
+def test_conflict_shows_both_texts_and_lets_user_choose(editor: GroupGridEditor, demo_store: Store) -> None:
+    other = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
+    other.edit_cell(0, "Recommandation", "Texte de l'animateur")
+    editor.edit_cell(0, "Recommandation", "Texte du rapporteur")
+    assert demo_store.grid_rows("protection")[0].recommendation == "Texte de l'animateur"
+    shown = editor.conflict_box.children[0].value
+    assert "Texte de l&#x27;animateur" in shown and "Texte du rapporteur" in shown
+    keep_mine = editor.conflict_box.children[1].children[0]
+    keep_mine.click()
+    assert demo_store.grid_rows("protection")[0].recommendation == "Texte du rapporteur"
+    assert editor.conflict_box.children == ()
+
+
+def test_add_delete_undo(editor: GroupGridEditor, demo_store: Store) -> None:
+    editor.add_button.click()
+    assert len(editor.grid.data) == 3
+    editor.edit_cell(2, "Perspectives", "p")
+    editor.grid.selections = [{"r1": 2, "r2": 2, "c1": 0, "c2": 0}]
+    editor.delete_button.click()
+    assert len(demo_store.grid_rows("protection")) == 2
+    editor.undo_button.click()
+    assert [r.perspectives for r in demo_store.grid_rows("protection")][-1] == "p"
+
+
+def test_other_tab_change_arrives_through_the_watcher(editor: GroupGridEditor, demo_store: Store) -> None:
+    demo_store.add_grid_rows("protection", [("Ajout d'un autre onglet", "", "")], actor="animateur")
+    assert editor.watcher.check()
+    assert editor.grid.data.iloc[-1]["Recommandation"] == "Ajout d'un autre onglet"
+    assert editor.status.message.startswith("Mis à jour")
+
+
+def test_failed_write_is_visible_and_keeps_text(editor: GroupGridEditor, demo_store: Store) -> None:
+    demo_store._conn.execute("PRAGMA query_only = ON")
+    editor.edit_cell(0, "Recommandation", "texte à ne pas perdre")
+    assert editor.status.level == "error"
+    assert "Non enregistré" in editor.status.message
+
+
+def test_readonly_grid(demo_store: Store) -> None:
+    editor = GroupGridEditor(store=demo_store, section="protection", actor="x", readonly=True, watch=False)
+    assert editor.grid.editable is False
+    assert editor.add_button.disabled
+
+
+def test_plenary_board_refreshes_and_escapes(demo_store: Store) -> None:
+    board = PlenaryBoard(store=demo_store, watch=False)
+    demo_store.add_grid_rows("protection", [("<script>x</script>", "", "")], actor="t")
+    assert board.watcher.check()
+    assert "&lt;script&gt;x&lt;/script&gt;" in board.groups_view.value
+    assert "<script>x" not in board.synthesis_view.value
+    assert "GROUPE THÉMATIQUE : PROTECTION" in board.synthesis_view.value
+
+
+def test_export_panel_writes_file_and_offers_download(demo_store: Store, tmp_path: Path) -> None:
+    panel = ExportPanel(store=demo_store, directory=tmp_path / "exports")
+    panel.format.value = "csv"
+    panel.button.click()
+    assert panel.last_path is not None and panel.last_path.exists()
+    assert 'download="' in panel.link.value
+    assert panel.status.level == "ok"
+
+
+def key_of(store: Store, slug: str | None = None) -> str:
+    return store.group_key(slug) if slug else store.facilitator_key()
+
+
+def test_group_page_identity_from_url(demo_store: Store) -> None:
+    ok = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store, "protection")})
+    assert isinstance(ok.children[1], GroupGridEditor)
+    assert ok.children[1].actor == "groupe:protection"
+    wrong = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store, "economie-alternative")})
+    assert isinstance(wrong, w.HTML) and "clé d'accès" in html.unescape(wrong.value)
+    unknown = group_page(store=demo_store, params={"groupe": "../etc", "cle": "x"})
+    assert "aucun groupe" in unknown.value
+    facilitator = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store)})
+    assert facilitator.children[1].actor == "animateur"
+
+
+def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
+    refused = plenary_page(store=demo_store, params={"cle": key_of(demo_store, "protection")})
+    assert "clé d'accès" in html.unescape(refused.value)
+    assert isinstance(plenary_page(store=demo_store, params={"cle": key_of(demo_store)}), w.VBox)
+    home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
+    assert "groupe.ipynb?groupe=protection" in home.value
+
+
+def test_query_params_from_environment() -> None:
+    assert query_params({"QUERY_STRING": "groupe=protection&cle=a%2Bb"}) == {"groupe": "protection", "cle": "a+b"}
+    assert query_params({}) == {}
