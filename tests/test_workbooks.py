@@ -18,7 +18,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 PROBE = (
     'print(type(_).__name__, *[type(c).__name__ for c in getattr(_, "children", ())],'
-    ' "REFUS" if "ccm-message" in getattr(_, "value", "") else "")'
+    ' "REFUS" if "role=\'alert\'" in getattr(_, "value", "") else "")'
 )
 
 
