@@ -83,9 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid = kinds.add_parser(
         "grid", parents=[store_opt], help="ajouter des lignes Recommandation | Défis | Perspectives"
     )
-    grid.add_argument(
-        "--group", required=True, metavar="NOM", help="groupe visé (ou « général »)"
-    )
+    grid.add_argument("--group", required=True, metavar="NOM", help="groupe visé (ou « général »)")
     grid.add_argument("file", metavar="FICHIER", type=Path)
     att = kinds.add_parser("attendance", parents=[store_opt], help="liste de présence (CSV/XLSX)")
     att.add_argument("file", metavar="FICHIER", type=Path)
@@ -94,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rev.add_argument("file", metavar="FICHIER", type=Path)
 
-    exp = commands.add_parser("export", parents=[store_opt], help="exporter la synthèse ou le rapport")
+    exp = commands.add_parser(
+        "export", parents=[store_opt], help="exporter la synthèse ou le rapport"
+    )
     exp.add_argument("--to", required=True, choices=["csv", "xlsx", "html", "pdf"], help="format")
     exp.add_argument(
         "--part", default="synthesis", choices=["synthesis", "report"],
@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="masquer téléphones et e-mails de la liste de présence",
     )  # fmt: skip
 
-    links = commands.add_parser("links", parents=[store_opt], help="afficher les liens à distribuer")
+    links = commands.add_parser(
+        "links", parents=[store_opt], help="afficher les liens à distribuer"
+    )
     links.add_argument("--host", default=None, metavar="ADRESSE", help="adresse dans les liens")
     links.add_argument("--port", type=int, default=DEFAULT_PORT)
 
@@ -117,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 pour le réseau de la salle)",
     )  # fmt: skip
     serve.add_argument(
-        "--no-demo", action="store_true", help="ne pas charger la démonstration si le stockage est vide"
+        "--no-demo",
+        action="store_true",
+        help="ne pas charger la démonstration si le stockage est vide",
     )
     return parser
 
@@ -149,7 +153,9 @@ def _run(args: argparse.Namespace) -> int:
     if command == "serve":
         from ccm_widgets.serve import serve
 
-        return serve(store=resolve_location(args.store), ip=args.ip, port=args.port, demo=not args.no_demo)
+        return serve(
+            store=resolve_location(args.store), ip=args.ip, port=args.port, demo=not args.no_demo
+        )
     if command == "import":
         _check_file(args.file)
     if command == "init":

@@ -23,7 +23,9 @@ FORMATS = ("csv", "xlsx", "html", "pdf")
 PARTS = ("synthesis", "report")
 
 
-def export_name(meeting_date: dt.date, part: str, fmt: str, *, at: dt.datetime | None = None) -> str:
+def export_name(
+    meeting_date: dt.date, part: str, fmt: str, *, at: dt.datetime | None = None
+) -> str:
     """``2026-11-26_synthese_143015.html``: the meeting's date, the part, the time of export."""
     at = at or dt.datetime.now()
     label = {"synthesis": "synthese", "report": "rapport"}[part]
@@ -114,7 +116,6 @@ def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-
 def current_synthesis(store: Store) -> Synthesis:
     """The synthesis as the store holds it now."""
     return build_synthesis(store.grid_rows(), store.groups(), store.synthesis_order())
@@ -134,7 +135,9 @@ def report_data(store: Store) -> ReportData:
     )
 
 
-def render(store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bool = False) -> bytes:
+def render(
+    store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bool = False
+) -> bytes:
     """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html or pdf)."""
     if fmt not in FORMATS:
         raise ValueError(f"format inconnu : {fmt} (attendu : {', '.join(FORMATS)})")
@@ -142,7 +145,9 @@ def render(store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bo
         raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
     if fmt in {"csv", "xlsx"}:
         if part != "synthesis":
-            raise ValueError("les formats csv et xlsx ne contiennent que la synthèse (--part synthesis)")
+            raise ValueError(
+                "les formats csv et xlsx ne contiennent que la synthèse (--part synthesis)"
+            )
         synthesis = current_synthesis(store)
         if fmt == "csv":
             return synthesis_csv(synthesis)
@@ -162,7 +167,8 @@ def export_meeting(
     directory: Path = EXPORTS_DIR,
     mask_contacts: bool = False,
 ) -> Path:
-    """Render an export and write it: to ``output`` if given, else as a new file in ``directory``."""
+    """Render an export and write it: to ``output`` if given, else as a new file in
+    ``directory``."""
     data = render(store, fmt, part, mask_contacts=mask_contacts)
     if output is not None:
         return write_atomic(output, data)

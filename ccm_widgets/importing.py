@@ -95,7 +95,9 @@ ATTENDANCE_COLUMNS = Columns(
                 "telephone portable", "portable", "cellulaire", "numero de tel",
             }
         ),
-        "email": frozenset({"e mail", "email", "courriel", "mail", "adresse e mail", "adresse email"}),
+        "email": frozenset(
+            {"e mail", "email", "courriel", "mail", "adresse e mail", "adresse email"}
+        ),
         "group": frozenset({"groupe", "groupe thematique"}),
     },
     required=("name",),
@@ -331,9 +333,13 @@ def paste_rows(text: str) -> list[tuple[str, str, str]]:
         cells = [clean_text(c) for c in record]
         if not any(cells):
             continue
-        if not rows and GRID_COLUMNS.match(cells[0]) == "recommendation" and len(cells) > 1:
-            if GRID_COLUMNS.match(cells[1]) == "challenges":
-                continue
+        is_header = (
+            len(cells) > 1
+            and GRID_COLUMNS.match(cells[0]) == "recommendation"
+            and GRID_COLUMNS.match(cells[1]) == "challenges"
+        )
+        if not rows and is_header:
+            continue
         if len(cells) > 3:
             cells = [*cells[:2], "\n".join(c for c in cells[2:] if c)]
         cells += [""] * (3 - len(cells))
@@ -369,7 +375,9 @@ class AttendanceImport:
     counts: dict[str, int]
 
 
-def check_participant(number: int, name: str, institution: str, phone: str, email: str) -> list[str]:
+def check_participant(
+    number: int, name: str, institution: str, phone: str, email: str
+) -> list[str]:
     """Defects of one attendance line, in French (empty when the line is complete)."""
     defects = []
     label = f"N° {number}"

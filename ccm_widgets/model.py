@@ -38,7 +38,11 @@ def fold(text: str) -> str:
 
 
 def slugify(name: str) -> str:
-    """URL-safe identifier of a group name: ``"Migration irrégulière"`` → ``"migration-irreguliere"``."""
+    """URL-safe identifier of a group name.
+
+    >>> slugify("Migration irrégulière")
+    'migration-irreguliere'
+    """
     slug = fold(name).replace(" ", "-").replace("_", "-")
     if not slug:
         raise ValidationError(f"Nom de groupe vide ou illisible : « {name} ».")

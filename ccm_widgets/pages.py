@@ -49,9 +49,7 @@ def _open(store: Store | None) -> Store:
     return store if store is not None else Store()
 
 
-def group_page(
-    *, store: Store | None = None, params: Mapping[str, str] | None = None
-) -> w.Widget:
+def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The group workbook: that group's grid, if the link's key opens it."""
     params = query_params() if params is None else params
     try:
@@ -107,9 +105,7 @@ def plenary_page(
     return w.VBox([w.HTML(PAGE_CSS), PlenaryBoard(store=opened), ExportPanel(store=opened)])
 
 
-def home_page(
-    *, store: Store | None = None, params: Mapping[str, str] | None = None
-) -> w.Widget:
+def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
     opened, refusal = _facilitator_store(store, params)
     if opened is None:

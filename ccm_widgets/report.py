@@ -15,10 +15,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from ccm_widgets import __version__
 from ccm_widgets.i18n import current_language, t
@@ -34,6 +31,9 @@ from ccm_widgets.model import (
     ReviewRow,
 )
 from ccm_widgets.synthesis import Synthesis
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 TEMPLATES = Path(__file__).with_name("templates") / "nbconvert"
 TEMPLATE_NAME = "ccm_report"
@@ -67,6 +67,8 @@ def french_date(day: dt.date) -> str:
 
 def _cell(fragment: str, *, name: str) -> NotebookNode:
     """A code cell with no code shown, whose only output is ``fragment`` (already escaped)."""
+    import nbformat  # imported here: nbformat pulls jsonschema, ~2 s, not wanted in group tabs
+
     cell = nbformat.v4.new_code_cell(
         source=f"# {name}",
         metadata={"jupyter": {"source_hidden": True}, "tags": ["ccm-report", name]},
@@ -90,8 +92,7 @@ def _table(
         else:
             body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
     return (
-        f'<table class="{css}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     )
 
 
@@ -120,9 +121,8 @@ def synthesis_html(synthesis: Synthesis) -> str:
         if not section.rows:
             rows.append(("heading", t("synthesis.empty_section")))
         rows.extend(row.cells() for row in section.rows)
-    return (
-        f'<p class="table-title">{esc(t("synthesis.table_title"))}</p>'
-        + _table(GRID_COLUMNS, rows, css="synthesis")
+    return f'<p class="table-title">{esc(t("synthesis.table_title"))}</p>' + _table(
+        GRID_COLUMNS, rows, css="synthesis"
     )
 
 
@@ -141,18 +141,27 @@ def _review_html(review: Sequence[ReviewRow], groups: Sequence[Group]) -> str:
     return _table((t("report.col_recommendation"), t("report.col_state")), rows, css="review")
 
 
-def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: bool = False) -> NotebookNode:
+def build_notebook(
+    data: ReportData, *, part: str = "report", mask_contacts: bool = False
+) -> NotebookNode:
     """The meeting as a notebook: one hidden-code cell per block of the report.
 
     ``part="synthesis"`` keeps the header and the synthesis table only.
     """
+    import nbformat
+
     m = data.meeting
     nb = nbformat.v4.new_notebook()
     nb.metadata["title"] = m.title
     nb.metadata["ccm"] = {"part": part, "version": __version__}
     cells = [_cell(header_html(m), name="entete")]
     if part == "synthesis":
-        cells.append(_cell(f"<h2>{esc(t('report.synthesis'))}</h2>" + synthesis_html(data.synthesis), name="synthese"))
+        cells.append(
+            _cell(
+                f"<h2>{esc(t('report.synthesis'))}</h2>" + synthesis_html(data.synthesis),
+                name="synthese",
+            )
+        )
         nb.cells = cells
         return nb
 
@@ -165,10 +174,19 @@ def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: boo
     )
     if m.facilitator:
         intro += " " + t("report.facilitation", facilitator=m.facilitator)
-    cells.append(_cell(f"<h2>{esc(t('report.intro'))}</h2><p class='text'>{esc(intro)}</p>", name="introduction"))
+    cells.append(
+        _cell(
+            f"<h2>{esc(t('report.intro'))}</h2><p class='text'>{esc(intro)}</p>",
+            name="introduction",
+        )
+    )
     if m.objectives:
         items = "".join(f"<li>{esc(o)}</li>" for o in m.objectives)
-        cells.append(_cell(f"<h2>{esc(t('report.objectives'))}</h2><ol type='i'>{items}</ol>", name="objectifs"))
+        cells.append(
+            _cell(
+                f"<h2>{esc(t('report.objectives'))}</h2><ol type='i'>{items}</ol>", name="objectifs"
+            )
+        )
     if data.agenda:
         table = _table(
             (t("report.col_item"), t("report.col_presenter"), t("report.col_time")),
@@ -178,7 +196,10 @@ def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: boo
         cells.append(_cell(f"<h2>{esc(t('report.agenda'))}</h2>{table}", name="ordre-du-jour"))
     if data.review:
         cells.append(
-            _cell(f"<h2>{esc(t('report.review'))}</h2>" + _review_html(data.review, data.groups), name="revue")
+            _cell(
+                f"<h2>{esc(t('report.review'))}</h2>" + _review_html(data.review, data.groups),
+                name="revue",
+            )
         )
     if data.communications:
         parts = []
@@ -186,7 +207,12 @@ def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: boo
             by = ", ".join(x for x in (c.presenter, c.function) if x)
             title = f"{number}. {c.title}" + (f" — {by}" if by else "")
             parts.append(f"<h3>{esc(title)}</h3><p class='text'>{esc(c.summary)}</p>")
-        cells.append(_cell(f"<h2>{esc(t('report.communications'))}</h2>" + "".join(parts), name="communications"))
+        cells.append(
+            _cell(
+                f"<h2>{esc(t('report.communications'))}</h2>" + "".join(parts),
+                name="communications",
+            )
+        )
     if data.debates:
         items = "".join(f"<li class='text'>{esc(d.text)}</li>" for d in data.debates)
         cells.append(_cell(f"<h2>{esc(t('report.debates'))}</h2><ul>{items}</ul>", name="debats"))
@@ -200,9 +226,19 @@ def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: boo
             for g in sorted(data.groups, key=lambda g: g.number)
         )
         cells.append(_cell(f"<h2>{esc(t('report.groups'))}</h2><ul>{items}</ul>", name="groupes"))
-    cells.append(_cell(f"<h2>{esc(t('report.synthesis'))}</h2>" + synthesis_html(data.synthesis), name="synthese"))
+    cells.append(
+        _cell(
+            f"<h2>{esc(t('report.synthesis'))}</h2>" + synthesis_html(data.synthesis),
+            name="synthese",
+        )
+    )
     if m.closing:
-        cells.append(_cell(f"<h2>{esc(t('report.closing'))}</h2><p class='text'>{esc(m.closing)}</p>", name="cloture"))
+        cells.append(
+            _cell(
+                f"<h2>{esc(t('report.closing'))}</h2><p class='text'>{esc(m.closing)}</p>",
+                name="cloture",
+            )
+        )
     if data.participants:
         hidden = t("report.masked")
         table = _table(
@@ -219,7 +255,8 @@ def build_notebook(data: ReportData, *, part: str = "report", mask_contacts: boo
         cells.append(
             _cell(
                 f"<section class='annex'><h2>{esc(t('report.annex'))}</h2>"
-                f"<p class='place-date'>{esc(m.title)} — {esc(m.venue)}, {esc(french_date(m.date))}</p>"
+                f"<p class='place-date'>{esc(m.title)} — {esc(m.venue)}, "
+                f"{esc(french_date(m.date))}</p>"
                 f"{table}</section>",
                 name="presence",
             )
@@ -257,7 +294,11 @@ def to_html(nb: NotebookNode) -> str:
 
 def chromium_path() -> str:
     """The system's Chromium: ``CCM_CHROMIUM``, else ``chromium`` on the PATH."""
-    found = os.environ.get("CCM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = (
+        os.environ.get("CCM_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
     if not found:
         raise RuntimeError(t("export.no_chromium"))
     return found

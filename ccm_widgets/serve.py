@@ -43,7 +43,10 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS) -> list[str]:
 
 def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
     """Variables every kernel inherits: where the store and the exports are, our templates."""
-    paths = [str(TEMPLATE_ROOT), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    paths = [
+        str(TEMPLATE_ROOT),
+        *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
+    ]
     return {
         "CCM_STORE": store_path,
         "CCM_EXPORTS": str(exports),

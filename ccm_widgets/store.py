@@ -198,8 +198,7 @@ class Store:
     def _ensure_schema(self) -> None:
         with self._write(count=False) as cur:
             tables = {
-                row[0]
-                for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                row[0] for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
             if not tables:
                 for statement in _SCHEMA.format(serial=self.dialect.serial).split(";"):
@@ -322,7 +321,9 @@ class Store:
             raise ValidationError(
                 "Ordre de synthèse : groupe inconnu « " + ", ".join(unknown) + " »."
             )
-        order = list(dict.fromkeys(synthesis_order)) + [s for s in slugs if s not in synthesis_order]
+        order = list(dict.fromkeys(synthesis_order)) + [
+            s for s in slugs if s not in synthesis_order
+        ]
         with self._write() as cur:
             existing = cur.execute("SELECT 1 FROM meeting WHERE id = 1").fetchone()
             if existing and not force:
@@ -333,7 +334,7 @@ class Store:
                 "meeting", "agenda", "groups", "grid_rows", "participants",
                 "review_rows", "communications", "debate_points",
             ):  # fmt: skip
-                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                cur.execute(f"DELETE FROM {table}")
             cur.execute(
                 "INSERT INTO meeting (id, title, date, venue, organisation, start, chair,"
                 " facilitator, objectives, closing) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -472,7 +473,9 @@ class Store:
     def grid_rows(self, section: str | None = None) -> list[GridRow]:
         """Live rows of ``section`` (or of every section) in their order."""
         if section is None:
-            rows = self._read("SELECT * FROM grid_rows WHERE deleted = 0 ORDER BY section, position")
+            rows = self._read(
+                "SELECT * FROM grid_rows WHERE deleted = 0 ORDER BY section, position"
+            )
         else:
             rows = self._read(
                 "SELECT * FROM grid_rows WHERE section = ? AND deleted = 0 ORDER BY position",
@@ -502,14 +505,16 @@ class Store:
             for offset, cells in enumerate(cleaned, start=1):
                 row_id = cur.execute(
                     "INSERT INTO grid_rows (section, position, recommendation, challenges,"
-                    " perspectives, version, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+                    " perspectives, version, updated_by, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
                     " RETURNING id",
                     (section, top + offset, *cells, actor, stamp),
                 ).fetchone()[0]
                 ids.append(int(row_id))
                 self._history(
                     cur, actor=actor, entity="grid_row", entity_id=row_id, action="create",
-                    before={}, after=dict(zip(GRID_FIELDS, cells, strict=True)) | {"section": section},
+                    before={},
+                    after=dict(zip(GRID_FIELDS, cells, strict=True)) | {"section": section},
                 )  # fmt: skip
         return [self.grid_row(i) for i in ids]
 
@@ -542,7 +547,7 @@ class Store:
                 raise ConflictError(_grid_row(row), field, text)
             stamp = now()
             cur.execute(
-                f"UPDATE grid_rows SET {field} = ?, version = version + 1, updated_by = ?,"  # noqa: S608
+                f"UPDATE grid_rows SET {field} = ?, version = version + 1, updated_by = ?,"
                 " updated_at = ? WHERE id = ?",
                 (text, actor, stamp, row_id),
             )
@@ -611,9 +616,14 @@ class Store:
         """The attendance list in order of its numbers."""
         return [
             Participant(
-                id=r["id"], number=r["number"], name=r["name"], institution=r["institution"],
-                phone=r["phone"], email=r["email"], group=r["grp"],
-            )  # fmt: skip
+                id=r["id"],
+                number=r["number"],
+                name=r["name"],
+                institution=r["institution"],
+                phone=r["phone"],
+                email=r["email"],
+                group=r["grp"],
+            )
             for r in self._read("SELECT * FROM participants ORDER BY number, id")
         ]
 
@@ -642,9 +652,13 @@ class Store:
         order = {GENERAL: 0} | {g.slug: g.number for g in self.groups()}
         rows = [
             ReviewRow(
-                id=r["id"], section=r["section"], position=r["position"],
-                recommendation=r["recommendation"], state=r["state"], status=r["status"],
-            )  # fmt: skip
+                id=r["id"],
+                section=r["section"],
+                position=r["position"],
+                recommendation=r["recommendation"],
+                state=r["state"],
+                status=r["status"],
+            )
             for r in self._read("SELECT * FROM review_rows")
         ]
         return sorted(rows, key=lambda r: (order.get(r.section, 999), r.position))
@@ -670,9 +684,13 @@ class Store:
         """Presentations in their order."""
         return [
             Communication(
-                id=r["id"], position=r["position"], title=r["title"], presenter=r["presenter"],
-                function=r["function"], summary=r["summary"],
-            )  # fmt: skip
+                id=r["id"],
+                position=r["position"],
+                title=r["title"],
+                presenter=r["presenter"],
+                function=r["function"],
+                summary=r["summary"],
+            )
             for r in self._read("SELECT * FROM communications ORDER BY position")
         ]
 
@@ -699,9 +717,12 @@ class Store:
 
     # -- history ----------------------------------------------------------------------------
 
-    def history(self, entity: str | None = None, entity_id: int | None = None) -> list[HistoryEntry]:
+    def history(
+        self, entity: str | None = None, entity_id: int | None = None
+    ) -> list[HistoryEntry]:
         """Recorded changes, oldest first, optionally for one entity."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if entity is not None:
             clauses.append("entity = ?")
             params.append(entity)
@@ -711,11 +732,16 @@ class Store:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return [
             HistoryEntry(
-                id=r["id"], at=r["at"], actor=r["actor"], entity=r["entity"],
-                entity_id=r["entity_id"], action=r["action"],
-                before=json.loads(r["before"]), after=json.loads(r["after"]),
-            )  # fmt: skip
-            for r in self._read(f"SELECT * FROM history {where} ORDER BY id", params)  # noqa: S608
+                id=r["id"],
+                at=r["at"],
+                actor=r["actor"],
+                entity=r["entity"],
+                entity_id=r["entity_id"],
+                action=r["action"],
+                before=json.loads(r["before"]),
+                after=json.loads(r["after"]),
+            )
+            for r in self._read(f"SELECT * FROM history {where} ORDER BY id", params)
         ]
 
     def integrity_check(self) -> str:

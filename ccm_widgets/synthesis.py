@@ -94,9 +94,11 @@ def synthesis_records(synthesis: Synthesis) -> list[tuple[str, ...]]:
 
     ``Section`` is ``Général`` or ``Spécifique``; ``Groupe`` is empty for the general section.
     """
-    records = []
+    records: list[tuple[str, ...]] = []
     for section, row in synthesis.rows():
-        kind = t("synthesis.kind_general") if section.group is None else t("synthesis.kind_specific")
+        kind = (
+            t("synthesis.kind_general") if section.group is None else t("synthesis.kind_specific")
+        )
         name = "" if section.group is None else section.group.name
         records.append((kind, name, *row.cells()))
     return records

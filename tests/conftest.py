@@ -33,7 +33,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-GROUP_NAMES = ("Économie alternative", "Gouvernance et coordination", "Migration irrégulière", "Protection")
+GROUP_NAMES = (
+    "Économie alternative",
+    "Gouvernance et coordination",
+    "Migration irrégulière",
+    "Protection",
+)
 
 
 @pytest.fixture
@@ -41,7 +46,8 @@ def meeting_store(store: Store) -> Store:
     """A store with a small meeting: four groups, synthesis order different from numbering."""
     store.create_meeting(
         Meeting(title="Réunion d'essai", date=dt.date(2026, 3, 2), venue="Salle B, Niamey",
-                organisation=("MINISTÈRE FICTIF",), chair="M. Président", facilitator="Mme Animatrice"),
+                organisation=("MINISTÈRE FICTIF",), chair="M. Président",
+                facilitator="Mme Animatrice"),
         agenda=[AgendaItem("Ouverture", "SP", "09h00")],
         groups=[Group(slug=slugify(n), name=n, moderator=f"Modérateur {i}")
                 for i, n in enumerate(GROUP_NAMES, start=1)],

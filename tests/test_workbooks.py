@@ -27,7 +27,9 @@ def run_workbook(name: str, query: str, store_path: Path) -> list[dict[str, obje
     nb = nbformat.read(REPO / "workbooks" / name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     env = {**os.environ, "CCM_STORE": str(store_path), "QUERY_STRING": query}
-    client = NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(REPO)}})
+    client = NotebookClient(
+        nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    )
     client.km = client.create_kernel_manager()
     client.start_new_kernel(env=env)
     try:

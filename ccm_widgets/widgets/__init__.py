@@ -1,11 +1,26 @@
-"""ipywidgets components of the workbooks. They are handed a store; they never open one."""
+"""ipywidgets components of the workbooks. They are handed a store; they never open one.
+
+Components are imported on first use: a group's tab must not pay for the export machinery
+(nbformat, nbconvert) that only the plenary needs.
+"""
 
 from __future__ import annotations
 
-from ccm_widgets.widgets.export_panel import ExportPanel
-from ccm_widgets.widgets.grid_editor import GroupGridEditor
-from ccm_widgets.widgets.plenary_board import PlenaryBoard
-from ccm_widgets.widgets.status import StatusBar
-from ccm_widgets.widgets.watcher import ChangeWatcher
+import importlib
+from typing import Any
 
-__all__ = ["ChangeWatcher", "ExportPanel", "GroupGridEditor", "PlenaryBoard", "StatusBar"]
+_HOMES = {
+    "ChangeWatcher": "watcher",
+    "ExportPanel": "export_panel",
+    "GroupGridEditor": "grid_editor",
+    "PlenaryBoard": "plenary_board",
+    "StatusBar": "status",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -29,7 +29,10 @@ class ExportPanel(w.VBox):
             description=t("export.format"),
         )
         self.part = w.Dropdown(
-            options=[(t("export.part_synthesis"), "synthesis"), (t("export.part_report"), "report")],
+            options=[
+                (t("export.part_synthesis"), "synthesis"),
+                (t("export.part_report"), "report"),
+            ],
             value="synthesis",
             description=t("export.part"),
         )

@@ -123,7 +123,14 @@ class GroupGridEditor(w.VBox):
         self.grid.on_cell_change(self._on_cell_change)
         self.toolbar = w.HBox([self.add_button, self.delete_button, self.undo_button])
         self.help = w.HTML(f"<em>{html.escape(t('grid.help'))}</em>")
-        self.children = (self.title, self.help, self.toolbar, self.grid, self.conflict_box, self.status)
+        self.children = (
+            self.title,
+            self.help,
+            self.toolbar,
+            self.grid,
+            self.conflict_box,
+            self.status,
+        )
         self.observe(self._apply_readonly, names="readonly")
         self.readonly = readonly
         self._apply_readonly()
@@ -144,9 +151,8 @@ class GroupGridEditor(w.VBox):
             group = self.store.group(self.section)
             heading = t("grid.title", number=group.number, name=group.name)
             sub = t("grid.moderator", moderator=group.moderator) if group.moderator else ""
-        self.title.value = (
-            f"<h2 style='margin:0'>{html.escape(heading)}</h2>"
-            + (f"<div>{html.escape(sub)}</div>" if sub else "")
+        self.title.value = f"<h2 style='margin:0'>{html.escape(heading)}</h2>" + (
+            f"<div>{html.escape(sub)}</div>" if sub else ""
         )
 
     def _apply_readonly(self, _change: object = None) -> None:
@@ -190,7 +196,9 @@ class GroupGridEditor(w.VBox):
         field = _FIELD_OF.get(column)
         if field is None:
             return
-        self.edit_cell(int(cell["row"]), column, "" if cell["value"] is None else str(cell["value"]))
+        self.edit_cell(
+            int(cell["row"]), column, "" if cell["value"] is None else str(cell["value"])
+        )
 
     def edit_cell(self, row: int, column: str, value: str) -> GridRow | None:
         """Save ``value`` typed in ``column`` of the row at (0-based) position ``row``.

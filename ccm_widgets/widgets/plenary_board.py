@@ -11,9 +11,9 @@ from ccm_widgets.exporting import current_synthesis
 from ccm_widgets.i18n import t
 from ccm_widgets.model import GRID_COLUMNS, GridRow, Group
 from ccm_widgets.report import synthesis_html
+from ccm_widgets.store import Store
 from ccm_widgets.widgets.status import StatusBar
 from ccm_widgets.widgets.watcher import ChangeWatcher
-from ccm_widgets.store import Store
 
 BOARD_CSS = """
 <style>

@@ -24,9 +24,11 @@ def open_page(browser: Any, url: str, ready: str, *, outside: list[str] | None =
     if outside is not None:
         page.on(
             "request",
-            lambda r: outside.append(r.url)
-            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else None,
+            lambda r: (
+                outside.append(r.url)
+                if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+                else None
+            ),
         )
     page.goto(url)
     page.wait_for_selector(ready, timeout=60_000)
@@ -51,7 +53,9 @@ def type_in_cell(page: Any, row: int, column: int, text: str) -> None:
     editor.press("Enter")
 
 
-def test_group_edit_reaches_plenary_and_store(browser: Any, server: Server, artifacts: Path) -> None:
+def test_group_edit_reaches_plenary_and_store(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
     outside: list[str] = []
     group = open_page(browser, server.links["Protection"], GRID, outside=outside)
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table", outside=outside)

@@ -60,16 +60,22 @@ def test_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ccm export --to pdf" in out
 
 
-def test_init_refuses_overwrite_without_force(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_refuses_overwrite_without_force(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(capsys, "init", str(initialised))
     assert code == 2
     assert "--force" in err
     assert run(capsys, "init", str(initialised), "--force")[0] == 0
 
 
-def test_init_bad_toml_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_bad_toml_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "casse.toml"
-    path.write_text('[meeting]\ntitle = "x"\ndate = "pas une date"\nvenue = "v"\n', encoding="utf-8")
+    path.write_text(
+        '[meeting]\ntitle = "x"\ndate = "pas une date"\nvenue = "v"\n', encoding="utf-8"
+    )
     code, _, err = run(capsys, "init", str(path))
     assert code == 2
     assert "casse.toml, ligne 3" in err
@@ -108,7 +114,8 @@ def test_import_unknown_group_exit_2_and_nothing_written(
     before = Store().change_counter()
     code, _, err = run(capsys, "import", "grid", "--group", "Santé", str(grid))
     assert code == 2
-    assert "g.csv" in err and "Groupe inconnu" in err
+    assert "g.csv" in err
+    assert "Groupe inconnu" in err
     assert Store().change_counter() == before
 
 
@@ -138,7 +145,12 @@ def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "links", "--port", "9000")
     assert code == 0
     lines = [line.split("\t") for line in out.splitlines()]
-    assert [name for name, _ in lines] == ["animateur", "pleniere", "Économie alternative", "Protection"]
+    assert [name for name, _ in lines] == [
+        "animateur",
+        "pleniere",
+        "Économie alternative",
+        "Protection",
+    ]
     store = Store()
     assert lines[3][1] == (
         "http://127.0.0.1:9000/voila/render/groupe.ipynb?groupe=protection&cle="
@@ -152,15 +164,20 @@ def test_commands_without_meeting_give_advice(capsys: pytest.CaptureFixture[str]
     assert "ccm init" in err
 
 
-def test_export_html_never_overwrites(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_html_never_overwrites(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = Path(run(capsys, "export", "--to", "html")[1].strip())
     second = Path(run(capsys, "export", "--to", "html")[1].strip())
     assert first != second
-    assert first.exists() and second.exists()
+    assert first.exists()
+    assert second.exists()
     assert first.name.startswith("2026-05-04_synthese_")
 
 
-def test_store_option_and_env(tmp_path: Path, initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_store_option_and_env(
+    tmp_path: Path, initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "autre.sqlite"
     assert run(capsys, "demo", "--store", str(other))[0] == 0
     titles = sqlite3.connect(other).execute("SELECT title FROM meeting").fetchone()[0]

@@ -16,7 +16,9 @@ def normalise(spec: str) -> tuple[str, str]:
 
 def test_pyproject_and_environment_in_step() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = {normalise(s) for s in project["dependencies"] + project["optional-dependencies"]["test"]}
+    wanted = {
+        normalise(s) for s in project["dependencies"] + project["optional-dependencies"]["test"]
+    }
     conda = set()
     lines = (REPO / "environment.yml").read_text().splitlines()
     for line in lines[lines.index("dependencies:") + 1 :]:

@@ -75,7 +75,7 @@ def test_unknown_header_is_refused_with_line(tmp_path: Path) -> None:
 
 def test_extra_cell_without_column_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "g.csv", "Recommandation;Défis\na;b;perdu\n")
-    with pytest.raises(ImportProblem, match="ligne 2.*« perdu » n'a pas de colonne"):
+    with pytest.raises(ImportProblem, match=r"ligne 2.*« perdu » n'a pas de colonne"):
         read_grid(path)
 
 
@@ -128,7 +128,8 @@ def test_review_word_layout_opens_sections(tmp_path: Path) -> None:
     text = (
         "Recommandation 2018;Eta de mise en œuvre\n"
         "Recommandations d'ordre général;\n"
-        'Adopter la loi;"<ul style=""list-style-type: none""> <li>Loi adoptée ;</li><li>Décret pris</li></ul>"\n'
+        'Adopter la loi;"<ul style=""list-style-type: none""> <li>Loi adoptée ;</li>'
+        '<li>Décret pris</li></ul>"\n'
         "Recommandations d'ordre spécifique;\n"
         "Groupe thématique : Protection;\n"
         "Protéger les ENA;En cours\n"
@@ -151,7 +152,7 @@ def test_review_with_section_column(tmp_path: Path) -> None:
 
 
 def test_paste_block_from_word() -> None:
-    block = "Recommandation\tDéfis\tPerspectives\r\nR1\tD1\tP1\r\n\"R2\nsuite\"\tD2\t\r\n\r\n"
+    block = 'Recommandation\tDéfis\tPerspectives\r\nR1\tD1\tP1\r\n"R2\nsuite"\tD2\t\r\n\r\n'
     assert paste_rows(block) == [("R1", "D1", "P1"), ("R2\nsuite", "D2", "")]
 
 
@@ -162,9 +163,13 @@ cell_text = st.text(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(st.tuples(cell_text, cell_text, cell_text), max_size=8))
-def test_any_csv_grid_imports_every_cell_or_is_refused(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
+def test_any_csv_grid_imports_every_cell_or_is_refused(
+    tmp_path: Path, rows: list[tuple[str, str, str]]
+) -> None:
     import csv
 
     buffer = io.StringIO(newline="")
@@ -179,13 +184,17 @@ def test_any_csv_grid_imports_every_cell_or_is_refused(tmp_path: Path, rows: lis
         assert str(problem).startswith(str(path))
         return
     kept = [cells for _, cells in grid.rows]
+
     def norm(c: str) -> str:
         return c.replace("\r\n", "\n").replace("\r", "\n").strip()
+
     expected = [tuple(norm(c) for c in r) for r in rows if any(norm(c) for c in r)]
     assert kept == expected
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300))
 def test_random_bytes_never_crash_the_importer(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "n.csv"

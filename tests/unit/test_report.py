@@ -57,7 +57,8 @@ def test_report_notebook_hides_code_and_has_every_part(demo_store: Store) -> Non
     nb = build_notebook(report_data(demo_store), part="report")
     names = [c.metadata["tags"][1] for c in nb.cells]
     assert names == ["entete", "introduction", "objectifs", "ordre-du-jour", "revue",
-                     "communications", "debats", "groupes", "synthese", "cloture", "presence"]  # fmt: skip
+                     "communications", "debats", "groupes", "synthese", "cloture",
+                     "presence"]  # fmt: skip
     assert all(c.metadata["jupyter"]["source_hidden"] for c in nb.cells)
 
 
@@ -76,7 +77,9 @@ def test_synthesis_html_rows_in_order_with_headings(demo_store: Store) -> None:
 
 def test_html_is_self_contained_and_escapes_user_text(demo_store: Store) -> None:
     row = demo_store.grid_rows("protection")[0]
-    demo_store.update_grid_cell(row.id, "recommendation", HOSTILE, seen=row.recommendation, actor="t")
+    demo_store.update_grid_cell(
+        row.id, "recommendation", HOSTILE, seen=row.recommendation, actor="t"
+    )
     page = render(demo_store, "html", "report").decode()
     parsed = parse(page)
     assert "script" not in parsed.tags
@@ -84,7 +87,8 @@ def test_html_is_self_contained_and_escapes_user_text(demo_store: Store) -> None
     assert not [r for r in parsed.refs if re.match(r"(https?:)?//", r)]
     assert not re.search(r"https?://", page.split("<style>")[0] + page.split("</style>")[1])
     assert HOSTILE in [c for r in parsed.rows for c in r]
-    assert "{{ 7*7 }}" in page and "49" not in page.split("{{ 7*7 }}")[0][-5:]
+    assert "{{ 7*7 }}" in page
+    assert "49" not in page.split("{{ 7*7 }}")[0][-5:]
 
 
 def test_masked_contacts(demo_store: Store) -> None:
@@ -98,9 +102,14 @@ def test_pdf_is_a4_with_accents_and_page_render(demo_store: Store, tmp_path: Pat
     path = export_meeting(demo_store, "pdf", "report", directory=tmp_path)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info, info
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "RECOMMANDATIONS D'ORDRE GÉNÉRAL" in text
     assert "Économie alternative" in text
     assert "mise en œuvre" in text
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+        check=True,
+    )
     assert (tmp_path / "p-1.png").stat().st_size > 1000

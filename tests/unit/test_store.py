@@ -42,12 +42,18 @@ def test_meeting_round_trip(meeting_store: Store) -> None:
     assert meeting.title == "Réunion d'essai"
     assert meeting.organisation == ("MINISTÈRE FICTIF",)
     assert [g.slug for g in meeting_store.groups()] == [
-        "economie-alternative", "gouvernance-et-coordination", "migration-irreguliere", "protection",
-    ]  # fmt: skip
+        "economie-alternative",
+        "gouvernance-et-coordination",
+        "migration-irreguliere",
+        "protection",
+    ]
     # listed groups first, the others after in numbering order
     assert meeting_store.synthesis_order() == [
-        "migration-irreguliere", "protection", "economie-alternative", "gouvernance-et-coordination",
-    ]  # fmt: skip
+        "migration-irreguliere",
+        "protection",
+        "economie-alternative",
+        "gouvernance-et-coordination",
+    ]
 
 
 def test_create_meeting_refuses_overwrite_without_force(meeting_store: Store) -> None:
@@ -73,12 +79,14 @@ def test_create_meeting_refuses_overwrite_without_force(meeting_store: Store) ->
         ("3", "migration-irreguliere"),
     ],
 )
-def test_find_section_ignores_case_and_accents(meeting_store: Store, name: str, section: str) -> None:
+def test_find_section_ignores_case_and_accents(
+    meeting_store: Store, name: str, section: str
+) -> None:
     assert meeting_store.find_section(name) == section
 
 
 def test_find_section_unknown_names_the_groups(meeting_store: Store) -> None:
-    with pytest.raises(ValidationError, match="Groupe inconnu : « Santé ».*Protection"):
+    with pytest.raises(ValidationError, match=r"Groupe inconnu : « Santé ».*Protection"):
         meeting_store.find_section("Santé")
 
 
@@ -94,7 +102,9 @@ def test_rows_are_appended_in_order_and_counted(meeting_store: Store) -> None:
 
 def test_update_bumps_version_and_records_history(meeting_store: Store) -> None:
     (row,) = meeting_store.add_grid_rows("protection", [("avant", "", "")])
-    saved = meeting_store.update_grid_cell(row.id, "recommendation", "après", seen="avant", actor="g")
+    saved = meeting_store.update_grid_cell(
+        row.id, "recommendation", "après", seen="avant", actor="g"
+    )
     assert saved.recommendation == "après"
     assert saved.version == row.version + 1
     entries = meeting_store.history("grid_row", row.id)
@@ -138,8 +148,10 @@ def test_delete_and_restore(meeting_store: Store) -> None:
     meeting_store.restore_grid_row(rows[0].id, actor="g")
     assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["un", "deux"]
     assert [e.action for e in meeting_store.history("grid_row", rows[0].id)] == [
-        "create", "delete", "restore",
-    ]  # fmt: skip
+        "create",
+        "delete",
+        "restore",
+    ]
 
 
 def test_oversized_cell_is_refused_and_nothing_written(meeting_store: Store) -> None:
@@ -156,12 +168,14 @@ def test_rows_for_unknown_section_are_refused(meeting_store: Store) -> None:
         meeting_store.add_grid_rows("sante", [("x", "", "")])
 
 
-def test_read_only_store_gives_a_french_error_and_keeps_data(tmp_path: Path, meeting_store: Store) -> None:
+def test_read_only_store_gives_a_french_error_and_keeps_data(
+    tmp_path: Path, meeting_store: Store
+) -> None:
     meeting_store.add_grid_rows("protection", [("gardé", "", "")])
     meeting_store.close()
     reader = Store(meeting_store.path)
     reader._conn.execute("PRAGMA query_only = ON")
-    with pytest.raises(StoreError, match="lecture seule|Erreur du stockage"):
+    with pytest.raises(StoreError, match=r"lecture seule|Erreur du stockage"):
         reader.add_grid_rows("protection", [("perdu ?", "", "")])
     assert [r.recommendation for r in reader.grid_rows("protection")] == ["gardé"]
     reader.close()
@@ -176,7 +190,12 @@ def _writer(path: str, section: str, count: int) -> None:
 
 def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
     """Four processes (four tabs' kernels) writing at once: every change is kept."""
-    sections = ["economie-alternative", "gouvernance-et-coordination", "migration-irreguliere", "protection"]
+    sections = [
+        "economie-alternative",
+        "gouvernance-et-coordination",
+        "migration-irreguliere",
+        "protection",
+    ]
     ctx = multiprocessing.get_context("spawn")
     workers = [ctx.Process(target=_writer, args=(str(meeting_store.path), s, 25)) for s in sections]
     for p in workers:

@@ -15,7 +15,9 @@ from ccm_widgets.widgets import ExportPanel, GroupGridEditor, PlenaryBoard
 
 @pytest.fixture
 def editor(demo_store: Store) -> GroupGridEditor:
-    return GroupGridEditor(store=demo_store, section="protection", actor="groupe:protection", watch=False)
+    return GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
 
 
 def test_grid_shows_only_the_three_columns_numbered(editor: GroupGridEditor) -> None:
@@ -27,7 +29,9 @@ def test_grid_shows_only_the_three_columns_numbered(editor: GroupGridEditor) -> 
 
 
 def test_cell_edit_is_saved_with_author(editor: GroupGridEditor, demo_store: Store) -> None:
-    editor._on_cell_change({"row": 1, "column": "Défis", "column_index": 1, "value": "Nouveau défi"})
+    editor._on_cell_change(
+        {"row": 1, "column": "Défis", "column_index": 1, "value": "Nouveau défi"}
+    )
     row = demo_store.grid_rows("protection")[1]
     assert row.challenges == "Nouveau défi"
     assert row.updated_by == "groupe:protection"
@@ -41,13 +45,16 @@ def test_echo_of_unchanged_value_writes_nothing(editor: GroupGridEditor, demo_st
     assert demo_store.change_counter() == counter
 
 
-def test_conflict_shows_both_texts_and_lets_user_choose(editor: GroupGridEditor, demo_store: Store) -> None:
+def test_conflict_shows_both_texts_and_lets_user_choose(
+    editor: GroupGridEditor, demo_store: Store
+) -> None:
     other = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
     other.edit_cell(0, "Recommandation", "Texte de l'animateur")
     editor.edit_cell(0, "Recommandation", "Texte du rapporteur")
     assert demo_store.grid_rows("protection")[0].recommendation == "Texte de l'animateur"
     shown = editor.conflict_box.children[0].value
-    assert "Texte de l&#x27;animateur" in shown and "Texte du rapporteur" in shown
+    assert "Texte de l&#x27;animateur" in shown
+    assert "Texte du rapporteur" in shown
     keep_mine = editor.conflict_box.children[1].children[0]
     keep_mine.click()
     assert demo_store.grid_rows("protection")[0].recommendation == "Texte du rapporteur"
@@ -65,7 +72,9 @@ def test_add_delete_undo(editor: GroupGridEditor, demo_store: Store) -> None:
     assert [r.perspectives for r in demo_store.grid_rows("protection")][-1] == "p"
 
 
-def test_other_tab_change_arrives_through_the_watcher(editor: GroupGridEditor, demo_store: Store) -> None:
+def test_other_tab_change_arrives_through_the_watcher(
+    editor: GroupGridEditor, demo_store: Store
+) -> None:
     demo_store.add_grid_rows("protection", [("Ajout d'un autre onglet", "", "")], actor="animateur")
     assert editor.watcher.check()
     assert editor.grid.data.iloc[-1]["Recommandation"] == "Ajout d'un autre onglet"
@@ -80,7 +89,9 @@ def test_failed_write_is_visible_and_keeps_text(editor: GroupGridEditor, demo_st
 
 
 def test_readonly_grid(demo_store: Store) -> None:
-    editor = GroupGridEditor(store=demo_store, section="protection", actor="x", readonly=True, watch=False)
+    editor = GroupGridEditor(
+        store=demo_store, section="protection", actor="x", readonly=True, watch=False
+    )
     assert editor.grid.editable is False
     assert editor.add_button.disabled
 
@@ -98,7 +109,8 @@ def test_export_panel_writes_file_and_offers_download(demo_store: Store, tmp_pat
     panel = ExportPanel(store=demo_store, directory=tmp_path / "exports")
     panel.format.value = "csv"
     panel.button.click()
-    assert panel.last_path is not None and panel.last_path.exists()
+    assert panel.last_path is not None
+    assert panel.last_path.exists()
     assert 'download="' in panel.link.value
     assert panel.status.level == "ok"
 
@@ -108,14 +120,22 @@ def key_of(store: Store, slug: str | None = None) -> str:
 
 
 def test_group_page_identity_from_url(demo_store: Store) -> None:
-    ok = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store, "protection")})
+    ok = group_page(
+        store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store, "protection")}
+    )
     assert isinstance(ok.children[1], GroupGridEditor)
     assert ok.children[1].actor == "groupe:protection"
-    wrong = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store, "economie-alternative")})
-    assert isinstance(wrong, w.HTML) and "clé d'accès" in html.unescape(wrong.value)
+    wrong = group_page(
+        store=demo_store,
+        params={"groupe": "protection", "cle": key_of(demo_store, "economie-alternative")},
+    )
+    assert isinstance(wrong, w.HTML)
+    assert "clé d'accès" in html.unescape(wrong.value)
     unknown = group_page(store=demo_store, params={"groupe": "../etc", "cle": "x"})
     assert "aucun groupe" in unknown.value
-    facilitator = group_page(store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store)})
+    facilitator = group_page(
+        store=demo_store, params={"groupe": "protection", "cle": key_of(demo_store)}
+    )
     assert facilitator.children[1].actor == "animateur"
 
 
@@ -128,5 +148,8 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
 
 
 def test_query_params_from_environment() -> None:
-    assert query_params({"QUERY_STRING": "groupe=protection&cle=a%2Bb"}) == {"groupe": "protection", "cle": "a+b"}
+    assert query_params({"QUERY_STRING": "groupe=protection&cle=a%2Bb"}) == {
+        "groupe": "protection",
+        "cle": "a+b",
+    }
     assert query_params({}) == {}

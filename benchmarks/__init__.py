@@ -1,0 +1,1 @@
+"""Benchmarks: each prints ``name value unit`` lines. Run them all with ``make bench``."""

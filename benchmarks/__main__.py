@@ -1,0 +1,16 @@
+"""Run every benchmark: ``python -m benchmarks`` (or ``make bench``)."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import open_grid
+
+
+def main() -> int:
+    open_grid.main(sys.argv[1:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
