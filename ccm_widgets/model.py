@@ -104,9 +104,9 @@ class Meeting:
 
     def __post_init__(self) -> None:
         if not self.title.strip():
-            raise ValidationError("Le titre de la réunion est obligatoire.")
+            raise ValidationError("« title » : le titre de la réunion est obligatoire.")
         if not self.venue.strip():
-            raise ValidationError("Le lieu de la réunion est obligatoire.")
+            raise ValidationError("« venue » : le lieu de la réunion est obligatoire.")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,18 @@ class ReportData:
     participants: tuple[Participant, ...] = ()
 
 
+def skip_iri_grammar() -> None:
+    """Keep jsonschema from compiling its IRI grammar when nbformat/nbconvert import it.
+
+    jsonschema imports ``rfc3987_syntax`` when installed (jupyter_server pulls it in), which
+    compiles a grammar for ~2.6 s (python-jsonschema/jsonschema#1428). No schema used here
+    checks the "iri" format, so an export process does without it. Call before importing
+    nbformat; it changes nothing once jsonschema is loaded.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def esc(text: str) -> str:
     """User text as HTML text: escaped, line breaks kept (CSS ``pre-wrap`` shows them)."""
     return html.escape(text, quote=True)
@@ -67,7 +80,8 @@ def french_date(day: dt.date) -> str:
 
 def _cell(fragment: str, *, name: str) -> NotebookNode:
     """A code cell with no code shown, whose only output is ``fragment`` (already escaped)."""
-    import nbformat  # imported here: nbformat pulls jsonschema, ~2 s, not wanted in group tabs
+    skip_iri_grammar()
+    import nbformat  # imported here: nbformat pulls jsonschema, not wanted in group tabs
 
     cell = nbformat.v4.new_code_cell(
         source=f"# {name}",
@@ -148,6 +162,7 @@ def build_notebook(
 
     ``part="synthesis"`` keeps the header and the synthesis table only.
     """
+    skip_iri_grammar()
     import nbformat
 
     m = data.meeting
@@ -271,6 +286,7 @@ def _css() -> str:
 
 def to_html(nb: NotebookNode) -> str:
     """Convert a report notebook with nbconvert and our template: one self-contained page."""
+    skip_iri_grammar()
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
