@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser(
         "export", parents=[store_opt], help="exporter la synthèse ou le rapport"
     )
-    exp.add_argument("--to", required=True, choices=["csv", "xlsx", "html", "pdf"], help="format")
+    exp.add_argument(
+        "--to", required=True, choices=["csv", "xlsx", "html", "pdf", "docx"], help="format"
+    )
     exp.add_argument(
         "--part", default="synthesis", choices=["synthesis", "report"],
         help="synthèse seule (défaut) ou rapport complet",

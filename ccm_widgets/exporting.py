@@ -19,7 +19,7 @@ from ccm_widgets.store import Store
 from ccm_widgets.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
 
 EXPORTS_DIR = Path("exports")
-FORMATS = ("csv", "xlsx", "html", "pdf")
+FORMATS = ("csv", "xlsx", "html", "pdf", "docx")
 PARTS = ("synthesis", "report")
 
 
@@ -138,7 +138,7 @@ def report_data(store: Store) -> ReportData:
 def render(
     store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bool = False
 ) -> bytes:
-    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html or pdf)."""
+    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx)."""
     if fmt not in FORMATS:
         raise ValueError(f"format inconnu : {fmt} (attendu : {', '.join(FORMATS)})")
     if part not in PARTS:
@@ -152,6 +152,10 @@ def render(
         if fmt == "csv":
             return synthesis_csv(synthesis)
         return synthesis_xlsx(synthesis, title=store.meeting().title)
+    if fmt == "docx":
+        from ccm_widgets.report_docx import to_docx
+
+        return to_docx(report_data(store), part=part, mask_contacts=mask_contacts)
     page = to_html(build_notebook(report_data(store), part=part, mask_contacts=mask_contacts))
     if fmt == "html":
         return page.encode("utf-8")

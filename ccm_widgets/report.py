@@ -91,9 +91,7 @@ def _cell(fragment: str, *, name: str) -> NotebookNode:
     return cell
 
 
-def _table(
-    headers: Sequence[str], rows: Iterable[Sequence[str] | tuple[str, str]], *, css: str = ""
-) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, css: str = "") -> str:
     """An HTML table; a row given as ``("heading", text)`` or ``("heading-1", text)`` spans."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
@@ -120,31 +118,40 @@ def header_html(meeting: Meeting) -> str:
     )
 
 
-def synthesis_html(synthesis: Synthesis) -> str:
-    """The synthesis table with its heading rows, as the report prints it."""
-    rows: list[Sequence[str] | tuple[str, str]] = []
+TableRow = Sequence[str] | tuple[str, str]
+
+
+def synthesis_table_rows(synthesis: Synthesis) -> list[TableRow]:
+    """Rows of the synthesis table, heading rows (``("heading", text)``) included."""
+    rows: list[TableRow] = []
     specific_done = False
     for section in synthesis.sections:
         if section.key == GENERAL:
             rows.append(("heading-1", t("synthesis.general")))
-        elif not specific_done:
-            rows.append(("heading-1", t("synthesis.specific")))
-            specific_done = True
-        if section.key != GENERAL:
+        else:
+            if not specific_done:
+                rows.append(("heading-1", t("synthesis.specific")))
+                specific_done = True
             rows.append(("heading", section.heading))
         if not section.rows:
             rows.append(("heading", t("synthesis.empty_section")))
         rows.extend(row.cells() for row in section.rows)
+    return rows
+
+
+def synthesis_html(synthesis: Synthesis) -> str:
+    """The synthesis table with its heading rows, as the report prints it."""
     return f'<p class="table-title">{esc(t("synthesis.table_title"))}</p>' + _table(
-        GRID_COLUMNS, rows, css="synthesis"
+        GRID_COLUMNS, synthesis_table_rows(synthesis), css="synthesis"
     )
 
 
-def _review_html(review: Sequence[ReviewRow], groups: Sequence[Group]) -> str:
+def review_table_rows(review: Sequence[ReviewRow], groups: Sequence[Group]) -> list[TableRow]:
+    """Rows of the review table (Recommandation | État), a heading row per section."""
     names = {GENERAL: t("synthesis.general_review")} | {
         g.slug: t("synthesis.group_heading", name=g.name) for g in groups
     }
-    rows: list[Sequence[str] | tuple[str, str]] = []
+    rows: list[TableRow] = []
     current = None
     for row in review:
         if row.section != current:
@@ -152,7 +159,15 @@ def _review_html(review: Sequence[ReviewRow], groups: Sequence[Group]) -> str:
             rows.append(("heading", names.get(row.section, row.section)))
         state = row.state if not row.status else f"[{row.status}] {row.state}".strip()
         rows.append((row.recommendation, state))
-    return _table((t("report.col_recommendation"), t("report.col_state")), rows, css="review")
+    return rows
+
+
+def _review_html(review: Sequence[ReviewRow], groups: Sequence[Group]) -> str:
+    return _table(
+        (t("report.col_recommendation"), t("report.col_state")),
+        review_table_rows(review, groups),
+        css="review",
+    )
 
 
 def build_notebook(

@@ -24,7 +24,13 @@ class ExportPanel(w.VBox):
         self.store = store
         self.directory = directory or Path(os.environ.get("CCM_EXPORTS", "exports"))
         self.format = w.Dropdown(
-            options=[("HTML", "html"), ("PDF", "pdf"), ("CSV", "csv"), ("Excel (XLSX)", "xlsx")],
+            options=[
+                ("HTML", "html"),
+                ("PDF", "pdf"),
+                ("Word (DOCX)", "docx"),
+                ("CSV", "csv"),
+                ("Excel (XLSX)", "xlsx"),
+            ],
             value="html",
             description=t("export.format"),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -113,3 +114,29 @@ def test_pdf_is_a4_with_accents_and_page_render(demo_store: Store, tmp_path: Pat
         check=True,
     )
     assert (tmp_path / "p-1.png").stat().st_size > 1000
+
+
+def test_docx_has_real_tables_in_order_and_text_kept(demo_store: Store) -> None:
+    import docx
+
+    row = demo_store.grid_rows("protection")[0]
+    demo_store.update_grid_cell(
+        row.id, "recommendation", HOSTILE, seen=row.recommendation, actor="t"
+    )
+    document = docx.Document(io.BytesIO(render(demo_store, "docx", "report")))
+    synthesis = next(
+        table
+        for table in document.tables
+        if table.rows[0].cells[0].text == "Recommandation"
+        and table.rows[0].cells[1].text == "Défis"
+    )
+    firsts = [r.cells[0].text for r in synthesis.rows]
+    assert firsts[1] == "RECOMMANDATIONS D'ORDRE GÉNÉRAL"
+    assert "GROUPE THÉMATIQUE : MIGRATION IRRÉGULIÈRE" in firsts
+    assert firsts.index("GROUPE THÉMATIQUE : MIGRATION IRRÉGULIÈRE") < firsts.index(
+        "GROUPE THÉMATIQUE : PROTECTION"
+    )
+    assert HOSTILE in firsts
+    header_xml = synthesis.rows[0]._tr.xml
+    assert "tblHeader" in header_xml
+    assert document.sections[0].page_width.mm == pytest.approx(210, abs=1)
