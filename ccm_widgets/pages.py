@@ -19,6 +19,7 @@ import ipywidgets as w
 from ccm_widgets.i18n import t
 from ccm_widgets.links import key_matches, meeting_links
 from ccm_widgets.model import GENERAL, ValidationError
+from ccm_widgets.report import french_date
 from ccm_widgets.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ PAGE_CSS = """
 .ccm-page { max-width: 1180px; }
 .ccm-message { font-size: 1.2em; padding: 12px 16px; border-left: 6px solid #b3261e;
   background: #fbeeee; }
+.ccm-home a { color: #0b57d0; text-decoration: underline; }
+.ccm-home li { margin: 6px 0; font-size: 1.05em; }
+.ccm-home code { font-size: 0.85em; user-select: all; }
 </style>
 """
 
@@ -43,6 +47,15 @@ def query_params(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 def message_page(text: str) -> w.HTML:
     """A page that only says ``text`` (escaped)."""
     return w.HTML(f"{PAGE_CSS}<div class='ccm-message' role='alert'>{html.escape(text)}</div>")
+
+
+def server_base(environ: Mapping[str, str] | None = None) -> str:
+    """``http://host:port`` of the server this tab came through, when Voilà tells it."""
+    environ = os.environ if environ is None else environ
+    name, port = environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", "")
+    if not name:
+        return ""
+    return f"http://{name}:{port}" if port else f"http://{name}"
 
 
 def _open(store: Store | None) -> Store:
@@ -111,23 +124,24 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
     if opened is None:
         return refusal or message_page(t("page.bad_key"))
     meeting = opened.meeting()
-    links = meeting_links(opened, "")
+    links = meeting_links(opened, server_base())
     items = []
     for link in links:
         if link.group:
             group = opened.group(link.group)
             label = t("home.group_link", number=group.number, name=group.name)
+            url = html.escape(link.url)
             items.append(
-                f"<li><a href='{html.escape(link.url)}' target='_blank'>{html.escape(label)}</a>"
+                f"<li><a href='{url}' target='_blank'>{html.escape(label)}</a>"
                 + (f" — {html.escape(group.moderator)}" if group.moderator else "")
-                + "</li>"
+                + f"<br><code>{url}</code></li>"
             )
     plenary = next(link for link in links if link.label == "pleniere")
     body = (
-        f"{PAGE_CSS}<h1>{html.escape(meeting.title)}</h1>"
-        f"<p>{html.escape(meeting.venue)} — {meeting.date.isoformat()}</p>"
+        f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
+        f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p>"
         f"<h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
         f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
-        f"{html.escape(t('home.plenary'))}</a></p>"
+        f"{html.escape(t('home.plenary'))}</a></p></div>"
     )
     return w.HTML(body)
