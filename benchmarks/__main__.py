@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import open_grid
+from benchmarks import export_times, open_grid
 
 
 def main() -> int:
+    export_times.main()
     open_grid.main(sys.argv[1:])
     return 0
 

@@ -42,12 +42,17 @@ class ExportPanel(w.VBox):
             value="synthesis",
             description=t("export.part"),
         )
+        self.mask = w.Checkbox(value=False, description=t("export.mask"), indent=False)
         self.button = w.Button(description=t("export.button"), button_style="success")
         self.button.on_click(self._on_export)
         self.link = w.HTML()
         self.status = StatusBar()
         self.last_path: Path | None = None
-        self.children = (w.HBox([self.format, self.part, self.button]), self.link, self.status)
+        self.children = (
+            w.HBox([self.format, self.part, self.mask, self.button]),
+            self.link,
+            self.status,
+        )
 
     def _on_export(self, _button: object = None) -> None:
         self.export()
@@ -60,7 +65,9 @@ class ExportPanel(w.VBox):
         self.button.disabled = True
         self.status.show(t("export.working"))
         try:
-            path = export_meeting(self.store, fmt, part, directory=self.directory)
+            path = export_meeting(
+                self.store, fmt, part, directory=self.directory, mask_contacts=self.mask.value
+            )
         except Exception as error:  # the user must see why, whatever it is
             self.status.show(t("export.failed", error=error), "error")
             return None
@@ -72,7 +79,8 @@ class ExportPanel(w.VBox):
         name = html.escape(path.name)
         self.link.value = (
             f'<a download="{name}" href="data:{mime};base64,{payload}" '
-            f'style="font-size:1.1em">{html.escape(t("export.download", name=path.name))}</a>'
+            f'style="font-size:1.1em;color:#0b57d0;text-decoration:underline">'
+            f"{html.escape(t('export.download', name=path.name))}</a>"
         )
         self.status.show(t("export.done", name=path.name), "ok")
         return path

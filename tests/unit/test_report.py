@@ -140,3 +140,10 @@ def test_docx_has_real_tables_in_order_and_text_kept(demo_store: Store) -> None:
     header_xml = synthesis.rows[0]._tr.xml
     assert "tblHeader" in header_xml
     assert document.sections[0].page_width.mm == pytest.approx(210, abs=1)
+
+
+def test_report_notebook_is_valid_nbformat(demo_store: Store) -> None:
+    import nbformat
+
+    for part in ("report", "synthesis"):
+        nbformat.validate(build_notebook(report_data(demo_store), part=part))
