@@ -30,6 +30,7 @@ PAGE_CSS = """
 .ccm-page { max-width: 1180px; }
 .ccm-message { font-size: 1.2em; padding: 12px 16px; border-left: 6px solid #b3261e;
   background: #fbeeee; }
+.ccm-row-editor textarea { font-family: inherit; font-size: 14px; line-height: 1.4; }
 .ccm-home a { color: #0b57d0; text-decoration: underline; }
 .ccm-home li { margin: 6px 0; font-size: 1.05em; }
 .ccm-home code { font-size: 0.85em; user-select: all; }
@@ -112,10 +113,18 @@ def plenary_page(
     opened, refusal = _facilitator_store(store, params)
     if opened is None:
         return refusal or message_page(t("page.bad_key"))
+    from ccm_widgets.widgets.breakout_control import BreakoutControl
     from ccm_widgets.widgets.export_panel import ExportPanel
     from ccm_widgets.widgets.plenary_board import PlenaryBoard
 
-    return w.VBox([w.HTML(PAGE_CSS), PlenaryBoard(store=opened), ExportPanel(store=opened)])
+    return w.VBox(
+        [
+            w.HTML(PAGE_CSS),
+            BreakoutControl(store=opened),
+            PlenaryBoard(store=opened),
+            ExportPanel(store=opened),
+        ]
+    )
 
 
 def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:

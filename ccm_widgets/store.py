@@ -587,6 +587,71 @@ class Store:
             )  # fmt: skip
         return self.grid_row(row_id)
 
+    def move_grid_row(self, row_id: int, offset: int, *, actor: str) -> bool:
+        """Move a row ``offset`` places up (negative) or down within its section.
+
+        Returns False when the row is already at that end. Positions are renumbered 1..n.
+        """
+        with self._write() as cur:
+            row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
+            if row is None or row["deleted"]:
+                raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
+            ids = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT id FROM grid_rows WHERE section = ? AND deleted = 0"
+                    " ORDER BY position, id",
+                    (row["section"],),
+                )
+            ]
+            index = ids.index(row_id)
+            target = min(max(index + offset, 0), len(ids) - 1)
+            if target == index:
+                return False
+            ids.insert(target, ids.pop(index))
+            stamp = now()
+            for position, moved in enumerate(ids, start=1):
+                cur.execute(
+                    "UPDATE grid_rows SET position = ?, updated_at = CASE WHEN id = ?"
+                    " THEN ? ELSE updated_at END WHERE id = ? AND position != ?",
+                    (position, row_id, stamp, moved, position),
+                )
+            self._history(
+                cur,
+                actor=actor,
+                entity="grid_row",
+                entity_id=row_id,
+                action="move",
+                before={"position": index + 1},
+                after={"position": target + 1},
+            )
+        return True
+
+    # -- breakout ---------------------------------------------------------------------------
+
+    def breakout(self) -> tuple[bool, str]:
+        """Whether group grids are open for editing, and the breakout's end (ISO UTC or "")."""
+        return self._meta("breakout_open") != "0", self._meta("breakout_end") or ""
+
+    def set_breakout(self, *, open: bool, end: str | None = None, actor: str) -> None:
+        """Open or close the breakout; ``end`` (ISO UTC) sets the countdown, "" clears it."""
+        before = self.breakout()
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE meta SET value = ? WHERE key = 'breakout_open'", ("1" if open else "0",)
+            )
+            if end is not None:
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'breakout_end'", (end,))
+            self._history(
+                cur,
+                actor=actor,
+                entity="breakout",
+                entity_id=0,
+                action="update",
+                before={"open": before[0], "end": before[1]},
+                after={"open": open, "end": before[1] if end is None else end},
+            )
+
     def _check_section(self, section: str) -> None:
         if section != GENERAL:
             self.group(section)

@@ -57,7 +57,7 @@ def shown(outputs: list[dict[str, object]]) -> str:
     ("name", "group", "expected"),
     [
         ("groupe.ipynb", "protection", "VBox HTML GroupGridEditor"),
-        ("pleniere.ipynb", "", "VBox HTML PlenaryBoard ExportPanel"),
+        ("pleniere.ipynb", "", "VBox HTML BreakoutControl PlenaryBoard ExportPanel"),
         ("animateur.ipynb", "", "HTML"),
     ],
 )

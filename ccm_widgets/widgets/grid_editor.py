@@ -19,8 +19,12 @@ from ipydatagrid import DataGrid, TextRenderer
 from traitlets import Bool, Int, Unicode
 
 from ccm_widgets.i18n import t
+from ccm_widgets.importing import ImportProblem, paste_rows
 from ccm_widgets.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow, ValidationError
 from ccm_widgets.store import ConflictError, Store, StoreError
+from ccm_widgets.widgets.breakout_timer import BreakoutTimer
+from ccm_widgets.widgets.grid_import import GridImportPanel
+from ccm_widgets.widgets.row_editor import RowEditor
 from ccm_widgets.widgets.status import StatusBar
 from ccm_widgets.widgets.watcher import ChangeWatcher
 
@@ -121,18 +125,35 @@ class GroupGridEditor(w.VBox):
             layout=w.Layout(height=grid_height(0), width="100%"),
         )
         self.grid.on_cell_change(self._on_cell_change)
+        self.grid.observe(self._on_selection, names="selections")
+        self.selected: int | None = None
+        self.row_editor = RowEditor()
+        self.row_editor.on_edit(self._on_row_edit)
+        self.row_editor.up_button.on_click(self._on_up)
+        self.row_editor.down_button.on_click(self._on_down)
+        self.row_editor.history_button.on_click(self._on_history)
+        self.import_panel = GridImportPanel()
+        self.import_panel.on_paste(self._on_paste)
+        self.import_panel.on_file(self._on_file)
+        self.more = w.Accordion(children=(self.import_panel,), selected_index=None)
+        self.more.set_title(0, t("paste.title"))
+        self.timer = BreakoutTimer(store=store, tick=watch)
         self.toolbar = w.HBox([self.add_button, self.delete_button, self.undo_button])
         self.help = w.HTML(f"<em>{html.escape(t('grid.help'))}</em>")
         self.children = (
             self.title,
+            self.timer,
             self.help,
             self.toolbar,
             self.grid,
-            self.conflict_box,
             self.status,
+            self.conflict_box,
+            self.row_editor,
+            self.more,
         )
+        self.forced_readonly = readonly
         self.observe(self._apply_readonly, names="readonly")
-        self.readonly = readonly
+        self.readonly = readonly or not store.breakout()[0]
         self._apply_readonly()
         self._render_title()
         self.reload()
@@ -160,6 +181,8 @@ class GroupGridEditor(w.VBox):
         for button in (self.add_button, self.delete_button):
             button.disabled = self.readonly
         self.toolbar.layout.display = "none" if self.readonly else None
+        self.more.layout.display = "none" if self.readonly else None
+        self._show_selected()
         if self.readonly:
             self.status.show(t("grid.readonly"), "warning")
 
@@ -175,6 +198,7 @@ class GroupGridEditor(w.VBox):
                 self.grid.data = rows_frame(rows)
                 self.grid.layout.height = grid_height(len(rows))
                 self.row_count = len(rows)
+            self._show_selected()
             return True
 
     @property
@@ -186,10 +210,118 @@ class GroupGridEditor(w.VBox):
 
     def _on_store_change(self, _counter: int) -> None:
         try:
+            self.timer.sync_from_store()
+            closed = not self.store.breakout()[0]
+            if self.readonly != (self.forced_readonly or closed):
+                self.readonly = self.forced_readonly or closed
+                if not self.readonly:
+                    self.status.show(t("timer.opened"), "ok")
             if self.reload():
                 self.status.show(t("grid.refreshed", time=_clock()), "info")
         except Exception as error:  # shown, not swallowed by the dispatcher
             self.status.show(t("page.store_error", error=error), "error")
+
+    # -- selection and the row editor -------------------------------------------------------
+
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        selections = change["new"]
+        self.select(int(selections[0]["r1"]) if selections else None)
+
+    def select(self, row: int | None) -> None:
+        """Show row ``row`` (0-based) in the row editor, or nothing."""
+        self.selected = row
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        row = self.selected
+        if row is None or not 0 <= row < len(self._rows):
+            self.row_editor.show(None)
+        else:
+            self.row_editor.show(self._rows[row], row + 1, readonly=self.readonly)
+
+    def _on_row_edit(self, column: str, text: str) -> None:
+        if self.selected is not None and not self.readonly:
+            saved = self.edit_cell(self.selected, column, text)
+            if saved is not None:
+                self._redraw()
+
+    def _redraw(self) -> None:
+        with self._lock:
+            self._rows = []  # force the grid to show what the row editor saved
+        self.reload()
+
+    def _on_up(self, _button: object = None) -> None:
+        self.move_selected(-1)
+
+    def _on_down(self, _button: object = None) -> None:
+        self.move_selected(+1)
+
+    def move_selected(self, offset: int) -> None:
+        """Move the selected row up (-1) or down (+1)."""
+        row = self.selected
+        if row is None or not 0 <= row < len(self._rows):
+            return
+        try:
+            moved = self.store.move_grid_row(self._rows[row].id, offset, actor=self.actor)
+        except (StoreError, ValidationError) as error:
+            self.status.show(t("grid.save_failed", error=error), "error")
+            return
+        if moved:
+            self.selected = min(max(row + offset, 0), len(self._rows) - 1)
+            self.reload()
+            self.watcher.acknowledge()
+            self.status.show(t("grid.saved", time=_clock()), "ok")
+
+    def _on_history(self, _button: object = None) -> None:
+        row = self.row_editor.row
+        if row is not None:
+            self.row_editor.show_history(self.store.history("grid_row", row.id), self._restore)
+
+    def _restore(self, column: str, text: str) -> None:
+        restorable = self.selected is not None and not self.readonly
+        if restorable and self.edit_cell(self.selected or 0, column, text) is not None:
+            self._redraw()
+
+    # -- many rows at once ------------------------------------------------------------------
+
+    def _on_paste(self, text: str) -> None:
+        self.paste(text)
+
+    def paste(self, text: str) -> int:
+        """Add the rows of a block pasted from Word or Excel; returns how many."""
+        try:
+            rows = paste_rows(text)
+            if not rows:
+                self.status.show(t("paste.empty"), "warning")
+                return 0
+            self.store.add_grid_rows(self.section, rows, actor=self.actor)
+        except (StoreError, ValidationError) as error:
+            self.status.show(t("grid.save_failed", error=error), "error")
+            return 0
+        self.import_panel.paste_area.value = ""
+        self.reload()
+        self.watcher.acknowledge()
+        self.status.show(t("paste.done", count=len(rows), time=_clock()), "ok")
+        return len(rows)
+
+    def _on_file(self, name: str, content: bytes) -> None:
+        self.import_file(name, content)
+
+    def import_file(self, name: str, content: bytes) -> int:
+        """Append the rows of an uploaded CSV/XLSX file; a bad file changes nothing."""
+        from ccm_widgets.loading import import_grid
+
+        before = len(self._rows)
+        try:
+            import_grid(self.store, self.section, name, data=content, actor=self.actor)
+        except (ImportProblem, StoreError, ValidationError) as error:
+            self.status.show(str(error), "error")
+            return 0
+        self.reload()
+        self.watcher.acknowledge()
+        added = len(self._rows) - before
+        self.status.show(t("paste.done", count=added, time=_clock()), "ok")
+        return added
 
     def _on_cell_change(self, cell: dict[str, Any]) -> None:
         column = str(cell.get("column", ""))
@@ -223,6 +355,8 @@ class GroupGridEditor(w.VBox):
                 return None
             self._rows[row] = saved
             self.watcher.acknowledge()
+        if row == self.selected:
+            self._show_selected()
         if saved.version != before.version:
             self.status.show(t("grid.saved", time=_clock()), "ok")
         return saved

@@ -23,6 +23,8 @@ def test_pyproject_and_environment_in_step() -> None:
     lines = (REPO / "environment.yml").read_text().splitlines()
     for line in lines[lines.index("dependencies:") + 1 :]:
         item = line.strip()
-        if item.startswith("- ") and not item.startswith(("- pip", "- -e", "- python")):
-            conda.add(normalise(item[2:]))
+        if item.startswith("- ") and not item.startswith(("- pip", "- -e")):
+            name, spec = normalise(item[2:])
+            if name != "python":
+                conda.add((name, spec))
     assert conda == wanted

@@ -208,3 +208,22 @@ def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
         assert [r.recommendation for r in rows] == [f"{section} {i}" for i in range(25)]
         assert all(r.challenges.startswith("défi") for r in rows)
     assert meeting_store.integrity_check() == "ok"
+
+
+def test_move_row_up_and_down(meeting_store: Store) -> None:
+    rows = meeting_store.add_grid_rows("protection", [("a", "", ""), ("b", "", ""), ("c", "", "")])
+    assert meeting_store.move_grid_row(rows[2].id, -1, actor="g")
+    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["a", "c", "b"]
+    assert not meeting_store.move_grid_row(rows[0].id, -1, actor="g")
+    assert meeting_store.move_grid_row(rows[0].id, +5, actor="g")
+    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["c", "b", "a"]
+    assert meeting_store.history("grid_row", rows[2].id)[-1].action == "move"
+
+
+def test_breakout_state_is_shared_through_the_store(meeting_store: Store) -> None:
+    assert meeting_store.breakout() == (True, "")
+    counter = meeting_store.change_counter()
+    meeting_store.set_breakout(open=True, end="2026-03-02T10:30:00+00:00", actor="animateur")
+    meeting_store.set_breakout(open=False, actor="animateur")
+    assert meeting_store.breakout() == (False, "2026-03-02T10:30:00+00:00")
+    assert meeting_store.change_counter() == counter + 2

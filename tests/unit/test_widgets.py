@@ -153,3 +153,81 @@ def test_query_params_from_environment() -> None:
         "cle": "a+b",
     }
     assert query_params({}) == {}
+
+
+def test_row_editor_shows_full_text_and_saves_multiline(
+    editor: GroupGridEditor, demo_store: Store
+) -> None:
+    editor.grid.selections = [{"r1": 1, "r2": 1, "c1": 2, "c2": 2}]
+    area = editor.row_editor.areas["Perspectives"]
+    assert area.value.startswith("- Guide de poche")
+    assert "\n- Sessions" in area.value
+    area.value = "- premier point\n- second point"
+    assert demo_store.grid_rows("protection")[1].perspectives == "- premier point\n- second point"
+    assert editor.grid.data.iloc[1]["Perspectives"] == "- premier point\n- second point"
+
+
+def test_move_and_restore_from_history(editor: GroupGridEditor, demo_store: Store) -> None:
+    first, second = (r.recommendation for r in demo_store.grid_rows("protection"))
+    editor.select(1)
+    editor.row_editor.up_button.click()
+    assert [r.recommendation for r in demo_store.grid_rows("protection")] == [second, first]
+    assert editor.selected == 0
+    editor.row_editor.areas["Recommandation"].value = "Texte remplacé"
+    editor.row_editor.history_button.click()
+    line, restore = editor.row_editor.history_box.children[0].children
+    assert second in html.unescape(line.value)
+    restore.click()
+    assert demo_store.grid_rows("protection")[0].recommendation == second
+
+
+def test_paste_block_adds_rows(editor: GroupGridEditor, demo_store: Store) -> None:
+    editor.import_panel.paste_area.value = "R1\tD1\tP1\nR2\t\t\n"
+    editor.import_panel.paste_button.click()
+    assert [r.recommendation for r in demo_store.grid_rows("protection")][-2:] == ["R1", "R2"]
+    assert editor.import_panel.paste_area.value == ""
+
+
+def test_upload_bad_file_says_why_and_adds_nothing(
+    editor: GroupGridEditor, demo_store: Store
+) -> None:
+    assert editor.import_file("notes.csv", b"Nom;Prix\na;b\n") == 0
+    assert editor.status.level == "error"
+    assert "notes.csv" in editor.status.message
+    assert len(demo_store.grid_rows("protection")) == 2
+    good = "Recommandation;Défis\nImportée;\n".encode("cp1252")
+    assert editor.import_file("grille.csv", good) == 1
+
+
+def test_closing_the_breakout_makes_grids_read_only(
+    editor: GroupGridEditor, demo_store: Store
+) -> None:
+    from ccm_widgets.widgets.breakout_control import BreakoutControl
+
+    control = BreakoutControl(store=demo_store, tick=False)
+    control.start(30)
+    assert editor.watcher.check()
+    assert "Temps restant : 29 min" in editor.timer.value or "30 min" in editor.timer.value
+    control.close_button.click()
+    editor.watcher.check()
+    assert editor.readonly
+    assert editor.grid.editable is False
+    assert "clos" in editor.timer.value
+    control.reopen_button.click()
+    editor.watcher.check()
+    assert not editor.readonly
+
+
+def test_countdown_text() -> None:
+    import datetime as dt
+
+    from ccm_widgets.widgets.breakout_timer import remaining_text
+
+    now = dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
+    assert remaining_text("2026-01-01T10:12:05+00:00", now) == (
+        "Temps restant : 12 min 05 s",
+        "info",
+    )
+    assert remaining_text("2026-01-01T10:04:00+00:00", now)[1] == "warning"
+    assert remaining_text("2026-01-01T09:59:00+00:00", now)[1] == "over"
+    assert remaining_text("", now) == ("", "info")
