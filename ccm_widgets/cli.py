@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     links.add_argument("--host", default=None, metavar="ADRESSE", help="adresse dans les liens")
     links.add_argument("--port", type=int, default=DEFAULT_PORT)
+    links.add_argument(
+        "--qr", action="store_true", help="dessiner aussi le code QR de chaque lien de groupe"
+    )
 
     serve = commands.add_parser("serve", parents=[store_opt], help="servir les cahiers avec Voilà")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -142,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
+    except BrokenPipeError:  # output piped into head, for instance
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _open_store(args: argparse.Namespace) -> Store:
@@ -220,12 +226,17 @@ def _export(store: Store, args: argparse.Namespace) -> int:
 
 
 def _links(store: Store, args: argparse.Namespace) -> int:
-    from ccm_widgets.links import meeting_links
+    from ccm_widgets.links import meeting_links, qr_text
 
     store.meeting()
     host = args.host or "127.0.0.1"
-    for link in meeting_links(store, f"http://{host}:{args.port}"):
+    links = meeting_links(store, f"http://{host}:{args.port}")
+    for link in links:
         print(f"{link.label}\t{link.url}")
+    if args.qr:
+        for link in links:
+            if link.group:
+                print(f"\n{link.label}\n{qr_text(link.url)}")
     return EXIT_OK
 
 

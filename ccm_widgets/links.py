@@ -44,3 +44,21 @@ def meeting_links(store: Store, base: str) -> list[Link]:
 def key_matches(given: str, expected: str) -> bool:
     """Compare access keys in constant time (no timing hint about how much matched)."""
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def qr_svg(url: str, *, scale: int = 4) -> str:
+    """An inline SVG QR code of ``url`` (no image file, nothing fetched)."""
+    import segno
+
+    return str(segno.make(url, error="m").svg_inline(scale=scale, dark="#111", light="#fff"))
+
+
+def qr_text(url: str) -> str:
+    """A QR code of ``url`` drawn with characters, for a terminal."""
+    import io
+
+    import segno
+
+    buffer = io.StringIO()
+    segno.make(url, error="m").terminal(out=buffer, compact=True)
+    return buffer.getvalue()

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from ccm_widgets.i18n import t
-from ccm_widgets.links import key_matches, meeting_links
+from ccm_widgets.links import key_matches, meeting_links, qr_svg
 from ccm_widgets.model import GENERAL, ValidationError
 from ccm_widgets.report import french_date
 from ccm_widgets.store import Store, StoreError
@@ -33,6 +33,10 @@ PAGE_CSS = """
 .ccm-row-editor textarea { font-family: inherit; font-size: 14px; line-height: 1.4; }
 .ccm-home a { color: #0b57d0; text-decoration: underline; }
 .ccm-home li { margin: 6px 0; font-size: 1.05em; }
+.ccm-home ul { display: flex; flex-wrap: wrap; gap: 8px 24px; padding-left: 0;
+  list-style: none; }
+.ccm-home li { width: 520px; }
+.ccm-qr { margin-top: 4px; }
 .ccm-home code { font-size: 0.85em; user-select: all; }
 </style>
 """
@@ -143,7 +147,8 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
             items.append(
                 f"<li><a href='{url}' target='_blank'>{html.escape(label)}</a>"
                 + (f" — {html.escape(group.moderator)}" if group.moderator else "")
-                + f"<br><code>{url}</code></li>"
+                + f"<br><code>{url}</code>"
+                + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
             )
     plenary = next(link for link in links if link.label == "pleniere")
     body = (

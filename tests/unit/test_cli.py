@@ -183,3 +183,12 @@ def test_store_option_and_env(
     titles = sqlite3.connect(other).execute("SELECT title FROM meeting").fetchone()[0]
     assert "7e session" in titles
     assert Store().meeting().title == "Atelier de test"
+
+
+def test_links_qr_draws_one_code_per_group(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "links", "--qr")
+    assert code == 0
+    assert out.count("█") > 200
+    assert "\nProtection\n" in out

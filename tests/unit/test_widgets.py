@@ -145,6 +145,7 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     assert isinstance(plenary_page(store=demo_store, params={"cle": key_of(demo_store)}), w.VBox)
     home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
     assert "groupe.ipynb?groupe=protection" in home.value
+    assert home.value.count("<svg") == len(demo_store.groups())
 
 
 def test_query_params_from_environment() -> None:
