@@ -93,6 +93,9 @@ class GroupGridEditor(w.VBox):
         self.actor = actor
         self._lock = threading.RLock()
         self._rows: list[GridRow] = []
+        self._stale: dict[tuple[int, str], str] = {}
+        # (row id, version) pairs this tab wrote: two tabs of the same actor still differ.
+        self._own_versions: set[tuple[int, int]] = set()
         self._last_deleted: list[int] = []
 
         self.title = w.HTML()
@@ -193,6 +196,7 @@ class GroupGridEditor(w.VBox):
             if [(r.id, r.cells()) for r in rows] == [(r.id, r.cells()) for r in self._rows]:
                 self._rows = rows  # versions may have moved with no visible change
                 return False
+            self._mark_changed_elsewhere(self._rows, rows)
             self._rows = rows
             with self.hold_sync():
                 self.grid.data = rows_frame(rows)
@@ -200,6 +204,23 @@ class GroupGridEditor(w.VBox):
                 self.row_count = len(rows)
             self._show_selected()
             return True
+
+    def _mark_changed_elsewhere(self, old: list[GridRow], new: list[GridRow]) -> None:
+        """Remember the text this tab showed for cells another tab has just changed.
+
+        A cell editor (or a text area) opened before the refresh still holds that older text:
+        the next save of the cell from this tab is checked against it, so typing over a text
+        one has not seen is a conflict, not a silent overwrite. Selecting the row again (the
+        user now sees the new text) forgets the mark.
+        """
+        shown = {r.id: r for r in old}
+        for row in new:
+            before = shown.get(row.id)
+            if before is None or (row.id, row.version) in self._own_versions:
+                continue
+            for field in GRID_FIELDS:
+                if getattr(before, field) != getattr(row, field):
+                    self._stale.setdefault((row.id, field), getattr(before, field))
 
     @property
     def rows(self) -> list[GridRow]:
@@ -230,14 +251,30 @@ class GroupGridEditor(w.VBox):
     def select(self, row: int | None) -> None:
         """Show row ``row`` (0-based) in the row editor, or nothing."""
         self.selected = row
-        self._show_selected()
+        if row is not None and 0 <= row < len(self._rows):
+            row_id = self._rows[row].id
+            for field in GRID_FIELDS:
+                self._stale.pop((row_id, field), None)
+        self._show_selected(refresh_all=True)
 
-    def _show_selected(self) -> None:
+    def _show_selected(self, *, refresh_all: bool = False) -> None:
         row = self.selected
         if row is None or not 0 <= row < len(self._rows):
             self.row_editor.show(None)
-        else:
-            self.row_editor.show(self._rows[row], row + 1, readonly=self.readonly)
+            return
+        shown = self._rows[row]
+        # A text area is not overwritten under the user's fingers: a field changed elsewhere
+        # keeps its text (and its mark) until the user saves it or selects the row again.
+        keep = (
+            frozenset()
+            if refresh_all
+            else frozenset(
+                GRID_COLUMNS[GRID_FIELDS.index(f)]
+                for f in GRID_FIELDS
+                if (shown.id, f) in self._stale
+            )
+        )
+        self.row_editor.show(shown, row + 1, readonly=self.readonly, keep=keep)
 
     def _on_row_edit(self, column: str, text: str) -> None:
         if self.selected is not None and not self.readonly:
@@ -342,7 +379,7 @@ class GroupGridEditor(w.VBox):
             if not 0 <= row < len(self._rows):
                 return None
             before = self._rows[row]
-            seen = getattr(before, field)
+            seen = self._stale.pop((before.id, field), getattr(before, field))
             try:
                 saved = self.store.update_grid_cell(
                     before.id, field, value, seen=seen, actor=self.actor
@@ -354,6 +391,7 @@ class GroupGridEditor(w.VBox):
                 self.status.show(t("grid.save_failed", error=error), "error")
                 return None
             self._rows[row] = saved
+            self._own_versions.add((saved.id, saved.version))
             self.watcher.acknowledge()
         if row == self.selected:
             self._show_selected()

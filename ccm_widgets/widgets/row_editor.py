@@ -59,15 +59,26 @@ class RowEditor(w.VBox):
         """Register ``callback(column, text)``, called when the user changes a field."""
         self._edit.register_callback(callback, remove=remove)
 
-    def show(self, row: GridRow | None, number: int = 0, *, readonly: bool = False) -> None:
-        """Fill the areas with ``row`` (``None``: nothing selected)."""
+    def show(
+        self,
+        row: GridRow | None,
+        number: int = 0,
+        *,
+        readonly: bool = False,
+        keep: frozenset[str] = frozenset(),
+    ) -> None:
+        """Fill the areas with ``row`` (``None``: nothing selected).
+
+        Areas of the columns in ``keep`` are left as they are (the user may be typing there)
+        and a notice says the stored text has changed.
+        """
         self.row = row
         self._readonly = readonly
         self._filling = True
         try:
             for column, area in self.areas.items():
                 text = "" if row is None else getattr(row, GRID_FIELDS[GRID_COLUMNS.index(column)])
-                if area.value != text:
+                if area.value != text and column not in keep:
                     area.value = text
                 area.disabled = row is None or readonly
         finally:
@@ -76,10 +87,16 @@ class RowEditor(w.VBox):
             button.disabled = row is None or readonly
         self.history_button.disabled = row is None
         self.history_box.children = ()
+        notice = (
+            f"<div style='color:#8a5300'>{html.escape(t('row.changed', columns=', '.join(keep)))}"
+            "</div>"
+            if keep and row is not None
+            else ""
+        )
         self.title.value = (
             f"<em>{html.escape(t('row.none'))}</em>"
             if row is None
-            else f"<b>{html.escape(t('row.title', number=number))}</b>"
+            else f"<b>{html.escape(t('row.title', number=number))}</b>{notice}"
         )
 
     def show_history(

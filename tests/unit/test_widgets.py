@@ -232,3 +232,50 @@ def test_countdown_text() -> None:
     assert remaining_text("2026-01-01T10:04:00+00:00", now)[1] == "warning"
     assert remaining_text("2026-01-01T09:59:00+00:00", now)[1] == "over"
     assert remaining_text("", now) == ("", "info")
+
+
+@pytest.mark.parametrize("actor_a", ["animateur", "groupe:protection"])
+def test_typing_over_a_text_changed_elsewhere_is_a_conflict(
+    demo_store: Store, actor_a: str
+) -> None:
+    """Tab B opened its cell editor before tab A's save arrived: B's save must not win silently."""
+    tab_a = GroupGridEditor(store=demo_store, section="protection", actor=actor_a, watch=False)
+    tab_b = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    tab_b.select(0)
+    tab_a.edit_cell(0, "Défis", "Texte de A")
+    assert tab_b.watcher.check()  # B's grid now shows A's text, B's open editor does not
+    tab_b.edit_cell(0, "Défis", "Texte de B, tapé sur l'ancien")
+    assert demo_store.grid_rows("protection")[0].challenges == "Texte de A"
+    assert "Texte de A" in html.unescape(tab_b.conflict_box.children[0].value)
+
+
+def test_selecting_the_row_again_shows_the_new_text_and_clears_the_mark(demo_store: Store) -> None:
+    tab_a = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
+    tab_b = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    tab_b.select(0)
+    tab_b.row_editor.areas["Défis"].value = tab_b.row_editor.areas["Défis"].value  # no-op
+    tab_a.edit_cell(0, "Défis", "Texte de A")
+    tab_b.watcher.check()
+    assert tab_b.row_editor.areas["Défis"].value != "Texte de A"  # not overwritten while typing
+    assert "autre onglet" in html.unescape(tab_b.row_editor.title.value)
+    tab_b.select(0)
+    assert tab_b.row_editor.areas["Défis"].value == "Texte de A"
+    tab_b.edit_cell(0, "Défis", "Suite de B")
+    assert demo_store.grid_rows("protection")[0].challenges == "Suite de B"
+
+
+def test_edits_to_different_rows_from_two_tabs_are_both_kept(demo_store: Store) -> None:
+    tab_a = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
+    tab_b = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    tab_a.edit_cell(0, "Défis", "A ligne 1")
+    tab_b.edit_cell(1, "Défis", "B ligne 2")
+    assert [r.challenges for r in demo_store.grid_rows("protection")] == ["A ligne 1", "B ligne 2"]
+    assert tab_a.watcher.check()
+    assert tab_a.grid.data.iloc[1]["Défis"] == "B ligne 2"
+    assert tab_b.conflict_box.children == ()
