@@ -386,13 +386,18 @@ class GroupGridEditor(w.VBox):
                 )
             except ConflictError as conflict:
                 self._show_conflict(row, conflict)
-                return None
+                saved = None
             except (StoreError, ValidationError) as error:
                 self.status.show(t("grid.save_failed", error=error), "error")
                 return None
-            self._rows[row] = saved
-            self._own_versions.add((saved.id, saved.version))
-            self.watcher.acknowledge()
+            if saved is not None:
+                self._rows[row] = saved
+                self._own_versions.add((saved.id, saved.version))
+                self.watcher.acknowledge()
+        if saved is None:
+            # The grid shows the stored text again; both texts are in the conflict box.
+            self._redraw()
+            return None
         if row == self.selected:
             self._show_selected()
         if saved.version != before.version:
@@ -406,21 +411,31 @@ class GroupGridEditor(w.VBox):
             + html.escape(
                 t(
                     "grid.conflict",
-                    who=conflict.current.updated_by or "?",
+                    who=self._who(conflict.current.updated_by),
                     current=current,
                     mine=conflict.attempted,
                 )
             )
             + "</div>"
         )
-        keep_mine = w.Button(description=t("grid.keep_mine"), button_style="warning")
-        keep_theirs = w.Button(description=t("grid.keep_theirs"))
+        keep_mine = w.Button(
+            description=t("grid.keep_mine"), button_style="warning", layout=w.Layout(width="auto")
+        )
+        keep_theirs = w.Button(description=t("grid.keep_theirs"), layout=w.Layout(width="auto"))
         resolution = ConflictResolution(self, row, conflict)
         keep_mine.on_click(resolution.keep_mine)
         keep_theirs.on_click(resolution.keep_theirs)
         self.conflict_box.children = (message, w.HBox([keep_mine, keep_theirs]))
-        self.status.show(t("grid.conflict", who=conflict.current.updated_by or "?",
-                           current=current, mine=conflict.attempted), "warning")  # fmt: skip
+        self.status.show(t("grid.conflict_short"), "warning")
+
+    def _who(self, actor: str) -> str:
+        """Who made a change, as a user would say it."""
+        if actor.startswith("groupe:"):
+            try:
+                return t("grid.who_group", name=self.store.group(actor.split(":", 1)[1]).name)
+            except ValidationError:
+                return actor
+        return t("grid.who_facilitator") if actor == "animateur" else (actor or "?")
 
     def resolve_conflict(self, row: int, conflict: ConflictError, *, mine: bool) -> None:
         """Settle a conflict: write this tab's text over the stored one, or take the stored one."""

@@ -8,49 +8,10 @@ from typing import Any
 
 import pytest
 
-from ccm_widgets.widgets.grid_editor import HEADER_HEIGHT, ROW_HEADER_WIDTH, ROW_HEIGHT
 from tests.browser.conftest import Server
+from tests.browser.helpers import GRID, open_page, type_in_cell
 
 pytestmark = pytest.mark.browser
-
-GRID = ".lm-DataGrid"
-EDITOR_INPUT = ".lm-DataGrid-cellEditorInput"
-
-
-def open_page(browser: Any, url: str, ready: str, *, outside: list[str] | None = None) -> Any:
-    """A new tab on ``url``, waiting for ``ready``; requests leaving 127.0.0.1 are recorded."""
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    page = context.new_page()
-    if outside is not None:
-        page.on(
-            "request",
-            lambda r: (
-                outside.append(r.url)
-                if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-                else None
-            ),
-        )
-    page.goto(url)
-    page.wait_for_selector(ready, timeout=60_000)
-    return page
-
-
-def cell_point(page: Any, row: int, column: int) -> tuple[float, float]:
-    """Page coordinates of the middle of a grid cell (row and column from 0)."""
-    box = page.locator(GRID).first.bounding_box()
-    widths = (380, 330, 330)
-    x = box["x"] + ROW_HEADER_WIDTH + sum(widths[:column]) + widths[column] / 2
-    y = box["y"] + HEADER_HEIGHT + row * ROW_HEIGHT + ROW_HEIGHT / 2
-    return x, y
-
-
-def type_in_cell(page: Any, row: int, column: int, text: str) -> None:
-    x, y = cell_point(page, row, column)
-    page.mouse.dblclick(x, y)
-    editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=5_000)
-    editor.fill(text)
-    editor.press("Enter")
 
 
 def test_group_edit_reaches_plenary_and_store(

@@ -1,0 +1,139 @@
+"""Group breakouts in a real browser: several tabs at once, conflicts, a killed kernel."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server
+from tests.browser.helpers import (
+    GRID,
+    open_cell_editor,
+    open_page,
+    row_editor_text,
+    type_in_cell,
+    wait_saved,
+)
+
+pytestmark = pytest.mark.browser
+
+GROUPS = [
+    "Économie alternative",
+    "Gouvernance et coordination",
+    "Migration irrégulière",
+    "Protection",
+]
+SLUGS = [
+    "economie-alternative",
+    "gouvernance-et-coordination",
+    "migration-irreguliere",
+    "protection",
+]
+
+
+def test_four_groups_type_at_once(browser: Any, server: Server, artifacts: Path) -> None:
+    tabs = [open_page(browser, server.links[name], GRID) for name in GROUPS]
+    plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
+    with server.store() as store:
+        counts = [len(store.grid_rows(slug)) for slug in SLUGS]
+    for tab in tabs:  # four kernels add a row at about the same time
+        tab.get_by_role("button", name="Ajouter une ligne").click()
+    for tab in tabs:
+        wait_saved(tab)
+    time.sleep(0.5)
+    texts = [f"Proposition simultanée du groupe {i + 1} : {name}" for i, name in enumerate(GROUPS)]
+    for tab, count, text in zip(tabs, counts, texts, strict=True):
+        type_in_cell(tab, count, 0, text)
+    for text in texts:
+        plenary.get_by_text(text).first.wait_for(timeout=3_000)
+    plenary.screenshot(path=str(artifacts / "pleniere-quatre-groupes.png"), full_page=True)
+    with server.store() as store:
+        for slug, text in zip(SLUGS, texts, strict=True):
+            assert store.grid_rows(slug)[-1].recommendation == text
+    for tab in [*tabs, plenary]:
+        tab.context.close()
+
+
+def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    link = server.links["Protection"]
+    tab_a = open_page(browser, link, GRID)
+    tab_b = open_page(browser, link, GRID)
+    # different rows: both kept, each tab sees the other's
+    type_in_cell(tab_a, 0, 1, "Défi noté par A")
+    type_in_cell(tab_b, 1, 1, "Défi noté par B")
+    wait_saved(tab_a)
+    wait_saved(tab_b)
+    time.sleep(1.0)
+    assert row_editor_text(tab_a, 1, 1) == "Défi noté par B"
+    assert row_editor_text(tab_b, 0, 1) == "Défi noté par A"
+    # same cell: B's editor is open on the old text when A's save lands
+    editor_b = open_cell_editor(tab_b, 0, 2)
+    type_in_cell(tab_a, 0, 2, "Perspective de A")
+    time.sleep(1.0)  # A's change reaches B's kernel
+    editor_b.fill("Perspective de B")
+    editor_b.press("Enter")
+    conflict = tab_b.get_by_text("modifiée entre-temps", exact=False).first
+    conflict.wait_for(timeout=5_000)
+    tab_b.screenshot(path=str(artifacts / "conflit.png"), full_page=True)
+    with server.store() as store:
+        assert store.grid_rows("protection")[0].perspectives == "Perspective de A"
+    tab_b.get_by_role("button", name="Garder mon texte").click()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with server.store() as store:
+            if store.grid_rows("protection")[0].perspectives == "Perspective de B":
+                break
+        time.sleep(0.2)
+    with server.store() as store:
+        row = store.grid_rows("protection")[0]
+        assert row.perspectives == "Perspective de B"
+        history = [e.after.get("perspectives") for e in store.history("grid_row", row.id)]
+    assert "Perspective de A" in history  # A's text is kept in the history
+    tab_a.context.close()
+    tab_b.context.close()
+
+
+def kernel_pids(server: Server, group: str) -> list[int]:
+    """Kernels of the server whose tab came through ``groupe=<group>``."""
+    found = []
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
+    ).stdout.split()
+    for pid in map(int, children):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if f"groupe={group}&".encode() in environ:
+            found.append(pid)
+    return found
+
+
+def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server) -> None:
+    link = server.links["Gouvernance et coordination"]
+    tab = open_page(browser, link, GRID)
+    with server.store() as store:
+        count = len(store.grid_rows("gouvernance-et-coordination"))
+    tab.get_by_role("button", name="Ajouter une ligne").click()
+    wait_saved(tab)
+    time.sleep(0.5)
+    type_in_cell(tab, count, 0, "Texte enregistré avant la panne")
+    tab.get_by_text("Enregistré", exact=False).first.wait_for()
+    pids = kernel_pids(server, "gouvernance-et-coordination")
+    assert pids, "noyau du groupe introuvable"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    tab.context.close()
+    again = open_page(browser, link, GRID)
+    assert row_editor_text(again, count, 0) == "Texte enregistré avant la panne"
+    with server.store() as store:
+        assert store.integrity_check() == "ok"
+    again.context.close()
