@@ -88,5 +88,15 @@ def serve(*, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = T
     os.environ.update(serve_environment(store_path, Path("exports").resolve()))
     from voila.app import Voila
 
-    Voila.launch_instance(argv=voila_argv(ip=ip, port=port))
+    from ccm_widgets import kernel_reaper
+
+    kernel_reaper.accept_shutdown_beacons()
+    grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
+    from tornado.ioloop import IOLoop
+
+    app = Voila.instance()
+    app.initialize(voila_argv(ip=ip, port=port))
+    # Voilà makes its kernel manager in start(); the reaper is installed once the loop runs.
+    IOLoop.current().add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
+    app.start()
     return 0

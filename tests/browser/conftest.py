@@ -47,6 +47,21 @@ class Server:
     def store(self) -> Store:
         return Store(self.store_path)
 
+    def kernels(self) -> list[int]:
+        """Process ids of the server's kernels."""
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        found = []
+        for pid in children:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ipykernel" in cmdline:
+                found.append(int(pid))
+        return found
+
 
 def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
@@ -68,7 +83,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store_path = folder / "ccm.sqlite"
     port = free_port()
     log_path = folder / "serve.log"
-    env = {**os.environ, "CCM_STORE": str(store_path), "CCM_EXPORTS": str(folder / "exports")}
+    env = {
+        **os.environ,
+        "CCM_STORE": str(store_path),
+        "CCM_EXPORTS": str(folder / "exports"),
+        "CCM_KERNEL_GRACE": "3",  # kernels of closed tabs go within seconds, not minutes
+    }
     env.pop("QUERY_STRING", None)
     with log_path.open("w") as log:
         process = subprocess.Popen(

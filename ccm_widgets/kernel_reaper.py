@@ -1,0 +1,89 @@
+"""Shut down kernels whose browser tab is gone.
+
+Voilà starts one kernel per tab. Its shutdown beacon on tab close is refused for a missing
+``_xsrf`` argument (voila-dashboards/voila#1458), and idle culling never fires for a group tab
+whose watcher keeps receiving other tabs' changes. So the server itself watches each kernel's
+websocket connections: a kernel that had a tab and has had none for ``grace`` seconds (room
+Wi-Fi drops for a few seconds; a phone locks its screen) is shut down. Everything it showed as
+saved is in the store already.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Seconds without any connection before a kernel that had a tab is shut down.
+DEFAULT_GRACE = 120.0
+
+
+class KernelReaper:
+    """Decides which kernels to shut down from their connection counts over time."""
+
+    def __init__(self, grace: float = DEFAULT_GRACE, *, startup_grace: float = 300.0) -> None:
+        self.grace = grace
+        #: A kernel that never had a tab (its page failed to load, or it came and went
+        #: between two sweeps) is shut down after this long alone.
+        self.startup_grace = max(startup_grace, grace)
+        self._seen_connected: set[str] = set()
+        self._alone_since: dict[str, float] = {}
+
+    def due(self, connections: Mapping[str, int], now: float) -> list[str]:
+        """Kernels to shut down now, given ``{kernel_id: open websocket count}``."""
+        due = []
+        for kernel_id, count in connections.items():
+            if count > 0:
+                self._seen_connected.add(kernel_id)
+                self._alone_since.pop(kernel_id, None)
+                continue
+            since = self._alone_since.setdefault(kernel_id, now)
+            limit = self.grace if kernel_id in self._seen_connected else self.startup_grace
+            if now - since >= limit:
+                due.append(kernel_id)
+        for gone in set(self._alone_since) - set(connections):
+            self._alone_since.pop(gone, None)
+        self._seen_connected &= set(connections)
+        return due
+
+
+def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) -> Callable[[], None]:
+    """Run a :class:`KernelReaper` over ``app.kernel_manager`` every ``interval`` seconds.
+
+    Returns the function that stops it.
+    """
+    from tornado.ioloop import PeriodicCallback
+
+    reaper = KernelReaper(grace)
+
+    async def sweep() -> None:
+        kernel_manager = app.kernel_manager
+        connections = dict(getattr(kernel_manager, "_kernel_connections", {}))
+        for kernel_id in reaper.due(connections, time.monotonic()):
+            log.info("Noyau sans onglet depuis %.0f s, arrêté : %s", grace, kernel_id)
+            try:
+                await kernel_manager.shutdown_kernel(kernel_id)
+            except Exception:  # a kernel already gone is not an error here
+                log.warning("arrêt du noyau %s impossible", kernel_id, exc_info=True)
+
+    callback = PeriodicCallback(sweep, interval * 1000)
+    callback.start()
+    return callback.stop
+
+
+def accept_shutdown_beacons() -> None:
+    """Let Voilà's tab-close beacon shut its kernel down.
+
+    The beacon (``navigator.sendBeacon``) cannot carry the ``_xsrf`` argument, so
+    jupyter_server refuses it (voila-dashboards/voila#1458). The endpoint only shuts down the
+    kernel whose random id the caller names, which only that tab knows.
+    """
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+
+    def check_xsrf_cookie(self: Any) -> None:
+        return None
+
+    VoilaShutdownKernelHandler.check_xsrf_cookie = check_xsrf_cookie

@@ -1,0 +1,40 @@
+"""Closing a tab frees its kernel: by Voilà's beacon, or after a short grace period."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server
+from tests.browser.helpers import GRID, open_page
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_kernels(server: Server, count: int, timeout: float = 20) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = len(server.kernels())
+        if current == count:
+            return current
+        time.sleep(0.3)
+    return len(server.kernels())
+
+
+def test_closed_tabs_leave_no_kernel(browser: Any, server: Server) -> None:
+    before = len(server.kernels())
+    vanished = open_page(browser, server.links["Protection"], GRID)
+    assert wait_for_kernels(server, before + 1) == before + 1
+    time.sleep(1.5)  # someone reads the page for a moment
+    vanished.context.close()  # no beforeunload: a crashed browser or a phone gone to sleep
+    assert wait_for_kernels(server, before) == before
+
+    closed = open_page(browser, server.links["Protection"], GRID)
+    assert wait_for_kernels(server, before + 1) == before + 1
+    time.sleep(1.5)
+    closed.close(run_before_unload=True)  # a tab closed normally: Voilà's shutdown beacon
+    assert wait_for_kernels(server, before) == before
+    closed.context.close()
+    assert "'_xsrf' argument missing" not in server.log_path.read_text()
