@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ne pas charger la démonstration si le stockage est vide",
     )
+    serve.add_argument(
+        "--preheat", type=int, default=2, metavar="N",
+        help="noyaux de groupe préchauffés en attente (défaut 2 ; 0 : aucun)",
+    )  # fmt: skip
     return parser
 
 
@@ -162,7 +166,11 @@ def _run(args: argparse.Namespace) -> int:
         from ccm_widgets.serve import serve
 
         return serve(
-            store=resolve_location(args.store), ip=args.ip, port=args.port, demo=not args.no_demo
+            store=resolve_location(args.store),
+            ip=args.ip,
+            port=args.port,
+            demo=not args.no_demo,
+            preheat=args.preheat,
         )
     if command == "import":
         _check_file(args.file)

@@ -61,7 +61,12 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
 
     async def sweep() -> None:
         kernel_manager = app.kernel_manager
-        connections = dict(getattr(kernel_manager, "_kernel_connections", {}))
+        pooled = pooled_kernels(kernel_manager)
+        connections = {
+            kernel_id: count
+            for kernel_id, count in dict(getattr(kernel_manager, "_kernel_connections", {})).items()
+            if kernel_id not in pooled
+        }
         for kernel_id in reaper.due(connections, time.monotonic()):
             log.info("Noyau sans onglet depuis %.0f s, arrêté : %s", grace, kernel_id)
             try:
@@ -72,6 +77,16 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
     callback = PeriodicCallback(sweep, interval * 1000)
     callback.start()
     return callback.stop
+
+
+def pooled_kernels(kernel_manager: Any) -> set[str]:
+    """Ids of preheated kernels waiting in Voilà's pools (they have no tab by design)."""
+    found = set()
+    for pool in getattr(kernel_manager, "_pools", {}).values():
+        for item in pool:
+            if item.done() and not item.cancelled() and item.exception() is None:
+                found.add(str(item.result().get("kernel_id", "")))
+    return found
 
 
 def accept_shutdown_beacons() -> None:

@@ -42,6 +42,33 @@ PAGE_CSS = """
 """
 
 
+def wait_for_request(timeout: float = 24 * 3600) -> None:
+    """In a preheated kernel, wait until a browser tab takes it, then load its request.
+
+    Voilà runs a preheated kernel's notebook before any request exists; the request's
+    variables (``QUERY_STRING``, ``SERVER_NAME``…) arrive over Voilà's ``voila/query``
+    websocket. ``voila.utils.get_query_string`` does this too, but importing ``voila.utils``
+    in a kernel pulls in jupyter_server (seconds); this is the same exchange, kept light. A
+    kernel started for a request (no preheating) returns at once.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") != "True":
+        return
+    import json
+
+    from websockets.sync.client import connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    ip = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    url = f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
+    with connect(url, open_timeout=10, close_timeout=1) as socket:
+        info = json.loads(socket.recv(timeout=timeout))
+    for name, value in info.items():
+        os.environ[name] = str(value)
+
+
 def query_params(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The tab's query string as a dict (first value of each name)."""
     environ = os.environ if environ is None else environ
@@ -69,7 +96,12 @@ def _open(store: Store | None) -> Store:
 
 def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The group workbook: that group's grid, if the link's key opens it."""
-    params = query_params() if params is None else params
+    # Heavy imports before the wait, so that a preheated kernel has already paid for them.
+    from ccm_widgets.widgets.grid_editor import GroupGridEditor
+
+    if params is None:
+        wait_for_request()
+        params = query_params()
     try:
         store = _open(store)
         store.meeting()
@@ -86,8 +118,6 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
                 return message_page(t("page.unknown_group"))
             if not (facilitator or key_matches(given, store.group_key(slug))):
                 return message_page(t("page.bad_key"))
-        from ccm_widgets.widgets.grid_editor import GroupGridEditor
-
         actor = "animateur" if facilitator else f"groupe:{slug}"
         editor = GroupGridEditor(store=store, section=slug, actor=actor)
         editor.add_class("ccm-page")
@@ -99,7 +129,9 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
 def _facilitator_store(
     store: Store | None, params: Mapping[str, str] | None
 ) -> tuple[Store | None, w.Widget | None]:
-    params = query_params() if params is None else params
+    if params is None:
+        wait_for_request()
+        params = query_params()
     try:
         opened = _open(store)
         opened.meeting()

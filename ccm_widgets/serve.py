@@ -7,6 +7,7 @@ otherwise. Loads the demo meeting when the store is empty and prints the links f
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -24,9 +25,26 @@ CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 60
 
 
-def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS) -> list[str]:
-    """Voilà's command line for the room."""
+def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int = 2) -> list[str]:
+    """Voilà's command line for the room.
+
+    ``preheat`` kernels of the group workbook wait ready (its code run up to the request), so
+    that a group's link opens without waiting for Python to start and import the grid.
+    """
+    pools = {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": preheat}}
+    preheating = (
+        [
+            "--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
+            # Refill the pool once the page that took a kernel has rendered, not while the
+            # browser is still competing for the CPU.
+            "--VoilaKernelManager.fill_delay=5",
+        ]
+        if preheat > 0
+        else []
+    )
     return [
+        *preheating,
         str(workbooks),
         f"--Voila.ip={ip}",
         f"--Voila.port={port}",
@@ -65,7 +83,9 @@ def port_is_free(ip: str, port: int) -> bool:
     return True
 
 
-def serve(*, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = True) -> int:
+def serve(
+    *, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = True, preheat: int = 2
+) -> int:
     """Prepare the store, print the links, run Voilà until interrupted."""
     store_path = str(Path(store).resolve())
     with Store(store_path) as opened:
@@ -95,7 +115,7 @@ def serve(*, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = T
     from tornado.ioloop import IOLoop
 
     app = Voila.instance()
-    app.initialize(voila_argv(ip=ip, port=port))
+    app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
     # Voilà makes its kernel manager in start(); the reaper is installed once the loop runs.
     IOLoop.current().add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
     app.start()

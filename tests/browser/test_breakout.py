@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -101,20 +100,16 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     tab_b.context.close()
 
 
-def kernel_pids(server: Server, group: str) -> list[int]:
-    """Kernels of the server whose tab came through ``groupe=<group>``."""
-    found = []
-    children = subprocess.run(
-        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
-    ).stdout.split()
-    for pid in map(int, children):
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-        except OSError:
-            continue
-        if f"groupe={group}&".encode() in environ:
-            found.append(pid)
-    return found
+def kernel_pid(server: Server, page: Any) -> int:
+    """Process id of the kernel serving ``page`` (its id is in Voilà's page config)."""
+    import re
+
+    kernel_id = re.search(r'"kernelId": *"([0-9a-f-]+)"', page.content())
+    assert kernel_id, "identifiant du noyau absent de la page"
+    for pid in server.kernels():
+        if kernel_id.group(1).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    raise AssertionError(f"noyau {kernel_id.group(1)} introuvable")
 
 
 def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server) -> None:
@@ -127,10 +122,7 @@ def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server
     time.sleep(0.5)
     type_in_cell(tab, count, 0, "Texte enregistré avant la panne")
     tab.get_by_text("Enregistré", exact=False).first.wait_for()
-    pids = kernel_pids(server, "gouvernance-et-coordination")
-    assert pids, "noyau du groupe introuvable"
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
+    os.kill(kernel_pid(server, tab), signal.SIGKILL)
     tab.context.close()
     again = open_page(browser, link, GRID)
     assert row_editor_text(again, count, 0) == "Texte enregistré avant la panne"
