@@ -1,8 +1,12 @@
-"""Time from opening a group link to an editable grid, ccm serve vs stock Voilà, same run.
+"""Time from opening a group link to an editable grid: ccm serve and stock Voilà, cold and
+with preheated kernels, in the same run.
 
 For each server: ``runs`` first opens, each in a fresh browser context (empty cache, like a
 new profile), then one reopen in the same context. "Editable" means a double-click on the
-first cell opens the cell editor. Medians are printed as ``name value unit`` lines.
+first cell opens the cell editor. Where the time goes: ``html`` is the server's answer to the
+page request (kernel start and notebook run included, or a preheated kernel handed over);
+the rest is the browser loading Voilà's and the widgets' JavaScript and drawing them.
+Medians are printed as ``name value unit`` lines.
 """
 
 from __future__ import annotations
@@ -114,15 +118,27 @@ def time_to_editable(page: Any, url: str) -> float:
     return elapsed
 
 
-def measure(browser: Any, url: str, runs: int) -> tuple[list[float], list[float]]:
-    first, again = [], []
+def html_time(url: str) -> float:
+    """Seconds for the server to answer the page request in full."""
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+def measure(browser: Any, url: str, runs: int) -> dict[str, list[float]]:
+    """First opens in fresh contexts, reopens in the same context, and bare HTML times."""
+    first, again, html = [], [], []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1300, "height": 900})
         page = context.new_page()
         first.append(time_to_editable(page, url))
         again.append(time_to_editable(page, url))
         context.close()
-    return first, again
+        time.sleep(2)  # let a pool refill, as between two groups opening their links
+        html.append(html_time(url))
+        time.sleep(2)
+    return {"first_open": first, "reopen": again, "html": html}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -140,32 +156,42 @@ def main(argv: list[str] | None = None) -> None:
         )
     (work / "stock").mkdir()
     (work / "stock" / "grille.ipynb").write_text(json.dumps(STOCK_NOTEBOOK), encoding="utf-8")
-    env = {**os.environ, "CCM_STORE": str(store_path)}
-    results: dict[str, tuple[list[float], list[float]]] = {}
+    env = {**os.environ, "CCM_STORE": str(store_path), "CCM_KERNEL_GRACE": "5"}
+    results: dict[str, dict[str, list[float]]] = {}
+    stock_page = "/voila/render/grille.ipynb"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        port = free_port()
-        ccm = [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port)]
-        base = f"http://127.0.0.1:{port}"
-        with running(ccm, env, work, f"{base}/voila/static/voila.js"):
-            measure(browser, base + group_url_tail, 1)  # warm the OS file cache, not measured
-            results["ccm_group"] = measure(browser, base + group_url_tail, args.runs)
-        port = free_port()
-        stock = [
-            sys.executable, "-m", "voila", str(work / "stock"), f"--port={port}",
-            "--no-browser", "--Voila.ip=127.0.0.1",
-        ]  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        with running(stock, env, work, f"{base}/voila/static/voila.js"):
-            measure(browser, f"{base}/voila/render/grille.ipynb", 1)
-            results["stock_voila"] = measure(
-                browser, f"{base}/voila/render/grille.ipynb", args.runs
-            )
+        for name, preheat in (("ccm_cold", 0), ("ccm_preheated", 2)):
+            port = free_port()
+            ccm = [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port),
+                   "--preheat", str(preheat)]  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            with running(ccm, env, work, f"{base}/voila/static/voila.js"):
+                time.sleep(8 if preheat else 0)  # the pool fills
+                measure(browser, base + group_url_tail, 1)  # warm the OS file cache
+                results[name] = measure(browser, base + group_url_tail, args.runs)
+        for name, preheat in (("stock_cold", False), ("stock_preheated", True)):
+            port = free_port()
+            stock = [
+                sys.executable, "-m", "voila", str(work / "stock"), f"--port={port}",
+                "--no-browser", "--Voila.ip=127.0.0.1",
+            ]  # fmt: skip
+            if preheat:
+                stock += [
+                    "--preheat_kernel=True",
+                    '--VoilaKernelManager.kernel_pools_config={"default": {"pool_size": 2}}',
+                    "--VoilaKernelManager.fill_delay=5",
+                ]
+            base = f"http://127.0.0.1:{port}"
+            with running(stock, env, work, f"{base}/voila/static/voila.js"):
+                time.sleep(8 if preheat else 0)
+                measure(browser, base + stock_page, 1)
+                results[name] = measure(browser, base + stock_page, args.runs)
         browser.close()
-    for name, (first, again) in results.items():
-        print(f"{name}_first_open_median {statistics.median(first):.2f} s")
-        print(f"{name}_first_open_max {max(first):.2f} s")
-        print(f"{name}_reopen_median {statistics.median(again):.2f} s")
+    for name, series in results.items():
+        for label, values in series.items():
+            print(f"{name}_{label}_median {statistics.median(values):.2f} s")
+        print(f"{name}_first_open_max {max(series['first_open']):.2f} s")
     print(f"runs {args.runs} count")
 
 
