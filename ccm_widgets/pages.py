@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from ccm_widgets.i18n import t
-from ccm_widgets.links import key_matches, meeting_links, qr_svg
+from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.model import GENERAL, ValidationError
 from ccm_widgets.report import french_date
 from ccm_widgets.store import Store, StoreError
@@ -183,11 +183,14 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
                 + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
             )
     plenary = next(link for link in links if link.label == "pleniere")
+    general = page_url(server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.facilitator_key())
     body = (
         f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
         f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p>"
         f"<h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
         f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
-        f"{html.escape(t('home.plenary'))}</a></p></div>"
+        f"{html.escape(t('home.plenary'))}</a></p>"
+        f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.general'))}</a></p></div>"
     )
     return w.HTML(body)

@@ -20,7 +20,7 @@ from ccm_widgets.store import Store
 PACKAGE = Path(__file__).resolve().parent
 WORKBOOKS = PACKAGE.parent / "workbooks"
 TEMPLATE_ROOT = PACKAGE / "templates"  # holds voila/templates/ccm, found through JUPYTER_PATH
-#: A kernel whose tab is gone is shut down after this many seconds without activity.
+#: Fallback behind the kernel reaper: a kernel idle this long with no tab is culled.
 CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 60
 

@@ -156,7 +156,7 @@ class GroupGridEditor(w.VBox):
         )
         self.forced_readonly = readonly
         self.observe(self._apply_readonly, names="readonly")
-        self.readonly = readonly or not store.breakout()[0]
+        self.readonly = readonly or self._closed_by_breakout()
         self._apply_readonly()
         self._render_title()
         self.reload()
@@ -232,7 +232,7 @@ class GroupGridEditor(w.VBox):
     def _on_store_change(self, _counter: int) -> None:
         try:
             self.timer.sync_from_store()
-            closed = not self.store.breakout()[0]
+            closed = self._closed_by_breakout()
             if self.readonly != (self.forced_readonly or closed):
                 self.readonly = self.forced_readonly or closed
                 if not self.readonly:
@@ -241,6 +241,10 @@ class GroupGridEditor(w.VBox):
                 self.status.show(t("grid.refreshed", time=_clock()), "info")
         except Exception as error:  # shown, not swallowed by the dispatcher
             self.status.show(t("page.store_error", error=error), "error")
+
+    def _closed_by_breakout(self) -> bool:
+        # Closing the breakout locks the groups' grids, not the plenary's general section.
+        return self.section != GENERAL and not self.store.breakout()[0]
 
     # -- selection and the row editor -------------------------------------------------------
 

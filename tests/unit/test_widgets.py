@@ -146,6 +146,7 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
     assert "groupe.ipynb?groupe=protection" in home.value
     assert home.value.count("<svg") == len(demo_store.groups())
+    assert "groupe.ipynb?groupe=general&amp;cle=" + key_of(demo_store) in home.value
 
 
 def test_query_params_from_environment() -> None:
@@ -214,6 +215,8 @@ def test_closing_the_breakout_makes_grids_read_only(
     assert editor.readonly
     assert editor.grid.editable is False
     assert "clos" in editor.timer.value
+    general = GroupGridEditor(store=demo_store, section="general", actor="animateur", watch=False)
+    assert not general.readonly  # the plenary's own section stays open
     control.reopen_button.click()
     editor.watcher.check()
     assert not editor.readonly
