@@ -32,10 +32,9 @@ PAGE_CSS = """
   background: #fbeeee; }
 .ccm-row-editor textarea { font-family: inherit; font-size: 14px; line-height: 1.4; }
 .ccm-home a { color: #0b57d0; text-decoration: underline; }
-.ccm-home li { margin: 6px 0; font-size: 1.05em; }
 .ccm-home ul { display: flex; flex-wrap: wrap; gap: 8px 24px; padding-left: 0;
   list-style: none; }
-.ccm-home li { width: 520px; }
+.ccm-home li { margin: 6px 0; font-size: 1.05em; width: 520px; }
 .ccm-qr { margin-top: 4px; }
 .ccm-home code { font-size: 0.85em; user-select: all; }
 </style>

@@ -128,7 +128,9 @@ class GroupGridEditor(w.VBox):
             layout=w.Layout(height=grid_height(0), width="100%"),
         )
         self.grid.on_cell_change(self._on_cell_change)
-        self.grid.observe(self._on_selection, names="selections")
+        # Clicks carry the row in the data, whatever sorting or filtering the user applied
+        # in the browser (selections are in view coordinates).
+        self.grid.on_cell_click(self._on_cell_click)
         self.selected: int | None = None
         self.row_editor = RowEditor()
         self.row_editor.on_edit(self._on_row_edit)
@@ -248,9 +250,9 @@ class GroupGridEditor(w.VBox):
 
     # -- selection and the row editor -------------------------------------------------------
 
-    def _on_selection(self, change: dict[str, Any]) -> None:
-        selections = change["new"]
-        self.select(int(selections[0]["r1"]) if selections else None)
+    def _on_cell_click(self, cell: dict[str, Any]) -> None:
+        if cell.get("region") == "body" and cell.get("primary_key_row") is not None:
+            self.select(int(cell["primary_key_row"]))
 
     def select(self, row: int | None) -> None:
         """Show row ``row`` (0-based) in the row editor, or nothing."""
@@ -468,11 +470,10 @@ class GroupGridEditor(w.VBox):
         return row
 
     def _on_delete(self, _button: object = None) -> None:
-        selected = self.grid.selections
-        if not selected:
+        if self.selected is None:
             self.status.show(t("grid.select_first"), "warning")
             return
-        self.delete_row(int(selected[0]["r1"]))
+        self.delete_row(self.selected)
 
     def delete_row(self, row: int) -> None:
         """Delete the row at (0-based) position ``row``; it can be brought back."""
@@ -486,6 +487,7 @@ class GroupGridEditor(w.VBox):
                 self.status.show(t("grid.save_failed", error=error), "error")
                 return
             self._last_deleted.append(target.id)
+            self.selected = None
         self.undo_button.disabled = False
         self.reload()
         self.watcher.acknowledge()

@@ -65,7 +65,7 @@ def test_add_delete_undo(editor: GroupGridEditor, demo_store: Store) -> None:
     editor.add_button.click()
     assert len(editor.grid.data) == 3
     editor.edit_cell(2, "Perspectives", "p")
-    editor.grid.selections = [{"r1": 2, "r2": 2, "c1": 0, "c2": 0}]
+    editor._on_cell_click({"region": "body", "primary_key_row": 2, "column_index": 0})
     editor.delete_button.click()
     assert len(demo_store.grid_rows("protection")) == 2
     editor.undo_button.click()
@@ -160,7 +160,7 @@ def test_query_params_from_environment() -> None:
 def test_row_editor_shows_full_text_and_saves_multiline(
     editor: GroupGridEditor, demo_store: Store
 ) -> None:
-    editor.grid.selections = [{"r1": 1, "r2": 1, "c1": 2, "c2": 2}]
+    editor._on_cell_click({"region": "body", "primary_key_row": 1, "column_index": 2})
     area = editor.row_editor.areas["Perspectives"]
     assert area.value.startswith("- Guide de poche")
     assert "\n- Sessions" in area.value
