@@ -72,6 +72,23 @@ def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
     }
 
 
+def advertised_host(ip: str) -> str:
+    """The address to print in the links for a server listening on ``ip``.
+
+    Listening on every interface (``0.0.0.0``) for the room's network, the links must carry
+    an address the groups' phones can reach: this machine's first non-loopback address, as
+    its own name resolves (no packet is sent).
+    """
+    if ip not in {"0.0.0.0", "", "::"}:
+        return ip
+    try:
+        _, _, addresses = socket.gethostbyname_ex(socket.gethostname())
+    except OSError:
+        addresses = []
+    lan = [a for a in addresses if not a.startswith("127.")]
+    return lan[0] if lan else "127.0.0.1"
+
+
 def port_is_free(ip: str, port: int) -> bool:
     """True when nothing listens on ``ip:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -99,7 +116,7 @@ def serve(
             print(f"ccm : le port {port} est déjà utilisé ; choisissez-en un autre avec --port.",
                   file=sys.stderr)  # fmt: skip
             return 1
-        shown = "127.0.0.1" if ip in {"0.0.0.0", ""} else ip
+        shown = advertised_host(ip)
         print(f"Réunion : {opened.meeting().title}")
         print(f"Stockage : {store_path}")
         for link in meeting_links(opened, f"http://{shown}:{port}"):

@@ -1,0 +1,35 @@
+"""How ccm serve configures Voilà for the room."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ccm_widgets.serve import advertised_host, voila_argv
+
+
+def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
+    argv = voila_argv(ip="127.0.0.1", port=8866)
+    assert "--Voila.ip=127.0.0.1" in argv
+    assert "--VoilaConfiguration.template=ccm" in argv
+    assert "--Voila.port_retries=0" in argv
+
+
+def test_preheats_only_the_group_workbook() -> None:
+    argv = voila_argv(ip="127.0.0.1", port=8866, preheat=3)
+    pools = next(a for a in argv if a.startswith("--VoilaKernelManager.kernel_pools_config="))
+    config = json.loads(pools.split("=", 1)[1])
+    assert config == {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": 3}}
+    assert not any("preheat" in a for a in voila_argv(ip="127.0.0.1", port=1, preheat=0))
+
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "192.0.2.10"])
+def test_links_use_the_given_address(ip: str) -> None:
+    assert advertised_host(ip) == ip
+
+
+def test_links_for_every_interface_use_a_reachable_address() -> None:
+    host = advertised_host("0.0.0.0")
+    assert host != "0.0.0.0"
+    assert host.count(".") == 3
