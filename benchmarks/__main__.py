@@ -1,18 +1,20 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``) runs one.
+``live_latency``, ``store_writes``) runs one.
 """
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import export_times, live_latency, open_grid
+from benchmarks import export_times, live_latency, open_grid, store_writes
 
 
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"export_times", "open_grid", "live_latency"}
+    wanted = set(sys.argv[1:]) or {"store_writes", "export_times", "open_grid", "live_latency"}
+    if "store_writes" in wanted:
+        store_writes.main()
     if "export_times" in wanted:
         export_times.main()
     if "open_grid" in wanted:
