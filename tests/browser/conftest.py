@@ -76,13 +76,10 @@ def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: f
     raise TimeoutError(f"ccm serve ne répond pas :\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``ccm serve`` on a free port with the demo meeting, stopped after the module."""
-    folder = tmp_path_factory.mktemp("serve")
-    store_path = folder / "ccm.sqlite"
+def start_server(folder: Path, store_path: Path) -> Server:
+    """``ccm serve`` on a free port of 127.0.0.1 (demo meeting if the store is empty)."""
     port = free_port()
-    log_path = folder / "serve.log"
+    log_path = folder / f"serve-{port}.log"
     env = {
         **os.environ,
         "CCM_STORE": str(store_path),
@@ -99,19 +96,40 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process, log_path)
-        links = {}
-        for line in log_path.read_text().splitlines():
-            if "\thttp://" in line:
-                name, url = line.split("\t", 1)
-                links[name] = url
-        yield Server(base, store_path, links, process, log_path)
-    finally:
+    except BaseException:
+        stop_server(process)
+        raise
+    links = {}
+    for line in log_path.read_text().splitlines():
+        if "\thttp://" in line:
+            name, url = line.split("\t", 1)
+            links[name] = url
+    return Server(base, store_path, links, process, log_path)
+
+
+def stop_server(process: subprocess.Popen[str]) -> None:
+    """Stop a server and its kernels, whatever state it is in."""
+    if process.poll() is not None:
+        return
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        process.wait(15)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``ccm serve`` on a free port with the demo meeting, stopped after the module."""
+    folder = tmp_path_factory.mktemp("serve")
+    started = start_server(folder, folder / "ccm.sqlite")
+    try:
+        yield started
+    finally:
+        stop_server(started.process)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, start_server, stop_server
 from tests.browser.helpers import (
     GRID,
     open_cell_editor,
@@ -129,3 +129,35 @@ def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server
     with server.store() as store:
         assert store.integrity_check() == "ok"
     again.context.close()
+
+
+def test_restarted_server_shows_what_was_saved(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The server dies (SIGKILL, as in a power cut) after a save; a new one shows the text."""
+    folder = tmp_path_factory.mktemp("restart")
+    first = start_server(folder, folder / "ccm.sqlite")
+    try:
+        tab = open_page(browser, first.links["Migration irrégulière"], GRID)
+        with first.store() as store:
+            count = len(store.grid_rows("migration-irreguliere"))
+        tab.get_by_role("button", name="Ajouter une ligne").click()
+        wait_saved(tab)
+        time.sleep(0.5)
+        type_in_cell(tab, count, 2, "Perspective sauvée avant la panne")
+        tab.get_by_text("Enregistré", exact=False).first.wait_for()
+        tab.context.close()
+        os.killpg(first.process.pid, signal.SIGKILL)
+        first.process.wait(10)
+    finally:
+        stop_server(first.process)
+    second = start_server(folder, folder / "ccm.sqlite")
+    try:
+        link = first.links["Migration irrégulière"].replace(first.base, second.base)
+        reopened = open_page(browser, link, GRID)
+        assert row_editor_text(reopened, count, 2) == "Perspective sauvée avant la panne"
+        reopened.context.close()
+        with second.store() as store:
+            assert store.integrity_check() == "ok"
+    finally:
+        stop_server(second.process)
