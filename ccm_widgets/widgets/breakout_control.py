@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import ipywidgets as w
 
@@ -19,7 +20,13 @@ class BreakoutControl(w.VBox):
         super().__init__()
         self.store = store
         self.actor = actor
-        self.minutes = w.BoundedIntText(value=45, min=1, max=600, description=t("timer.minutes"))
+        self.minutes = w.BoundedIntText(
+            value=45,
+            min=1,
+            max=600,
+            description=t("timer.minutes"),
+            layout=w.Layout(width="180px"),
+        )
         self.start_button = w.Button(description=t("timer.start"), button_style="primary")
         self.close_button = w.Button(description=t("timer.close"), button_style="danger")
         self.reopen_button = w.Button(description=t("timer.reopen"))
@@ -31,6 +38,7 @@ class BreakoutControl(w.VBox):
         self.timer = BreakoutTimer(store=store, tick=tick)
         self.status = StatusBar()
         self.children = (
+            w.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('timer.title'))}</h3>"),
             w.HBox([self.minutes, self.start_button, self.close_button, self.reopen_button]),
             self.timer,
             self.status,
