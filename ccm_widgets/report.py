@@ -118,6 +118,20 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, css: str = 
     )
 
 
+def introduction_text(meeting: Meeting) -> str:
+    """The introduction's sentence: when and where, who chaired, who facilitated."""
+    text = t(
+        "report.introduction",
+        date=french_date(meeting.date),
+        start=meeting.start or "—",
+        venue=meeting.venue,
+        chair=meeting.chair or "—",
+    )
+    if meeting.facilitator:
+        text += " " + t("report.facilitation", facilitator=meeting.facilitator)
+    return text
+
+
 def header_html(meeting: Meeting) -> str:
     """Organisation lines, title, place and date."""
     organisation = "<br>".join(esc(line) for line in meeting.organisation)
@@ -205,15 +219,7 @@ def build_notebook(
         nb.cells = cells
         return nb
 
-    intro = t(
-        "report.introduction",
-        date=french_date(m.date),
-        start=m.start or "—",
-        venue=m.venue,
-        chair=m.chair or "—",
-    )
-    if m.facilitator:
-        intro += " " + t("report.facilitation", facilitator=m.facilitator)
+    intro = introduction_text(m)
     cells.append(
         _cell(
             f"<h2>{esc(t('report.intro'))}</h2><p class='text'>{esc(intro)}</p>",

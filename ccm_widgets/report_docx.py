@@ -19,6 +19,7 @@ from ccm_widgets.report import (
     ReportData,
     TableRow,
     french_date,
+    introduction_text,
     review_table_rows,
     synthesis_table_rows,
 )
@@ -100,17 +101,8 @@ def to_docx(data: ReportData, *, part: str = "report", mask_contacts: bool = Fal
     ).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     if part == "report":
-        intro = t(
-            "report.introduction",
-            date=french_date(m.date),
-            start=m.start or "—",
-            venue=m.venue,
-            chair=m.chair or "—",
-        )
-        if m.facilitator:
-            intro += " " + t("report.facilitation", facilitator=m.facilitator)
         document.add_heading(t("report.intro"), level=1)
-        document.add_paragraph(intro)
+        document.add_paragraph(introduction_text(m))
         if m.objectives:
             document.add_heading(t("report.objectives"), level=1)
             for objective in m.objectives:
