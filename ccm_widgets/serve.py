@@ -7,7 +7,6 @@ otherwise. Loads the demo meeting when the store is empty and prints the links f
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -31,11 +30,9 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
     ``preheat`` kernels of the group workbook wait ready (its code run up to the request), so
     that a group's link opens without waiting for Python to start and import the grid.
     """
-    pools = {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": preheat}}
     preheating = (
         [
             "--VoilaConfiguration.preheat_kernel=True",
-            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
             # Refill the pool once the page that took a kernel has rendered, not while the
             # browser is still competing for the CPU.
             "--VoilaKernelManager.fill_delay=5",
@@ -57,6 +54,14 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
     ]
+
+
+def kernel_pools(preheat: int) -> dict[str, dict[str, int]]:
+    """Voilà's pool sizes: ``preheat`` kernels for the group workbook, none for the others.
+
+    Given as configuration, not on the command line, where traitlets deprecates dict values.
+    """
+    return {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": max(preheat, 0)}}
 
 
 def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
@@ -130,8 +135,11 @@ def serve(
     kernel_reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
     from tornado.ioloop import IOLoop
+    from traitlets.config import Config
 
-    app = Voila.instance()
+    config = Config()
+    config.VoilaKernelManager.kernel_pools_config = kernel_pools(preheat)
+    app = Voila.instance(config=config)
     app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
     # Voilà makes its kernel manager in start(); the reaper is installed once the loop runs.
     IOLoop.current().add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))

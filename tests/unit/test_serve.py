@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from ccm_widgets.serve import advertised_host, voila_argv
+from ccm_widgets.serve import advertised_host, kernel_pools, voila_argv
 
 
 def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
@@ -17,10 +15,8 @@ def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
 
 
 def test_preheats_only_the_group_workbook() -> None:
-    argv = voila_argv(ip="127.0.0.1", port=8866, preheat=3)
-    pools = next(a for a in argv if a.startswith("--VoilaKernelManager.kernel_pools_config="))
-    config = json.loads(pools.split("=", 1)[1])
-    assert config == {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": 3}}
+    assert "--VoilaConfiguration.preheat_kernel=True" in voila_argv(ip="::1", port=1, preheat=3)
+    assert kernel_pools(3) == {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": 3}}
     assert not any("preheat" in a for a in voila_argv(ip="127.0.0.1", port=1, preheat=0))
 
 
