@@ -16,8 +16,7 @@ from typing import NoReturn
 
 from ccm_widgets import __version__
 from ccm_widgets.i18n import t
-from ccm_widgets.importing import ImportProblem
-from ccm_widgets.model import ValidationError
+from ccm_widgets.model import ImportProblem, ValidationError
 from ccm_widgets.store import Store, StoreError, resolve_location
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -159,8 +158,6 @@ def _open_store(args: argparse.Namespace) -> Store:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ccm_widgets import loading
-
     command = args.command
     if command == "serve":
         from ccm_widgets.serve import serve
@@ -177,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
     if command == "init":
         _check_file(args.meeting_file)
     with _open_store(args) as store:
+        if command in {"init", "demo", "import"}:
+            from ccm_widgets import loading
         if command == "init":
             outcome = loading.init_meeting(store, args.meeting_file, force=args.force)
         elif command == "demo":

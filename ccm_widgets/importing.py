@@ -17,21 +17,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccm_widgets.model import GENERAL, MAX_CELL_CHARS, ValidationError, clean_text, fold
+from ccm_widgets.model import (
+    GENERAL,
+    MAX_CELL_CHARS,
+    ImportProblem,
+    ValidationError,
+    clean_text,
+    fold,
+)
 
 #: Largest file accepted, far above a real sign-in sheet or grid.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-class ImportProblem(ValueError):
-    """A file cannot be imported. ``str()`` is the French message for the user."""
-
-    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        where = f"{path}, ligne {line}" if line else str(path)
-        super().__init__(f"{where} : {message}")
-        self.path = str(path)
-        self.line = line
-        self.message = message
 
 
 @dataclass(frozen=True)

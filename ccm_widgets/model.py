@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 #: Column titles of a group grid and of the synthesis, as the report prints them.
 GRID_COLUMNS: tuple[str, str, str] = ("Recommandation", "Défis", "Perspectives")
@@ -23,6 +24,17 @@ MAX_CELL_CHARS = 20_000
 
 class ValidationError(ValueError):
     """A value a user gave cannot be accepted; the message is French and says why."""
+
+
+class ImportProblem(ValueError):
+    """A file cannot be imported. ``str()`` is the French message for the user."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        where = f"{path}, ligne {line}" if line else str(path)
+        super().__init__(f"{where} : {message}")
+        self.path = str(path)
+        self.line = line
+        self.message = message
 
 
 def fold(text: str) -> str:
