@@ -15,6 +15,7 @@ _HOMES = {
     "GroupGridEditor": "grid_editor",
     "PlenaryBoard": "plenary_board",
     "StatusBar": "status",
+    "SynthesisOrderEditor": "synthesis_order",
 }
 
 __all__ = sorted(_HOMES)

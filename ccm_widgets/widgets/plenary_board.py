@@ -66,7 +66,12 @@ class PlenaryBoard(w.VBox):
         self.groups_view = w.HTML()
         self.synthesis_view = w.HTML()
         self.status = StatusBar()
-        self.tabs = w.Tab(children=(self.groups_view, self.synthesis_view))
+        from ccm_widgets.widgets.synthesis_order import SynthesisOrderEditor
+
+        self.order_editor = SynthesisOrderEditor(store=store)
+        self.tabs = w.Tab(
+            children=(self.groups_view, w.VBox([self.order_editor, self.synthesis_view]))
+        )
         self.tabs.set_title(0, t("plenary.groups_tab"))
         self.tabs.set_title(1, t("plenary.synthesis_tab"))
         self.add_class("ccm-board")
@@ -92,6 +97,8 @@ class PlenaryBoard(w.VBox):
         with self.hold_sync():
             self.groups_view.value = "".join(blocks)
             self.synthesis_view.value = synthesis_html(current_synthesis(self.store))
+        if hasattr(self, "order_editor"):
+            self.order_editor.refresh()
         self.status.show(t("plenary.updated", time=dt.datetime.now().strftime("%H:%M:%S")))
 
     def _on_store_change(self, _counter: int) -> None:

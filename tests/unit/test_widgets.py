@@ -282,3 +282,27 @@ def test_edits_to_different_rows_from_two_tabs_are_both_kept(demo_store: Store) 
     assert tab_a.watcher.check()
     assert tab_a.grid.data.iloc[1]["Défis"] == "B ligne 2"
     assert tab_b.conflict_box.children == ()
+
+
+def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: Store) -> None:
+    from ccm_widgets.exporting import render
+
+    board = PlenaryBoard(store=demo_store, watch=False)
+    editor = board.order_editor
+    assert [v for _, v in editor.choice.options][:2] == ["migration-irreguliere", "protection"]
+    editor.choice.value = "gouvernance-et-coordination"
+    editor.up_button.click()
+    editor.up_button.click()
+    editor.up_button.click()
+    editor.up_button.click()  # already first: stays there
+    assert demo_store.synthesis_order()[0] == "gouvernance-et-coordination"
+    board.watcher.check()
+    view = board.synthesis_view.value
+    assert view.index("GOUVERNANCE ET COORDINATION") < view.index("MIGRATION IRRÉGULIÈRE")
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(render(demo_store, "csv", "synthesis").decode())))
+    groups = [record[1] for record in records[1:] if record[1]]
+    assert groups[0] == "Gouvernance et coordination"
+    assert demo_store.history("synthesis_order")[-1].actor == "animateur"
