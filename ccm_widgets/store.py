@@ -11,6 +11,7 @@ so that any earlier text can be seen and restored.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -163,6 +164,8 @@ class Store:
         self.dialect = SQLITE
         self.closed = False
         self._lock = threading.RLock()
+        #: Counter values this connection's own writes produced (the most recent ones).
+        self.own_changes: collections.deque[int] = collections.deque(maxlen=4096)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -239,7 +242,13 @@ class Store:
                         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
                         "WHERE key = 'changes'"
                     )
+                    cur.execute("SELECT value FROM meta WHERE key = 'changes'")
+                    produced = int(cur.fetchone()[0])
+                else:
+                    produced = None
                 cur.execute("COMMIT")
+                if produced is not None:
+                    self.own_changes.append(produced)
             except BaseException as error:
                 with contextlib.suppress(sqlite3.Error):
                     cur.execute("ROLLBACK")

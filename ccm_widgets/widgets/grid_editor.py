@@ -94,6 +94,7 @@ class GroupGridEditor(w.VBox):
         self._lock = threading.RLock()
         self._rows: list[GridRow] = []
         self._stale: dict[tuple[int, str], str] = {}
+        self._last_saved: str | None = None
         # (row id, version) pairs this tab wrote: two tabs of the same actor still differ.
         self._own_versions: set[tuple[int, int]] = set()
         self._last_deleted: list[int] = []
@@ -240,9 +241,23 @@ class GroupGridEditor(w.VBox):
                 if not self.readonly:
                     self.status.show(t("timer.opened"), "ok")
             if self.reload():
-                self.status.show(t("grid.refreshed", time=_clock()), "info")
+                self._show_refreshed()
         except Exception as error:  # shown, not swallowed by the dispatcher
             self.status.show(t("page.store_error", error=error), "error")
+
+    def _show_saved(self) -> None:
+        self._last_saved = _clock()
+        self.status.show(t("grid.saved", time=self._last_saved), "ok")
+
+    def _show_refreshed(self) -> None:
+        """Say another tab's change arrived, without hiding this tab's last save or error."""
+        if self.status.level in ("error", "warning"):
+            return
+        if self._last_saved is None:
+            self.status.show(t("grid.refreshed", time=_clock()), "info")
+        else:
+            text = t("grid.saved_refreshed", saved=self._last_saved, time=_clock())
+            self.status.show(text, "ok")
 
     def _closed_by_breakout(self) -> bool:
         # Closing the breakout locks the groups' grids, not the plenary's general section.
@@ -313,7 +328,7 @@ class GroupGridEditor(w.VBox):
             self.selected = min(max(row + offset, 0), len(self._rows) - 1)
             self.reload()
             self.watcher.acknowledge()
-            self.status.show(t("grid.saved", time=_clock()), "ok")
+            self._show_saved()
 
     def _on_history(self, _button: object = None) -> None:
         row = self.row_editor.row
@@ -407,7 +422,7 @@ class GroupGridEditor(w.VBox):
         if row == self.selected:
             self._show_selected()
         if saved.version != before.version:
-            self.status.show(t("grid.saved", time=_clock()), "ok")
+            self._show_saved()
         return saved
 
     def _show_conflict(self, row: int, conflict: ConflictError) -> None:
@@ -466,7 +481,7 @@ class GroupGridEditor(w.VBox):
             return None
         self.reload()
         self.watcher.acknowledge()
-        self.status.show(t("grid.saved", time=_clock()), "ok")
+        self._show_saved()
         return row
 
     def _on_delete(self, _button: object = None) -> None:
@@ -510,7 +525,7 @@ class GroupGridEditor(w.VBox):
         self.undo_button.disabled = not self._last_deleted
         self.reload()
         self.watcher.acknowledge()
-        self.status.show(t("grid.saved", time=_clock()), "ok")
+        self._show_saved()
 
 
 class ConflictResolution:

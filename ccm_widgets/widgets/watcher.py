@@ -37,9 +37,19 @@ class ChangeWatcher:
         """Register (or with ``remove=True`` unregister) a listener."""
         self._callbacks.register_callback(callback, remove=remove)
 
-    def acknowledge(self, counter: int | None = None) -> None:
-        """Mark the current counter as seen (after this tab's own write)."""
-        self.last_seen = counter if counter is not None else self.store.change_counter()
+    def acknowledge(self) -> bool:
+        """After this tab's own write: skip the refresh it would trigger, if it is alone.
+
+        The counter is marked as seen only when every change since the last poll was made
+        through this tab's own connection; a change from another tab that landed in between
+        is left for the next poll to show. True when the counter was marked as seen.
+        """
+        counter = self.store.change_counter()
+        own = set(self.store.own_changes)
+        if all(c in own for c in range(self.last_seen + 1, counter + 1)):
+            self.last_seen = max(self.last_seen, counter)
+            return True
+        return False
 
     def check(self) -> bool:
         """Poll once; call the listeners if the counter moved. True when it did."""

@@ -284,6 +284,25 @@ def test_edits_to_different_rows_from_two_tabs_are_both_kept(demo_store: Store) 
     assert tab_b.conflict_box.children == ()
 
 
+def test_a_change_from_another_kernel_between_two_polls_is_not_skipped(
+    demo_store: Store,
+) -> None:
+    """Tab B's own save must not swallow tab A's change that landed just before it."""
+    with Store(demo_store.path) as kernel_b:  # every tab has its own kernel and connection
+        tab_a = GroupGridEditor(
+            store=demo_store, section="protection", actor="animateur", watch=False
+        )
+        tab_b = GroupGridEditor(
+            store=kernel_b, section="protection", actor="groupe:protection", watch=False
+        )
+        tab_a.edit_cell(0, "Défis", "Écrit par A")
+        tab_b.edit_cell(1, "Défis", "Écrit par B")  # before B's watcher has polled
+        assert tab_b.watcher.check()
+        assert list(tab_b.grid.data["Défis"]) == ["Écrit par A", "Écrit par B"]
+        tab_b.edit_cell(1, "Défis", "B encore")  # alone this time: no refresh to do
+        assert not tab_b.watcher.check()
+
+
 def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: Store) -> None:
     from ccm_widgets.exporting import render
 
