@@ -134,6 +134,10 @@ class GridRow:
     version: int = 1
     updated_by: str = ""
     updated_at: str = ""
+    #: Where the text was written: its first section, or several joined by "," after a merge.
+    origin: str = ""
+    #: The plenary's decision: "", "adopted", "amended" or "withdrawn".
+    decision: str = ""
 
     def cells(self) -> tuple[str, str, str]:
         """The three texts in :data:`GRID_COLUMNS` order."""

@@ -43,7 +43,9 @@ from ccm_widgets.model import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Decisions the plenary records on a synthesis row ("" while it waits for one).
+DECISIONS: tuple[str, ...] = ("adopted", "amended", "withdrawn")
 DEFAULT_STORE = Path("data") / "ccm.sqlite"
 
 _SCHEMA = """
@@ -67,7 +69,8 @@ CREATE TABLE grid_rows (
     id {serial}, section TEXT NOT NULL, position INTEGER NOT NULL,
     recommendation TEXT NOT NULL, challenges TEXT NOT NULL, perspectives TEXT NOT NULL,
     version INTEGER NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0
+    deleted INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL DEFAULT '',
+    decision TEXT NOT NULL DEFAULT '', merged_into INTEGER
 );
 CREATE INDEX grid_rows_section ON grid_rows (section, deleted, position);
 CREATE TABLE participants (
@@ -209,10 +212,14 @@ class Store:
                         cur.execute(statement)
                 cur.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('changes', '0'),"
-                    " ('facilitator_key', ?), ('breakout_open', '1'), ('breakout_end', '')",
-                    (str(SCHEMA_VERSION), secrets.token_urlsafe(9)),
+                    " ('facilitator_key', ?), ('breakout_open', '1'), ('breakout_end', ''),"
+                    " ('projection_key', ?), ('kept_pairs', '[]')",
+                    (str(SCHEMA_VERSION), secrets.token_urlsafe(9), secrets.token_urlsafe(9)),
                 )
                 return
+            version = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if version is not None and version[0] == "1":
+                _migrate_1_to_2(cur)
         version = self._meta("schema_version")
         if version != str(SCHEMA_VERSION):
             raise StoreError(
@@ -473,6 +480,10 @@ class Store:
             raise ValidationError(f"Groupe inconnu : « {slug} ».")
         return str(rows[0][0])
 
+    def projection_key(self) -> str:
+        """The read-only key of the projection view."""
+        return self._meta("projection_key") or ""
+
     def facilitator_key(self) -> str:
         """The facilitator's access key (it opens every page)."""
         return self._meta("facilitator_key") or ""
@@ -514,10 +525,10 @@ class Store:
             for offset, cells in enumerate(cleaned, start=1):
                 row_id = cur.execute(
                     "INSERT INTO grid_rows (section, position, recommendation, challenges,"
-                    " perspectives, version, updated_by, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+                    " perspectives, version, updated_by, updated_at, origin)"
+                    " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)"
                     " RETURNING id",
-                    (section, top + offset, *cells, actor, stamp),
+                    (section, top + offset, *cells, actor, stamp, section),
                 ).fetchone()[0]
                 ids.append(int(row_id))
                 self._history(
@@ -635,6 +646,248 @@ class Store:
                 after={"position": target + 1},
             )
         return True
+
+    def _renumber(self, cur: sqlite3.Cursor, section: str, ids: Sequence[int]) -> None:
+        for position, row_id in enumerate(ids, start=1):
+            cur.execute(
+                "UPDATE grid_rows SET position = ? WHERE id = ? AND position != ?",
+                (position, row_id, position),
+            )
+
+    def _live_ids(self, cur: sqlite3.Cursor, section: str) -> list[int]:
+        return [
+            r[0]
+            for r in cur.execute(
+                "SELECT id FROM grid_rows WHERE section = ? AND deleted = 0 ORDER BY position, id",
+                (section,),
+            )
+        ]
+
+    def _live_row(self, cur: sqlite3.Cursor, row_id: int) -> sqlite3.Row:
+        row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
+        if row is None or row["deleted"]:
+            raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
+        return row
+
+    def move_grid_row_to_section(
+        self, row_id: int, section: str, *, actor: str, before: int | None = None
+    ) -> GridRow:
+        """Move a row to another section: at its end, or just before row ``before``.
+
+        The row keeps its origin (the section it was written in), so the synthesis can still
+        say where a recommendation came from.
+        """
+        self._check_section(section)
+        with self._write() as cur:
+            row = self._live_row(cur, row_id)
+            source = row["section"]
+            if source == section and before is None:
+                return _grid_row(row)
+            remaining = [i for i in self._live_ids(cur, source) if i != row_id]
+            target = [i for i in self._live_ids(cur, section) if i != row_id]
+            index = target.index(before) if before in target else len(target)
+            target.insert(index, row_id)
+            cur.execute(
+                "UPDATE grid_rows SET section = ?, version = version + 1, updated_by = ?,"
+                " updated_at = ? WHERE id = ?",
+                (section, actor, now(), row_id),
+            )
+            self._renumber(cur, source, remaining)
+            self._renumber(cur, section, target)
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="move_section",
+                before={"section": source, "position": row["position"]},
+                after={"section": section, "position": index + 1},
+            )  # fmt: skip
+        return self.grid_row(row_id)
+
+    def merge_grid_rows(
+        self,
+        keep_id: int,
+        other_id: int,
+        *,
+        actor: str,
+        cells: Sequence[str] | None = None,
+    ) -> GridRow:
+        """Merge row ``other_id`` into row ``keep_id``; both origins are kept.
+
+        The kept row takes ``cells`` when given, else each column's two texts joined (a
+        text equal to the other one, accents and case aside, is not repeated). The other row
+        leaves the synthesis but stays in the store, marked as merged into the kept one, and
+        both rows' history records the merge.
+        """
+        if keep_id == other_id:
+            raise ValidationError("Une ligne ne peut pas être fusionnée avec elle-même.")
+        with self._write() as cur:
+            keep = self._live_row(cur, keep_id)
+            other = self._live_row(cur, other_id)
+            if cells is None:
+                merged = tuple(_join_texts(keep[f], other[f]) for f in GRID_FIELDS)
+            else:
+                merged = _clean_cells(cells)
+            origins = _join_origins(
+                keep["origin"] or keep["section"], other["origin"] or other["section"]
+            )
+            stamp = now()
+            cur.execute(
+                "UPDATE grid_rows SET recommendation = ?, challenges = ?, perspectives = ?,"
+                " origin = ?, version = version + 1, updated_by = ?, updated_at = ?"
+                " WHERE id = ?",
+                (*merged, origins, actor, stamp, keep_id),
+            )
+            cur.execute(
+                "UPDATE grid_rows SET deleted = 1, merged_into = ?, version = version + 1,"
+                " updated_by = ?, updated_at = ? WHERE id = ?",
+                (keep_id, actor, stamp, other_id),
+            )
+            self._renumber(cur, other["section"], self._live_ids(cur, other["section"]))
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=keep_id, action="merge",
+                before={f: keep[f] for f in GRID_FIELDS} | {"origin": keep["origin"]},
+                after=dict(zip(GRID_FIELDS, merged, strict=True))
+                | {"origin": origins, "merged": other_id},
+            )  # fmt: skip
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=other_id, action="merged",
+                before={f: other[f] for f in GRID_FIELDS} | {"section": other["section"]},
+                after={"merged_into": keep_id},
+            )  # fmt: skip
+        return self.grid_row(keep_id)
+
+    def unmerge_grid_rows(self, keep_id: int, other_id: int, *, actor: str) -> GridRow:
+        """Undo :meth:`merge_grid_rows`: both rows get back the texts they had before it."""
+        with self._write() as cur:
+            other = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (other_id,)).fetchone()
+            if other is None or other["merged_into"] != keep_id:
+                raise ValidationError(
+                    f"La ligne {other_id} n'a pas été fusionnée dans la ligne {keep_id}."
+                )
+            merge = cur.execute(
+                "SELECT before FROM history WHERE entity = 'grid_row' AND entity_id = ?"
+                " AND action = 'merge' ORDER BY id DESC LIMIT 1",
+                (keep_id,),
+            ).fetchone()
+            previous = json.loads(merge[0])
+            keep = self._live_row(cur, keep_id)
+            stamp = now()
+            cur.execute(
+                "UPDATE grid_rows SET recommendation = ?, challenges = ?, perspectives = ?,"
+                " origin = ?, version = version + 1, updated_by = ?, updated_at = ?"
+                " WHERE id = ?",
+                (*(previous[f] for f in GRID_FIELDS), previous["origin"], actor, stamp, keep_id),
+            )
+            ids = self._live_ids(cur, other["section"])
+            ids.insert(min(max(other["position"] - 1, 0), len(ids)), other_id)
+            cur.execute(
+                "UPDATE grid_rows SET deleted = 0, merged_into = NULL, version = version + 1,"
+                " updated_by = ?, updated_at = ? WHERE id = ?",
+                (actor, stamp, other_id),
+            )
+            self._renumber(cur, other["section"], ids)
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=keep_id, action="unmerge",
+                before={f: keep[f] for f in GRID_FIELDS},
+                after={f: previous[f] for f in GRID_FIELDS} | {"unmerged": other_id},
+            )  # fmt: skip
+        return self.grid_row(keep_id)
+
+    def split_grid_row(
+        self,
+        row_id: int,
+        first: Sequence[str],
+        second: Sequence[str],
+        *,
+        actor: str,
+    ) -> tuple[GridRow, GridRow]:
+        """Split a row in two: it keeps ``first``; a new row right after it holds ``second``.
+
+        The new row has the same origin; both are recorded in the history.
+        """
+        kept = _clean_cells(first)
+        added = _clean_cells(second)
+        if not any(kept) or not any(added):
+            raise ValidationError(
+                "Chacune des deux lignes issues de la scission doit avoir un texte."
+            )
+        with self._write() as cur:
+            row = self._live_row(cur, row_id)
+            stamp = now()
+            cur.execute(
+                "UPDATE grid_rows SET recommendation = ?, challenges = ?, perspectives = ?,"
+                " version = version + 1, updated_by = ?, updated_at = ? WHERE id = ?",
+                (*kept, actor, stamp, row_id),
+            )
+            new_id = int(
+                cur.execute(
+                    "INSERT INTO grid_rows (section, position, recommendation, challenges,"
+                    " perspectives, version, updated_by, updated_at, origin, decision)"
+                    " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+                    (row["section"], row["position"], *added, actor, stamp,
+                     row["origin"] or row["section"], row["decision"]),
+                ).fetchone()[0]
+            )  # fmt: skip
+            ids = [i for i in self._live_ids(cur, row["section"]) if i != new_id]
+            ids.insert(ids.index(row_id) + 1, new_id)
+            self._renumber(cur, row["section"], ids)
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="split",
+                before={f: row[f] for f in GRID_FIELDS},
+                after=dict(zip(GRID_FIELDS, kept, strict=True)) | {"split_into": new_id},
+            )  # fmt: skip
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=new_id, action="create",
+                before={},
+                after=dict(zip(GRID_FIELDS, added, strict=True))
+                | {"section": row["section"], "split_from": row_id},
+            )  # fmt: skip
+        return self.grid_row(row_id), self.grid_row(new_id)
+
+    def set_decision(self, row_id: int, decision: str, *, actor: str) -> GridRow:
+        """Record the plenary's decision on a row: adopted, amended, withdrawn, or "" (undo)."""
+        if decision and decision not in DECISIONS:
+            raise ValidationError(f"Décision inconnue : {decision}.")
+        with self._write() as cur:
+            row = self._live_row(cur, row_id)
+            if row["decision"] == decision:
+                return _grid_row(row)
+            cur.execute(
+                "UPDATE grid_rows SET decision = ?, version = version + 1, updated_by = ?,"
+                " updated_at = ? WHERE id = ?",
+                (decision, actor, now(), row_id),
+            )
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=row_id, action="decide",
+                before={"decision": row["decision"]}, after={"decision": decision},
+            )  # fmt: skip
+        return self.grid_row(row_id)
+
+    def decision_ledger(self) -> list[tuple[HistoryEntry, GridRow]]:
+        """Every decision taken in plenary, oldest first, with the row as it is now."""
+        entries = [e for e in self.history("grid_row") if e.action == "decide"]
+        rows = {
+            r["id"]: _grid_row(r)
+            for r in self._read("SELECT * FROM grid_rows WHERE id IN (SELECT entity_id FROM"
+                                " history WHERE action = 'decide')")
+        }  # fmt: skip
+        return [(e, rows[e.entity_id]) for e in entries if e.entity_id in rows]
+
+    def kept_pairs(self) -> set[tuple[int, int]]:
+        """Pairs of rows the facilitator said to keep apart (not duplicates)."""
+        value = self._meta("kept_pairs") or "[]"
+        return {(min(a, b), max(a, b)) for a, b in json.loads(value)}
+
+    def keep_pair(self, first: int, second: int, *, actor: str) -> None:
+        """Remember that two rows flagged as near-duplicates are both to be kept."""
+        pairs = self.kept_pairs() | {(min(first, second), max(first, second))}
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE meta SET value = ? WHERE key = 'kept_pairs'",
+                (json.dumps(sorted(pairs)),),
+            )
+            self._history(
+                cur, actor=actor, entity="grid_row", entity_id=first, action="keep_pair",
+                before={}, after={"kept_with": second},
+            )  # fmt: skip
 
     # -- breakout ---------------------------------------------------------------------------
 
@@ -823,6 +1076,22 @@ class Store:
         return str(self._read("PRAGMA integrity_check")[0][0])
 
 
+def _migrate_1_to_2(cur: sqlite3.Cursor) -> None:
+    """Schema 2: where each row came from, the plenary's decision, merges; projection key."""
+    for column in (
+        "origin TEXT NOT NULL DEFAULT ''",
+        "decision TEXT NOT NULL DEFAULT ''",
+        "merged_into INTEGER",
+    ):
+        cur.execute(f"ALTER TABLE grid_rows ADD COLUMN {column}")
+    cur.execute("UPDATE grid_rows SET origin = section")
+    cur.execute(
+        "INSERT INTO meta (key, value) VALUES ('projection_key', ?), ('kept_pairs', '[]')",
+        (secrets.token_urlsafe(9),),
+    )
+    cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
 def _group(row: sqlite3.Row) -> Group:
     return Group(
         slug=row["slug"], name=row["name"], moderator=row["moderator"],
@@ -837,7 +1106,21 @@ def _grid_row(row: sqlite3.Row) -> GridRow:
         recommendation=row["recommendation"], challenges=row["challenges"],
         perspectives=row["perspectives"], version=row["version"],
         updated_by=row["updated_by"], updated_at=row["updated_at"],
+        origin=row["origin"] or row["section"], decision=row["decision"],
     )  # fmt: skip
+
+
+def _join_texts(first: str, second: str) -> str:
+    """Two texts of one column, one after the other; a repeated text is not doubled."""
+    if not second.strip() or fold(second) == fold(first):
+        return first
+    if not first.strip():
+        return second
+    return f"{first}\n{second}"
+
+
+def _join_origins(first: str, second: str) -> str:
+    return ",".join(dict.fromkeys([*first.split(","), *second.split(",")]))
 
 
 def _clean_cells(cells: Sequence[str]) -> tuple[str, str, str]:

@@ -41,7 +41,11 @@ class Synthesis:
 
 
 def build_synthesis(
-    rows: Iterable[GridRow], groups: Sequence[Group], order: Sequence[str]
+    rows: Iterable[GridRow],
+    groups: Sequence[Group],
+    order: Sequence[str],
+    *,
+    withdrawn: bool = False,
 ) -> Synthesis:
     """Assemble the synthesis from live rows.
 
@@ -54,12 +58,15 @@ def build_synthesis(
     order:
         Group slugs in synthesis order; groups missing from it follow in numbering order.
 
+    withdrawn:
+        Keep the rows the plenary withdrew (the adoption view shows them; the report does not).
+
     Rows with no text at all (just added, never typed) are left out; rows of a section that
     is neither ``general`` nor a known group are left out too.
     """
     by_section: dict[str, list[GridRow]] = {}
     for row in rows:
-        if not row.is_blank():
+        if not row.is_blank() and (withdrawn or row.decision != "withdrawn"):
             by_section.setdefault(row.section, []).append(row)
     for bucket in by_section.values():
         bucket.sort(key=lambda r: (r.position, r.id))

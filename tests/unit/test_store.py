@@ -227,3 +227,133 @@ def test_breakout_state_is_shared_through_the_store(meeting_store: Store) -> Non
     meeting_store.set_breakout(open=False, actor="animateur")
     assert meeting_store.breakout() == (False, "2026-03-02T10:30:00+00:00")
     assert meeting_store.change_counter() == counter + 2
+
+
+# -- plenary: move, merge, split, decide --------------------------------------------------
+
+
+def texts(store: Store, section: str) -> list[str]:
+    return [r.recommendation for r in store.grid_rows(section)]
+
+
+def test_move_to_another_section_keeps_origin_and_renumbers(demo_store: Store) -> None:
+    row = demo_store.grid_rows("protection")[0]
+    moved = demo_store.move_grid_row_to_section(row.id, GENERAL, actor="plénière")
+    assert moved.section == GENERAL
+    assert moved.origin == "protection"
+    assert texts(demo_store, GENERAL)[-1] == row.recommendation
+    assert [r.position for r in demo_store.grid_rows("protection")] == [1]
+    assert [r.position for r in demo_store.grid_rows(GENERAL)] == [1, 2, 3]
+    last = demo_store.history("grid_row", row.id)[-1]
+    assert (last.action, last.actor) == ("move_section", "plénière")
+    assert last.before["section"] == "protection"
+    assert last.after["section"] == GENERAL
+
+
+def test_move_before_a_given_row(demo_store: Store) -> None:
+    row = demo_store.grid_rows("protection")[1]
+    first = demo_store.grid_rows(GENERAL)[0]
+    demo_store.move_grid_row_to_section(row.id, GENERAL, actor="plénière", before=first.id)
+    assert texts(demo_store, GENERAL)[0] == row.recommendation
+
+
+def test_merge_keeps_both_texts_and_origins_and_can_be_undone(demo_store: Store) -> None:
+    keep = demo_store.grid_rows("migration-irreguliere")[2]
+    other = demo_store.add_grid_rows(
+        "gouvernance-et-coordination",
+        [("HARMONISER la collecte des données sur le trafic illicite de migrants !", "", "")],
+    )[0]
+    before = demo_store.grid_rows()
+    merged = demo_store.merge_grid_rows(keep.id, other.id, actor="plénière")
+    # the same sentence in other case and punctuation is not written twice
+    assert merged.recommendation == keep.recommendation
+    assert merged.challenges == keep.challenges
+    assert merged.origin == "migration-irreguliere,gouvernance-et-coordination"
+    assert other.id not in {r.id for r in demo_store.grid_rows()}
+    assert demo_store.grid_row(other.id).recommendation == other.recommendation  # kept
+    assert [h.action for h in demo_store.history("grid_row", other.id)][-1] == "merged"
+    restored = demo_store.unmerge_grid_rows(keep.id, other.id, actor="plénière")
+    assert restored.origin == "migration-irreguliere"
+    assert [(r.id, r.cells()) for r in demo_store.grid_rows()] == [
+        (r.id, r.cells()) for r in before
+    ]
+
+
+def test_merge_of_different_texts_joins_them_line_by_line(demo_store: Store) -> None:
+    a, b = demo_store.grid_rows("protection")
+    merged = demo_store.merge_grid_rows(a.id, b.id, actor="plénière")
+    assert merged.recommendation == f"{a.recommendation}\n{b.recommendation}"
+    assert texts(demo_store, "protection") == [merged.recommendation]
+
+
+def test_merge_with_given_text_and_not_with_itself(demo_store: Store) -> None:
+    a, b = demo_store.grid_rows("protection")
+    with pytest.raises(ValidationError, match="elle-même"):
+        demo_store.merge_grid_rows(a.id, a.id, actor="plénière")
+    merged = demo_store.merge_grid_rows(a.id, b.id, actor="plénière", cells=("Une seule", "", ""))
+    assert merged.cells() == ("Une seule", "", "")
+
+
+def test_split_puts_the_new_row_right_after(demo_store: Store) -> None:
+    a, b = demo_store.grid_rows("protection")
+    first, second = demo_store.split_grid_row(
+        a.id, ("Première partie", a.challenges, ""), ("Seconde partie", "", "X"), actor="plénière"
+    )
+    assert texts(demo_store, "protection") == [
+        "Première partie",
+        "Seconde partie",
+        b.recommendation,
+    ]
+    assert second.origin == "protection"
+    assert [h.action for h in demo_store.history("grid_row", a.id)][-1] == "split"
+    with pytest.raises(ValidationError, match="scission"):
+        demo_store.split_grid_row(first.id, ("Tout", "", ""), ("", "", ""), actor="plénière")
+
+
+def test_decisions_are_recorded_and_withdrawn_rows_leave_the_synthesis(demo_store: Store) -> None:
+    from ccm_widgets.exporting import current_synthesis
+
+    a, b = demo_store.grid_rows("protection")
+    demo_store.set_decision(a.id, "adopted", actor="plénière")
+    demo_store.set_decision(b.id, "withdrawn", actor="plénière")
+    demo_store.set_decision(b.id, "withdrawn", actor="plénière")  # no change, no entry
+    with pytest.raises(ValidationError, match="inconnue"):
+        demo_store.set_decision(a.id, "peut-être", actor="plénière")
+    shown = [row.id for _, row in current_synthesis(demo_store).rows()]
+    assert a.id in shown
+    assert b.id not in shown
+    ledger = demo_store.decision_ledger()
+    assert [(e.after["decision"], row.id) for e, row in ledger] == [
+        ("adopted", a.id),
+        ("withdrawn", b.id),
+    ]
+
+
+def test_kept_pairs_are_remembered(demo_store: Store) -> None:
+    demo_store.keep_pair(9, 4, actor="plénière")
+    assert demo_store.kept_pairs() == {(4, 9)}
+
+
+def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1'), ('changes', '3');
+        CREATE TABLE grid_rows (
+            id INTEGER PRIMARY KEY, section TEXT NOT NULL, position INTEGER NOT NULL,
+            recommendation TEXT NOT NULL, challenges TEXT NOT NULL, perspectives TEXT NOT NULL,
+            version INTEGER NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO grid_rows VALUES (1, 'general', 1, 'Texte', '', '', 1, 'cli', '', 0);
+        """
+    )
+    con.commit()
+    con.close()
+    with Store(path) as migrated:
+        assert migrated._meta("schema_version") == "2"
+        assert migrated.projection_key()
+        row = migrated.grid_rows()[0]
+        assert (row.recommendation, row.origin, row.decision) == ("Texte", GENERAL, "")
