@@ -11,6 +11,7 @@ from ccm_widgets.store import Store
 GROUP_NOTEBOOK = "groupe.ipynb"
 HOME_NOTEBOOK = "animateur.ipynb"
 PLENARY_NOTEBOOK = "pleniere.ipynb"
+PROJECTION_NOTEBOOK = "projection.ipynb"
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ def page_url(base: str, notebook: str, **query: str) -> str:
 
 
 def meeting_links(store: Store, base: str) -> list[Link]:
-    """The facilitator's link, the plenary's, then each group's in numbering order."""
+    """The facilitator's link, the plenary's, the projection's (read-only), then each
+    group's in numbering order."""
     key = store.facilitator_key()
     links = [
         Link("animateur", page_url(base, HOME_NOTEBOOK, cle=key)),
         Link("pleniere", page_url(base, PLENARY_NOTEBOOK, cle=key)),
+        Link("projection", page_url(base, PROJECTION_NOTEBOOK, cle=store.projection_key())),
     ]
     for group in store.groups():
         url = page_url(base, GROUP_NOTEBOOK, groupe=group.slug, cle=store.group_key(group.slug))

@@ -162,6 +162,31 @@ def plenary_page(
     )
 
 
+def projection_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The projection: the synthesis section by section in large type, read-only.
+
+    Opened by the projection key (which opens nothing else) or the facilitator's key.
+    """
+    if params is None:
+        wait_for_request()
+        params = query_params()
+    try:
+        opened = _open(store)
+        opened.meeting()
+    except StoreError as error:
+        return message_page(str(error))
+    given = params.get("cle", "")
+    if not (
+        key_matches(given, opened.projection_key()) or key_matches(given, opened.facilitator_key())
+    ):
+        return message_page(t("page.bad_key"))
+    from ccm_widgets.widgets.projection import ProjectionView
+
+    return ProjectionView(store=opened)
+
+
 def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
     opened, refusal = _facilitator_store(store, params)
@@ -182,6 +207,7 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
                 + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
             )
     plenary = next(link for link in links if link.label == "pleniere")
+    projection = next(link for link in links if link.label == "projection")
     general = page_url(server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.facilitator_key())
     body = (
         f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
@@ -189,6 +215,8 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
         f"<h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
         f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.plenary'))}</a></p>"
+        f"<p><a href='{html.escape(projection.url)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.projection'))}</a></p>"
         f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.general'))}</a></p></div>"
     )

@@ -59,6 +59,7 @@ def shown(outputs: list[dict[str, object]]) -> str:
         ("groupe.ipynb", "protection", "VBox HTML GroupGridEditor"),
         ("pleniere.ipynb", "", "VBox HTML BreakoutControl PlenaryBoard ExportPanel"),
         ("animateur.ipynb", "", "HTML"),
+        ("projection.ipynb", "", "ProjectionView HTML HBox HTML"),
     ],
 )
 def test_workbook_shows_its_component_for_the_right_key(

@@ -10,6 +10,10 @@ import importlib
 from typing import Any
 
 _HOMES = {
+    "AdoptionPanel": "adoption",
+    "ConsolidationPanel": "consolidation",
+    "DuplicatesPanel": "consolidation",
+    "ProjectionView": "projection",
     "ChangeWatcher": "watcher",
     "ExportPanel": "export_panel",
     "GroupGridEditor": "grid_editor",

@@ -27,6 +27,9 @@ BOARD_CSS = """
 .ccm-board tr.heading.level-1 td { background: #c9d3e3; }
 .ccm-board h3 { margin: 10px 0 2px; }
 .ccm-board .table-title { font-weight: bold; text-align: center; }
+.ccm-board textarea { font-family: inherit; font-size: 15px; line-height: 1.4; }
+.ccm-board .lm-TabBar-tab { min-width: 150px; }
+.ccm-pair { table-layout: fixed; }
 </style>
 """
 
@@ -66,14 +69,27 @@ class PlenaryBoard(w.VBox):
         self.groups_view = w.HTML()
         self.synthesis_view = w.HTML()
         self.status = StatusBar()
+        from ccm_widgets.widgets.adoption import AdoptionPanel
+        from ccm_widgets.widgets.consolidation import ConsolidationPanel, DuplicatesPanel
         from ccm_widgets.widgets.synthesis_order import SynthesisOrderEditor
 
         self.order_editor = SynthesisOrderEditor(store=store)
+        self.consolidation = ConsolidationPanel(store=store)
+        self.duplicates = DuplicatesPanel(store=store)
+        self.adoption = AdoptionPanel(store=store)
         self.tabs = w.Tab(
-            children=(self.groups_view, w.VBox([self.order_editor, self.synthesis_view]))
+            children=(
+                self.groups_view,
+                w.VBox([self.order_editor, self.synthesis_view]),
+                self.consolidation,
+                self.duplicates,
+                self.adoption,
+            )
         )
         self.tabs.set_title(0, t("plenary.groups_tab"))
         self.tabs.set_title(1, t("plenary.synthesis_tab"))
+        self.tabs.set_title(2, t("plenary.consolidate_tab"))
+        self.tabs.set_title(4, t("plenary.adoption_tab"))
         self.add_class("ccm-board")
         self.children = (
             w.HTML(f"{BOARD_CSS}<h2>{html.escape(t('plenary.title'))}</h2>"),
@@ -99,6 +115,10 @@ class PlenaryBoard(w.VBox):
             self.synthesis_view.value = synthesis_html(current_synthesis(self.store))
         if hasattr(self, "order_editor"):
             self.order_editor.refresh()
+            self.consolidation.refresh()
+            self.duplicates.refresh()
+            self.adoption.refresh()
+            self.tabs.set_title(3, t("plenary.duplicates_tab", count=len(self.duplicates.pairs)))
         self.status.show(t("plenary.updated", time=dt.datetime.now().strftime("%H:%M:%S")))
 
     def _on_store_change(self, _counter: int) -> None:

@@ -148,11 +148,12 @@ def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFi
     assert [name for name, _ in lines] == [
         "animateur",
         "pleniere",
+        "projection",
         "Économie alternative",
         "Protection",
     ]
     store = Store()
-    assert lines[3][1] == (
+    assert lines[4][1] == (
         "http://127.0.0.1:9000/voila/render/groupe.ipynb?groupe=protection&cle="
         + store.group_key("protection")
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
+from ccm_widgets.model import GENERAL
 from ccm_widgets.pages import group_page, home_page, plenary_page, query_params
 from ccm_widgets.store import Store
 from ccm_widgets.widgets import ExportPanel, GroupGridEditor, PlenaryBoard
@@ -325,3 +326,102 @@ def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: S
     groups = [record[1] for record in records[1:] if record[1]]
     assert groups[0] == "Gouvernance et coordination"
     assert demo_store.history("synthesis_order")[-1].actor == "animateur"
+
+
+def test_consolidation_edits_moves_merges_and_splits_with_history(demo_store: Store) -> None:
+    from ccm_widgets.widgets import ConsolidationPanel
+
+    panel = ConsolidationPanel(store=demo_store)
+    labels = [label for label, _ in panel.picker.options]
+    assert labels[0].startswith("Général · 1 · ")
+    first, second = demo_store.grid_rows("protection")
+    panel.picker.value = first.id
+    assert panel.areas[0].value == first.recommendation
+    panel.areas[1].value = "Défi revu en plénière"
+    assert panel.save()
+    assert demo_store.grid_row(first.id).challenges == "Défi revu en plénière"
+    assert demo_store.history("grid_row", first.id)[-1].actor == "plénière"
+    panel.move_to(GENERAL)
+    assert demo_store.grid_row(first.id).section == GENERAL
+    assert "Protection" in panel.origin.value
+    panel.partner.value = second.id
+    panel.merge()
+    assert second.id not in {r.id for r in demo_store.grid_rows()}
+    panel.unmerge()
+    assert second.id in {r.id for r in demo_store.grid_rows()}
+    panel.picker.value = second.id
+    panel._on_split_open()
+    panel.areas[0].value = "Première moitié"
+    panel.second[0].value = "Seconde moitié"
+    panel.split()
+    assert [r.recommendation for r in demo_store.grid_rows("protection")] == [
+        "Première moitié",
+        "Seconde moitié",
+    ]
+
+
+def test_consolidation_keeps_typed_text_when_the_row_changes_elsewhere(demo_store: Store) -> None:
+    from ccm_widgets.widgets import ConsolidationPanel
+
+    panel = ConsolidationPanel(store=demo_store)
+    row = demo_store.grid_rows("protection")[0]
+    panel.picker.value = row.id
+    panel.areas[0].value = "Texte de la plénière"
+    demo_store.update_grid_cell(
+        row.id, "recommendation", "Texte du groupe", seen=row.recommendation, actor="groupe"
+    )
+    panel.refresh()
+    assert panel.areas[0].value == "Texte de la plénière"
+    assert not panel.save()  # the conflict is said, nothing overwritten
+    assert "Conflit" in panel.status.message
+    assert demo_store.grid_row(row.id).recommendation == "Texte du groupe"
+
+
+def test_duplicates_panel_merges_or_keeps(demo_store: Store) -> None:
+    from ccm_widgets.widgets import DuplicatesPanel
+
+    target = demo_store.grid_rows("migration-irreguliere")[2]
+    copy = demo_store.add_grid_rows(
+        "gouvernance-et-coordination", [(target.recommendation.upper() + " !", "", "")]
+    )[0]
+    panel = DuplicatesPanel(store=demo_store)
+    pair = next(p for p in panel.pairs if {p.first.id, p.second.id} == {target.id, copy.id})
+    panel.keep(pair)
+    assert all({p.first.id, p.second.id} != {target.id, copy.id} for p in panel.pairs)
+    other = demo_store.add_grid_rows("protection", [(target.recommendation, "", "")])[0]
+    panel.refresh()
+    pair = next(p for p in panel.pairs if other.id in (p.first.id, p.second.id))
+    panel.merge(pair)
+    assert demo_store.grid_row(pair.first.id).origin.count(",") == 1
+
+
+def test_adoption_goes_row_by_row_and_keeps_the_ledger(demo_store: Store) -> None:
+    from ccm_widgets.exporting import current_synthesis
+    from ccm_widgets.widgets import AdoptionPanel
+
+    panel = AdoptionPanel(store=demo_store)
+    total = len(panel.entries)
+    panel.decide("adopted")
+    assert panel.index == 1
+    panel.decide("withdrawn")
+    panel.decide("amended")
+    assert "1 adoptée(s), 1 amendée(s), 1 retirée(s)" in panel.summary.value
+    assert len(current_synthesis(demo_store)) == total - 1
+    assert len(panel.entries) == total  # withdrawn rows stay in the adoption view
+    assert "Registre des décisions (3)" in panel.ledger.value
+    panel.go(-2)
+    panel.decide("", advance=False)
+    assert len(current_synthesis(demo_store)) == total
+
+
+def test_projection_shows_one_section_at_a_time(demo_store: Store) -> None:
+    from ccm_widgets.pages import projection_page
+
+    page = projection_page(store=demo_store, params={"cle": demo_store.projection_key()})
+    assert "RECOMMANDATIONS D&#x27;ORDRE GÉNÉRAL" in page.view.value
+    assert page.previous.disabled
+    page.next.click()
+    assert "GROUPE THÉMATIQUE" in page.view.value
+    page.watcher.stop()
+    refused = projection_page(store=demo_store, params={"cle": key_of(demo_store, "protection")})
+    assert "clé" in refused.value.lower()
