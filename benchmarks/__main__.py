@@ -1,20 +1,28 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``, ``store_writes``) runs one.
+``live_latency``, ``store_writes``, ``synthesis_scale``) runs one.
 """
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import export_times, live_latency, open_grid, store_writes
+from benchmarks import export_times, live_latency, open_grid, store_writes, synthesis_scale
 
 
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"store_writes", "export_times", "open_grid", "live_latency"}
+    wanted = set(sys.argv[1:]) or {
+        "store_writes",
+        "synthesis_scale",
+        "export_times",
+        "open_grid",
+        "live_latency",
+    }
     if "store_writes" in wanted:
         store_writes.main()
+    if "synthesis_scale" in wanted:
+        synthesis_scale.main()
     if "export_times" in wanted:
         export_times.main()
     if "open_grid" in wanted:

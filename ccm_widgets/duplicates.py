@@ -10,6 +10,7 @@ by pair.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _COMMON = 200
 
 
+@functools.lru_cache(maxsize=65_536)  # texts rarely change between two refreshes
 def words(text: str) -> frozenset[str]:
     """The meaningful words of ``text``, folded: what two texts are compared on.
 

@@ -863,11 +863,11 @@ class Store:
 
     def decision_ledger(self) -> list[tuple[HistoryEntry, GridRow]]:
         """Every decision taken in plenary, oldest first, with the row as it is now."""
-        entries = [e for e in self.history("grid_row") if e.action == "decide"]
+        entries = self.history("grid_row", action="decide")
         rows = {
             r["id"]: _grid_row(r)
             for r in self._read("SELECT * FROM grid_rows WHERE id IN (SELECT entity_id FROM"
-                                " history WHERE action = 'decide')")
+                                " history WHERE entity = 'grid_row' AND action = 'decide')")
         }  # fmt: skip
         return [(e, rows[e.entity_id]) for e in entries if e.entity_id in rows]
 
@@ -1045,11 +1045,14 @@ class Store:
     # -- history ----------------------------------------------------------------------------
 
     def history(
-        self, entity: str | None = None, entity_id: int | None = None
+        self, entity: str | None = None, entity_id: int | None = None, *, action: str | None = None
     ) -> list[HistoryEntry]:
-        """Recorded changes, oldest first, optionally for one entity."""
+        """Recorded changes, oldest first, optionally for one entity or one kind of action."""
         clauses: list[str] = []
         params: list[object] = []
+        if action is not None:
+            clauses.append("action = ?")
+            params.append(action)
         if entity is not None:
             clauses.append("entity = ?")
             params.append(entity)
