@@ -208,7 +208,7 @@ def _check_file(path: Path) -> None:
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
-    from ccm_widgets.exporting import export_meeting
+    from ccm_widgets.exporting import export_meeting, undecided_rows
 
     try:
         path = export_meeting(
@@ -228,6 +228,9 @@ def _export(store: Store, args: argparse.Namespace) -> int:
             raise
         print(f"ccm : {t('export.failed', error=error)}", file=sys.stderr)
         return EXIT_FAILURE
+    pending = undecided_rows(store)
+    if pending:
+        print(f"ccm : {t('export.undecided', count=pending)}", file=sys.stderr)
     print(path)
     return EXIT_OK
 

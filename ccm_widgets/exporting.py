@@ -121,6 +121,17 @@ def current_synthesis(store: Store) -> Synthesis:
     return build_synthesis(store.grid_rows(), store.groups(), store.synthesis_order())
 
 
+def undecided_rows(store: Store) -> int:
+    """Rows of the synthesis still without a decision, once the plenary has begun adopting.
+
+    0 before any decision: until adoption starts, the synthesis is exported whole as a draft.
+    """
+    rows = [row for _, row in current_synthesis(store).rows()]
+    if not any(row.decision for row in rows):
+        return 0
+    return sum(1 for row in rows if not row.decision)
+
+
 def report_data(store: Store) -> ReportData:
     """Everything the report shows, read from ``store``."""
     return ReportData(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ccm_widgets.exporting import export_meeting
+from ccm_widgets.exporting import export_meeting, undecided_rows
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.status import StatusBar
@@ -82,5 +82,10 @@ class ExportPanel(w.VBox):
             f'style="font-size:1.1em;color:#0b57d0;text-decoration:underline">'
             f"{html.escape(t('export.download', name=path.name))}</a>"
         )
-        self.status.show(t("export.done", name=path.name), "ok")
+        pending = undecided_rows(self.store)
+        if pending:
+            done = t("export.done", name=path.name)
+            self.status.show(f"{done} {t('export.undecided', count=pending)}", "warning")
+        else:
+            self.status.show(t("export.done", name=path.name), "ok")
         return path

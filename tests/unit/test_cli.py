@@ -193,3 +193,20 @@ def test_links_qr_draws_one_code_per_group(
     assert code == 0
     assert out.count("█") > 200
     assert "\nProtection\n" in out
+
+
+def test_export_warns_about_rows_without_decision_once_adoption_began(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(capsys, "demo")[0] == 0
+    assert run(capsys, "export", "--to", "csv", "-o", str(tmp_path / "a.csv"))[2] == ""
+    with Store() as store:
+        first, second = store.grid_rows("general")
+        store.set_decision(first.id, "adopted", actor="plénière")
+        store.set_decision(second.id, "withdrawn", actor="plénière")
+        total = len(store.grid_rows())
+    code, _, err = run(capsys, "export", "--to", "csv", "-o", str(tmp_path / "b.csv"))
+    assert code == 0
+    assert f"{total - 2} recommandation(s)" in err
+    lines = (tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert second.recommendation not in "\n".join(lines)
