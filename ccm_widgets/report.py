@@ -331,9 +331,10 @@ def _report_exporter_class() -> Any:
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    from traitlets import List
 
     class ReportExporter(HTMLExporter):
-        default_preprocessors: list[Any] = []
+        default_preprocessors: List[Any] = List([])  # a trait, as on the base class
 
         def from_notebook_node(  # type: ignore[override]
             self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
