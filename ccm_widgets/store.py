@@ -39,6 +39,7 @@ from ccm_widgets.model import (
     ValidationError,
     clean_text,
     fold,
+    slugify,
 )
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,39 @@ CREATE TABLE history (
 );
 CREATE INDEX history_entity ON history (entity, entity_id);
 """
+
+
+@dataclass(frozen=True)
+class ItemTable:
+    """A table of ordered items the workbooks edit field by field."""
+
+    name: str
+    entity: str
+    fields: tuple[str, ...]
+    order: str = "position"
+    #: Items are ordered within each value of this column (review rows: their section).
+    partition: str | None = None
+
+
+ITEM_TABLES: dict[str, ItemTable] = {
+    t.name: t
+    for t in (
+        ItemTable("agenda", "agenda_item", ("item", "presenter", "time")),
+        ItemTable("communications", "communication", ("title", "presenter", "function", "summary")),
+        ItemTable("debate_points", "debate_point", ("text",)),
+        ItemTable(
+            "participants", "participant", ("name", "institution", "phone", "email", "grp"),
+            order="number",
+        ),
+        ItemTable(
+            "review_rows", "review_row", ("section", "recommendation", "state", "status"),
+            partition="section",
+        ),
+    )
+}  # fmt: skip
+
+#: Statuses a review row can carry besides its free text ("" while not assessed).
+REVIEW_STATUSES: tuple[str, ...] = ("réalisée", "en cours", "non réalisée", "à reformuler")
 
 
 class StoreError(RuntimeError):
@@ -1041,6 +1075,208 @@ class Store:
             DebatePoint(id=r["id"], position=r["position"], text=r["text"])
             for r in self._read("SELECT * FROM debate_points ORDER BY position")
         ]
+
+    # -- ordered items: agenda, communications, debate points, participants, review -----------
+
+    def _item_table(self, table: str) -> ItemTable:
+        if table not in ITEM_TABLES:
+            raise ValidationError(f"Table inconnue : {table}.")
+        return ITEM_TABLES[table]
+
+    def _clean_item(self, spec: ItemTable, fields: dict[str, str]) -> dict[str, str]:
+        unknown = set(fields) - set(spec.fields)
+        if unknown:
+            raise ValidationError(f"Champ inconnu : {', '.join(sorted(unknown))}.")
+        cleaned = {k: clean_text(str(v), what=k) for k, v in fields.items()}
+        if "section" in cleaned:
+            self._check_section(cleaned["section"] or GENERAL)
+            cleaned["section"] = cleaned["section"] or GENERAL
+        if cleaned.get("status") and cleaned["status"] not in REVIEW_STATUSES:
+            raise ValidationError(
+                f"Statut inconnu : « {cleaned['status']} » (attendu : "
+                + ", ".join(REVIEW_STATUSES) + ")."
+            )  # fmt: skip
+        return cleaned
+
+    def items(self, table: str) -> list[dict[str, Any]]:
+        """Rows of ``table`` as dicts (with ``id``), in their order."""
+        spec = self._item_table(table)
+        by = f"{spec.partition}, {spec.order}" if spec.partition else spec.order
+        return [dict(r) for r in self._read(f"SELECT * FROM {spec.name} ORDER BY {by}, id")]
+
+    def add_item(self, table: str, fields: dict[str, str], *, actor: str) -> int:
+        """Append an item; fields not given are empty. Returns its id."""
+        spec = self._item_table(table)
+        values = dict.fromkeys(spec.fields, "") | self._clean_item(spec, fields)
+        if spec.partition and not values[spec.partition]:
+            values[spec.partition] = GENERAL
+        with self._write() as cur:
+            where, params = "", []
+            if spec.partition:
+                where, params = f" WHERE {spec.partition} = ?", [values[spec.partition]]
+            top = cur.execute(
+                f"SELECT COALESCE(MAX({spec.order}), 0) FROM {spec.name}{where}", params
+            ).fetchone()[0]
+            columns = [spec.order, *spec.fields]
+            row_id = int(
+                cur.execute(
+                    f"INSERT INTO {spec.name} ({', '.join(columns)}) VALUES"
+                    f" ({', '.join('?' for _ in columns)}) RETURNING id",
+                    (top + 1, *(values[f] for f in spec.fields)),
+                ).fetchone()[0]
+            )
+            self._history(
+                cur, actor=actor, entity=spec.entity, entity_id=row_id, action="create",
+                before={}, after=values,
+            )  # fmt: skip
+        return row_id
+
+    def update_item(self, table: str, item_id: int, fields: dict[str, str], *, actor: str) -> bool:
+        """Change some fields of an item. False when nothing changed."""
+        spec = self._item_table(table)
+        values = self._clean_item(spec, fields)
+        with self._write() as cur:
+            row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise ValidationError(f"Élément {item_id} introuvable : supprimé entre-temps ?")
+            changed = {k: v for k, v in values.items() if row[k] != v}
+            if not changed:
+                return False
+            assignments = ", ".join(f"{k} = ?" for k in changed)
+            cur.execute(
+                f"UPDATE {spec.name} SET {assignments} WHERE id = ?", (*changed.values(), item_id)
+            )
+            self._history(
+                cur, actor=actor, entity=spec.entity, entity_id=item_id, action="update",
+                before={k: row[k] for k in changed}, after=changed,
+            )  # fmt: skip
+        return True
+
+    def delete_item(self, table: str, item_id: int, *, actor: str) -> None:
+        """Remove an item; its last content stays in the history."""
+        spec = self._item_table(table)
+        with self._write() as cur:
+            row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                return
+            cur.execute(f"DELETE FROM {spec.name} WHERE id = ?", (item_id,))
+            self._history(
+                cur, actor=actor, entity=spec.entity, entity_id=item_id, action="delete",
+                before={k: row[k] for k in spec.fields}, after={},
+            )  # fmt: skip
+
+    def move_item(self, table: str, item_id: int, offset: int, *, actor: str) -> bool:
+        """Move an item ``offset`` places (within its section for review rows)."""
+        spec = self._item_table(table)
+        with self._write() as cur:
+            row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise ValidationError(f"Élément {item_id} introuvable : supprimé entre-temps ?")
+            where, params = "", []
+            if spec.partition:
+                where, params = f" WHERE {spec.partition} = ?", [row[spec.partition]]
+            ids = [
+                r[0]
+                for r in cur.execute(
+                    f"SELECT id FROM {spec.name}{where} ORDER BY {spec.order}, id", params
+                )
+            ]
+            index = ids.index(item_id)
+            target = min(max(index + offset, 0), len(ids) - 1)
+            if target == index:
+                return False
+            ids.insert(target, ids.pop(index))
+            for position, moved in enumerate(ids, start=1):
+                cur.execute(
+                    f"UPDATE {spec.name} SET {spec.order} = ? WHERE id = ?", (position, moved)
+                )
+            self._history(
+                cur, actor=actor, entity=spec.entity, entity_id=item_id, action="move",
+                before={spec.order: index + 1}, after={spec.order: target + 1},
+            )  # fmt: skip
+        return True
+
+    # -- meeting header and groups, edited in the preparation workbook ------------------------
+
+    def update_meeting(self, meeting: Meeting, *, actor: str) -> None:
+        """Replace the meeting's header (title, date, venue, organisation, objectives…)."""
+        before = self.meeting()
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE meeting SET title = ?, date = ?, venue = ?, organisation = ?, start = ?,"
+                " chair = ?, facilitator = ?, objectives = ?, closing = ? WHERE id = 1",
+                (
+                    meeting.title, meeting.date.isoformat(), meeting.venue,
+                    json.dumps(list(meeting.organisation), ensure_ascii=False), meeting.start,
+                    meeting.chair, meeting.facilitator,
+                    json.dumps(list(meeting.objectives), ensure_ascii=False), meeting.closing,
+                ),
+            )  # fmt: skip
+            changed = {
+                k: (str(getattr(before, k)), str(getattr(meeting, k)))
+                for k in ("title", "date", "venue", "organisation", "start", "chair",
+                          "facilitator", "objectives", "closing")
+                if getattr(before, k) != getattr(meeting, k)
+            }  # fmt: skip
+            self._history(
+                cur, actor=actor, entity="meeting", entity_id=1, action="update",
+                before={k: v[0] for k, v in changed.items()},
+                after={k: v[1] for k, v in changed.items()},
+            )  # fmt: skip
+
+    def update_group(
+        self, slug: str, *, name: str, moderator: str, institution: str, actor: str
+    ) -> Group:
+        """Rename a group or change its moderator; its link, key and rows stay the same."""
+        group = self.group(slug)
+        name = clean_text(name, what="nom du groupe").strip()
+        if not name:
+            raise ValidationError("Un groupe doit avoir un nom.")
+        if any(fold(g.name) == fold(name) and g.slug != slug for g in self.groups()):
+            raise ValidationError(f"Un autre groupe s'appelle déjà « {name} ».")
+        moderator = clean_text(moderator, what="modérateur")
+        institution = clean_text(institution, what="institution")
+        with self._write() as cur:
+            cur.execute(
+                "UPDATE groups SET name = ?, moderator = ?, institution = ? WHERE slug = ?",
+                (name, moderator, institution, slug),
+            )
+            self._history(
+                cur, actor=actor, entity="group", entity_id=group.number, action="update",
+                before={"name": group.name, "moderator": group.moderator,
+                        "institution": group.institution},
+                after={"name": name, "moderator": moderator, "institution": institution},
+            )  # fmt: skip
+        return self.group(slug)
+
+    def add_group(
+        self, name: str, *, moderator: str = "", institution: str = "", actor: str
+    ) -> Group:
+        """A new group at the end of the numbering and of the synthesis, with its own key."""
+        name = clean_text(name, what="nom du groupe").strip()
+        if not name:
+            raise ValidationError("Un groupe doit avoir un nom.")
+        if any(fold(g.name) == fold(name) for g in self.groups()):
+            raise ValidationError(f"Un groupe s'appelle déjà « {name} ».")
+        slug = slugify(name)
+        if slug == GENERAL or any(g.slug == slug for g in self.groups()):
+            raise ValidationError(f"Nom de groupe impossible : « {name} ».")
+        with self._write() as cur:
+            number, position = cur.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1, COALESCE(MAX(synthesis_position), 0) + 1"
+                " FROM groups"
+            ).fetchone()
+            cur.execute(
+                "INSERT INTO groups (slug, name, moderator, institution, number,"
+                " synthesis_position, access_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (slug, name, clean_text(moderator), clean_text(institution), number, position,
+                 secrets.token_urlsafe(9)),
+            )  # fmt: skip
+            self._history(
+                cur, actor=actor, entity="group", entity_id=number, action="create",
+                before={}, after={"name": name, "slug": slug},
+            )  # fmt: skip
+        return self.group(slug)
 
     # -- history ----------------------------------------------------------------------------
 

@@ -357,3 +357,72 @@ def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
         assert migrated.projection_key()
         row = migrated.grid_rows()[0]
         assert (row.recommendation, row.origin, row.decision) == ("Texte", GENERAL, "")
+
+
+# -- ordered items, meeting header, groups --------------------------------------------------
+
+
+def test_items_add_update_move_delete_with_history(demo_store: Store) -> None:
+    first = demo_store.add_item("debate_points", {"text": "Premier point"}, actor="animateur")
+    second = demo_store.add_item("debate_points", {"text": "Second point"}, actor="animateur")
+    texts = [i["text"] for i in demo_store.items("debate_points")]
+    assert texts[-2:] == ["Premier point", "Second point"]
+    assert demo_store.update_item("debate_points", first, {"text": "Point revu"}, actor="a")
+    assert not demo_store.update_item("debate_points", first, {"text": "Point revu"}, actor="a")
+    assert demo_store.move_item("debate_points", second, -1, actor="a")
+    assert [i["text"] for i in demo_store.items("debate_points")][-2:] == [
+        "Second point",
+        "Point revu",
+    ]
+    demo_store.delete_item("debate_points", second, actor="a")
+    assert "Second point" not in [p.text for p in demo_store.debate_points()]
+    actions = [h.action for h in demo_store.history("debate_point", second)]
+    assert actions == ["create", "move", "delete"]
+    with pytest.raises(ValidationError, match="Champ inconnu"):
+        demo_store.update_item("debate_points", first, {"texte": "x"}, actor="a")
+    with pytest.raises(ValidationError, match="Table inconnue"):
+        demo_store.items("meeting; DROP TABLE history")
+
+
+def test_review_items_move_within_their_section_and_check_status(demo_store: Store) -> None:
+    added = demo_store.add_item(
+        "review_rows",
+        {"section": "protection", "recommendation": "Nouvelle", "status": "en cours"},
+        actor="a",
+    )
+    rows = [r for r in demo_store.review_rows() if r.section == "protection"]
+    assert rows[-1].id == added
+    assert rows[-1].status == "en cours"
+    demo_store.move_item("review_rows", added, -10, actor="a")
+    rows = [r for r in demo_store.review_rows() if r.section == "protection"]
+    assert rows[0].id == added
+    with pytest.raises(ValidationError, match="Statut inconnu"):
+        demo_store.update_item("review_rows", added, {"status": "presque"}, actor="a")
+    with pytest.raises(ValidationError, match=r"Groupe inconnu|introuvable"):
+        demo_store.update_item("review_rows", added, {"section": "nulle-part"}, actor="a")
+
+
+def test_meeting_header_and_groups_are_edited_keeping_keys(demo_store: Store) -> None:
+    import dataclasses
+
+    meeting = demo_store.meeting()
+    demo_store.update_meeting(dataclasses.replace(meeting, venue="Autre salle"), actor="a")
+    assert demo_store.meeting().venue == "Autre salle"
+    assert demo_store.history("meeting")[-1].after == {"venue": "Autre salle"}
+    key = demo_store.group_key("protection")
+    renamed = demo_store.update_group(
+        "protection",
+        name="Protection des migrants",
+        moderator="Mme X",
+        institution="ONG",
+        actor="a",
+    )
+    assert (renamed.name, renamed.slug) == ("Protection des migrants", "protection")
+    assert demo_store.group_key("protection") == key
+    with pytest.raises(ValidationError, match="déjà"):
+        demo_store.update_group(
+            "protection", name="économie ALTERNATIVE", moderator="", institution="", actor="a"
+        )
+    added = demo_store.add_group("Santé", moderator="Dr Y", actor="a")
+    assert demo_store.synthesis_order()[-1] == added.slug
+    assert demo_store.group_key(added.slug)
