@@ -28,7 +28,9 @@ exemples :
   ccm init reunion.toml                        créer la réunion décrite dans reunion.toml
   ccm import grid --group protection g.csv     ajouter des lignes à la grille d'un groupe
   ccm import attendance presence.xlsx          importer la liste de présence
+  ccm import review --carry-over ancienne.sqlite   reprendre la synthèse précédente en revue
   ccm export --to pdf --part report            rapport complet en PDF dans exports/
+  ccm export --to toml -o reunion.toml         le fichier de réunion, pour « ccm init »
   ccm links                                    liens de l'animateur et des groupes
   ccm serve                                    servir les cahiers (http://127.0.0.1:8866)
 
@@ -90,12 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
         "review", parents=[store_opt], help="état de mise en œuvre des recommandations précédentes"
     )
     rev.add_argument("file", metavar="FICHIER", type=Path)
+    rev.add_argument(
+        "--carry-over", action="store_true",
+        help="FICHIER est la synthèse d'une réunion précédente (son stockage .sqlite ou son"
+        " export CSV/XLSX) : une ligne de revue par recommandation, état à renseigner",
+    )  # fmt: skip
 
     exp = commands.add_parser(
         "export", parents=[store_opt], help="exporter la synthèse ou le rapport"
     )
     exp.add_argument(
-        "--to", required=True, choices=["csv", "xlsx", "html", "pdf", "docx"], help="format"
+        "--to",
+        required=True,
+        choices=["csv", "xlsx", "html", "pdf", "docx", "toml"],
+        help="format (toml : le fichier de réunion de « ccm init »)",
     )
     exp.add_argument(
         "--part", default="synthesis", choices=["synthesis", "report"],
@@ -187,7 +197,10 @@ def _run(args: argparse.Namespace) -> int:
             elif args.kind == "attendance":
                 outcome = loading.import_attendance(store, args.file)
             else:
-                outcome = loading.import_review(store, args.file)
+                if args.carry_over:
+                    outcome = loading.carry_over_review(store, args.file)
+                else:
+                    outcome = loading.import_review(store, args.file)
         elif command == "export":
             return _export(store, args)
         elif command == "links":

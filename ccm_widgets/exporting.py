@@ -19,7 +19,7 @@ from ccm_widgets.store import Store
 from ccm_widgets.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
 
 EXPORTS_DIR = Path("exports")
-FORMATS = ("csv", "xlsx", "html", "pdf", "docx")
+FORMATS = ("csv", "xlsx", "html", "pdf", "docx", "toml")
 PARTS = ("synthesis", "report")
 
 
@@ -28,7 +28,7 @@ def export_name(
 ) -> str:
     """``2026-11-26_synthese_143015.html``: the meeting's date, the part, the time of export."""
     at = at or dt.datetime.now()
-    label = {"synthesis": "synthese", "report": "rapport"}[part]
+    label = {"synthesis": "synthese", "report": "rapport", "meeting": "reunion"}[part]
     return f"{meeting_date.isoformat()}_{label}_{at:%H%M%S}.{fmt}"
 
 
@@ -149,9 +149,14 @@ def report_data(store: Store) -> ReportData:
 def render(
     store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bool = False
 ) -> bytes:
-    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx)."""
+    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx), or the
+    meeting file (``toml``: header, agenda, groups and synthesis order, for ``ccm init``)."""
     if fmt not in FORMATS:
         raise ValueError(f"format inconnu : {fmt} (attendu : {', '.join(FORMATS)})")
+    if fmt == "toml":  # the meeting file of ccm init, whatever the part
+        from ccm_widgets.meeting_file import dump_plan, plan_of
+
+        return dump_plan(plan_of(store)).encode("utf-8")
     if part not in PARTS:
         raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
     if fmt in {"csv", "xlsx"}:
@@ -187,4 +192,5 @@ def export_meeting(
     data = render(store, fmt, part, mask_contacts=mask_contacts)
     if output is not None:
         return write_atomic(output, data)
-    return write_new(directory, export_name(store.meeting().date, part, fmt), data)
+    name = export_name(store.meeting().date, "meeting" if fmt == "toml" else part, fmt)
+    return write_new(directory, name, data)

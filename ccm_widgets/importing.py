@@ -111,6 +111,19 @@ REVIEW_COLUMNS = Columns(
     required=("recommendation",),
 )
 
+#: The synthesis export of a previous meeting (``ccm export --to csv|xlsx``), carried over.
+PREVIOUS_SYNTHESIS_COLUMNS = Columns(
+    exact={
+        "kind": frozenset({"section"}),
+        "group": frozenset({"groupe", "groupe thematique"}),
+        "recommendation": frozenset({"recommandation", "recommandations"}),
+        "challenges": frozenset({"defis", "defi", "challenges", "contraintes"}),
+        "perspectives": frozenset({"perspectives", "perspective"}),
+        "decision": frozenset({"decision"}),
+    },
+    required=("recommendation",),
+)
+
 _BULLET_MARKUP = re.compile(r"</?(ul|li|ol|p|br)\b[^>]*>", re.IGNORECASE)
 
 

@@ -110,6 +110,79 @@ def import_review(
     return Outcome(f"{len(review.rows)} ligne(s) de revue importée(s).")
 
 
+def previous_recommendations(
+    path: str | Path, data: bytes | None = None
+) -> list[tuple[int, str, str]]:
+    """(line, group name or "", recommendation) of a previous meeting's synthesis.
+
+    ``path`` is that meeting's store (``.sqlite``) or its synthesis export (CSV or XLSX, as
+    ``ccm export --to csv|xlsx`` writes it: Section, Groupe, Recommandation…).
+    """
+    name = str(path)
+    if data is None and name.endswith((".sqlite", ".sqlite3", ".db")):
+        from ccm_widgets.exporting import current_synthesis
+
+        if not Path(path).is_file():
+            raise ImportProblem(path, None, "fichier introuvable.")
+        with Store(path) as previous:
+            synthesis = current_synthesis(previous)
+        return [
+            (n, "" if section.group is None else section.group.name, row.recommendation)
+            for n, (section, row) in enumerate(synthesis.rows(), start=1)
+        ]
+    from ccm_widgets.importing import PREVIOUS_SYNTHESIS_COLUMNS, map_columns, read_table
+
+    table = read_table(path, data)
+    mapping = map_columns(
+        table,
+        PREVIOUS_SYNTHESIS_COLUMNS,
+        "Section, Groupe, Recommandation, Défis, Perspectives (l'export de la synthèse"
+        " d'une réunion précédente)",
+    )
+    rows = []
+    for line, cells in table.rows:
+
+        def cell(key: str, cells: tuple[str, ...] = cells) -> str:
+            index = mapping.get(key)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        if cell("recommendation"):
+            rows.append((line, cell("group"), cell("recommendation")))
+    return rows
+
+
+def carry_over_review(
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+) -> Outcome:
+    """Take a previous meeting's synthesis as this meeting's review table, state to fill in.
+
+    Each previous recommendation becomes a review row of its group's section (general when
+    its group is not a group of this meeting, with a warning naming it).
+    """
+    found = previous_recommendations(path, data)
+    warnings = []
+    rows = []
+    for line, group, recommendation in found:
+        section = "general"
+        if group:
+            try:
+                section = store.find_section(group)
+            except ValidationError:
+                warnings.append(
+                    f"{path}, ligne {line} : groupe « {group} » absent de cette réunion ; "
+                    "recommandation placée dans la section générale."
+                )
+        rows.append(ReviewRow(0, section, 0, recommendation, "", ""))
+    if not rows:
+        raise ImportProblem(path, None, "aucune recommandation à reprendre.")
+    store.add_review_rows(rows, actor=actor)
+    return Outcome(
+        f"{len(rows)} recommandation(s) de la réunion précédente reprise(s) dans la revue ;"
+        " leur état de mise en œuvre reste à renseigner.",
+        tuple(warnings),
+    )
+
+
 def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) -> Outcome:
     """Load the fictional demo meeting shipped in ``data/demo``: the same paths a user takes."""
     init_meeting(store, directory / "reunion.toml", force=force)

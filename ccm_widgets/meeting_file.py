@@ -15,6 +15,7 @@ from typing import Any
 
 from ccm_widgets.importing import ImportProblem
 from ccm_widgets.model import AgendaItem, Group, Meeting, ValidationError, fold, slugify
+from ccm_widgets.store import Store
 
 
 @dataclass(frozen=True)
@@ -184,3 +185,13 @@ def dump_plan(plan: MeetingPlan) -> str:
         order = ", ".join(_toml_string(names[s]) for s in plan.synthesis_order)
         lines += ["", "[synthesis]", f"order = [{order}]"]
     return "\n".join(lines) + "\n"
+
+
+def plan_of(store: Store) -> MeetingPlan:
+    """The meeting as the store holds it now, as ``ccm init`` would read it from TOML."""
+    return MeetingPlan(
+        meeting=store.meeting(),
+        agenda=tuple(store.agenda()),
+        groups=tuple(store.groups()),
+        synthesis_order=tuple(store.synthesis_order()),
+    )

@@ -210,3 +210,65 @@ def test_export_warns_about_rows_without_decision_once_adoption_began(
     assert f"{total - 2} recommandation(s)" in err
     lines = (tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()
     assert second.recommendation not in "\n".join(lines)
+
+
+def test_meeting_file_exported_then_imported_gives_the_same_meeting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import dataclasses
+
+    assert run(capsys, "demo")[0] == 0
+    with Store() as store:
+        store.update_meeting(
+            dataclasses.replace(store.meeting(), chair='M. "Président" fictif\nligne 2'),
+            actor="a",
+        )
+        store.set_synthesis_order(list(reversed(store.synthesis_order())), actor="a")
+        before = (store.meeting(), store.agenda(), store.groups(), store.synthesis_order())
+    out = tmp_path / "reunion.toml"
+    code, printed, _ = run(capsys, "export", "--to", "toml", "-o", str(out))
+    assert code == 0
+    assert printed.strip() == str(out)
+    other = tmp_path / "autre.sqlite"
+    assert run(capsys, "init", str(out), "--store", str(other))[0] == 0
+    with Store(other) as copy:
+        after = (copy.meeting(), copy.agenda(), copy.groups(), copy.synthesis_order())
+    assert [dataclasses.replace(g, synthesis_position=0) for g in after[2]] == [
+        dataclasses.replace(g, synthesis_position=0) for g in before[2]
+    ]
+    assert (after[0], after[1], after[3]) == (before[0], before[1], before[3])
+
+
+def test_review_carried_over_from_a_previous_store_or_its_csv(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    previous = tmp_path / "precedente.sqlite"
+    assert run(capsys, "demo", "--store", str(previous))[0] == 0
+    with Store(previous) as old:
+        old.add_group("Santé", actor="a")
+        old.add_grid_rows("sante", [("Vacciner aux frontières", "", "")], actor="a")
+        expected = len(old.grid_rows())
+    export = tmp_path / "synthese.csv"
+    assert run(capsys, "export", "--to", "csv", "--store", str(previous), "-o", str(export))[0] == 0
+    for source in (previous, export):
+        new = tmp_path / f"nouvelle-{source.suffix[1:]}.sqlite"
+        assert run(capsys, "demo", "--store", str(new))[0] == 0
+        with Store(new) as store:
+            before = len(store.review_rows())
+        code, _, err = run(
+            capsys, "import", "review", "--carry-over", str(source), "--store", str(new)
+        )
+        assert code == 0, err
+        assert "« Santé » absent" in err
+        with Store(new) as store:
+            rows = store.review_rows()
+        carried = [r for r in rows if r.state == "" and not r.status]
+        assert len(rows) == before + expected
+        assert len(carried) >= expected
+        assert any(r.recommendation == "Vacciner aux frontières" and r.section == "general"
+                   for r in carried)  # fmt: skip
+    bad = tmp_path / "pas-une-synthese.csv"
+    bad.write_text("Nom;Institution\nA;B\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", "review", "--carry-over", str(bad), "--store", str(new))
+    assert code == 2
+    assert "pas-une-synthese.csv" in err
