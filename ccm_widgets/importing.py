@@ -403,22 +403,18 @@ def check_participant(
     return defects
 
 
-def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceImport:
-    """People of a sign-in sheet; defects are listed by N°, and nobody is dropped."""
-    table = read_table(path, data)
-    mapping = map_columns(table, ATTENDANCE_COLUMNS, ATTENDANCE_EXPECTED)
-    rows: list[AttendanceRow] = []
-    defects: list[str] = []
-    seen: dict[tuple[str, str], int] = {}
+def attendance_defects(
+    people: Sequence[tuple[int, int, str, str, str, str]],
+) -> tuple[dict[int, list[str]], dict[str, int]]:
+    """Defects of an attendance list, by key, and their counts.
+
+    ``people`` holds ``(key, number, name, institution, phone, email)``; the same person
+    twice (same name and institution, accents and case aside) is flagged on the second one.
+    """
+    defects: dict[int, list[str]] = {}
     counts = {"no_phone": 0, "no_email": 0, "bad_email": 0, "duplicates": 0}
-    for index, (line, cells) in enumerate(table.rows, start=1):
-        raw_number = _cell(table, line, cells, mapping.get("number"), "numéro")
-        number = int(raw_number) if raw_number.isdigit() else index
-        name = _cell(table, line, cells, mapping.get("name"), "nom")
-        institution = _cell(table, line, cells, mapping.get("institution"), "institution")
-        phone = _cell(table, line, cells, mapping.get("phone"), "téléphone")
-        email = _cell(table, line, cells, mapping.get("email"), "e-mail")
-        group = _cell(table, line, cells, mapping.get("group"), "groupe")
+    seen: dict[tuple[str, str], int] = {}
+    for key, number, name, institution, phone, email in people:
         found = check_participant(number, name, institution, phone, email)
         counts["no_phone"] += not phone
         counts["no_email"] += not email
@@ -429,8 +425,29 @@ def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceIm
             counts["duplicates"] += 1
         elif name:
             seen[identity] = number
-        defects.extend(found)
+        if found:
+            defects[key] = found
+    return defects, counts
+
+
+def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceImport:
+    """People of a sign-in sheet; defects are listed by N°, and nobody is dropped."""
+    table = read_table(path, data)
+    mapping = map_columns(table, ATTENDANCE_COLUMNS, ATTENDANCE_EXPECTED)
+    rows: list[AttendanceRow] = []
+    for index, (line, cells) in enumerate(table.rows, start=1):
+        raw_number = _cell(table, line, cells, mapping.get("number"), "numéro")
+        number = int(raw_number) if raw_number.isdigit() else index
+        name = _cell(table, line, cells, mapping.get("name"), "nom")
+        institution = _cell(table, line, cells, mapping.get("institution"), "institution")
+        phone = _cell(table, line, cells, mapping.get("phone"), "téléphone")
+        email = _cell(table, line, cells, mapping.get("email"), "e-mail")
+        group = _cell(table, line, cells, mapping.get("group"), "groupe")
         rows.append(AttendanceRow(line, number, name, institution, phone, email, group))
+    found, counts = attendance_defects(
+        [(n, r.number, r.name, r.institution, r.phone, r.email) for n, r in enumerate(rows)]
+    )
+    defects = [d for n in range(len(rows)) for d in found.get(n, [])]
     return AttendanceImport(tuple(rows), tuple(defects), counts)
 
 

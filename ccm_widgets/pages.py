@@ -31,6 +31,7 @@ PAGE_CSS = """
 .ccm-message { font-size: 1.2em; padding: 12px 16px; border-left: 6px solid #b3261e;
   background: #fbeeee; }
 .ccm-row-editor textarea { font-family: inherit; font-size: 14px; line-height: 1.4; }
+.ccm-items textarea, .ccm-preparation textarea { font-family: inherit; font-size: 14px; }
 .ccm-home a { color: #0b57d0; text-decoration: underline; }
 .ccm-home ul { display: flex; flex-wrap: wrap; gap: 8px 24px; padding-left: 0;
   list-style: none; }
@@ -187,6 +188,45 @@ def projection_page(
     return ProjectionView(store=opened)
 
 
+def _facilitator_panel(
+    store: Store | None, params: Mapping[str, str] | None, build: str
+) -> w.Widget:
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    import importlib
+
+    module, name = build.rsplit(".", 1)
+    panel = getattr(importlib.import_module(f"ccm_widgets.widgets.{module}"), name)
+    return w.VBox([w.HTML(PAGE_CSS), panel(store=opened)])
+
+
+def preparation_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Préparation: header, objectives, agenda, groups, synthesis order, meeting file."""
+    return _facilitator_panel(store, params, "preparation.PreparationPanel")
+
+
+def attendance_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Liste de présence: form, upload, defects, count by institution."""
+    return _facilitator_panel(store, params, "attendance.AttendancePanel")
+
+
+def review_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
+    """Revue de la mise en œuvre: the review table, its import, carry-over and chart."""
+    return _facilitator_panel(store, params, "review.ReviewPanel")
+
+
+def debates_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Communications et débats, typed live."""
+    return _facilitator_panel(store, params, "debates.DebatesPanel")
+
+
 def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
     opened, refusal = _facilitator_store(store, params)
@@ -209,10 +249,12 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
     plenary = next(link for link in links if link.label == "pleniere")
     projection = next(link for link in links if link.label == "projection")
     general = page_url(server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.facilitator_key())
-    body = (
+    head = (
         f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
-        f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p>"
-        f"<h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
+        f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p></div>"
+    )
+    body = (
+        f"<div class='ccm-home'><h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
         f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.plenary'))}</a></p>"
         f"<p><a href='{html.escape(projection.url)}' target='_blank' style='font-size:1.2em'>"
@@ -220,4 +262,11 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
         f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.general'))}</a></p></div>"
     )
-    return w.HTML(body)
+    from ccm_widgets.widgets.guide import PHASES, MeetingGuide
+
+    key = opened.facilitator_key()
+    notebooks = {p.notebook for p in PHASES if p.notebook}
+    guide = MeetingGuide(
+        store=opened, links={n: page_url(server_base(), n, cle=key) for n in notebooks}
+    )
+    return w.VBox([w.HTML(head), guide, w.HTML(body)])

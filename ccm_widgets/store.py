@@ -1076,6 +1076,43 @@ class Store:
             for r in self._read("SELECT * FROM debate_points ORDER BY position")
         ]
 
+    # -- where the meeting is: phase and agenda item ---------------------------------------
+
+    def progress(self) -> tuple[str, int, str]:
+        """The current phase, the current agenda item (0-based, -1 before the first) and
+        when that item started (ISO UTC, "" when none)."""
+        phase = self._meta("phase") or ""
+        item = self._meta("agenda_current")
+        return (
+            phase,
+            int(item) if item not in (None, "") else -1,
+            self._meta("agenda_started") or "",
+        )
+
+    def set_progress(
+        self, *, phase: str | None = None, agenda_item: int | None = None, actor: str
+    ) -> None:
+        """Set the current phase, or start an agenda item now (its elapsed time counts from
+        the store's clock, the same in every tab)."""
+        before = self.progress()
+        with self._write() as cur:
+            values: dict[str, str] = {}
+            if phase is not None:
+                values["phase"] = phase
+            if agenda_item is not None:
+                values["agenda_current"] = str(agenda_item)
+                values["agenda_started"] = now() if agenda_item >= 0 else ""
+            for key, value in values.items():
+                cur.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            self._history(
+                cur, actor=actor, entity="progress", entity_id=0, action="update",
+                before={"phase": before[0], "agenda_item": before[1]}, after=values,
+            )  # fmt: skip
+
     # -- ordered items: agenda, communications, debate points, participants, review -----------
 
     def _item_table(self, table: str) -> ItemTable:
@@ -1101,8 +1138,11 @@ class Store:
     def items(self, table: str) -> list[dict[str, Any]]:
         """Rows of ``table`` as dicts (with ``id``), in their order."""
         spec = self._item_table(table)
-        by = f"{spec.partition}, {spec.order}" if spec.partition else spec.order
-        return [dict(r) for r in self._read(f"SELECT * FROM {spec.name} ORDER BY {by}, id")]
+        rows = [dict(r) for r in self._read(f"SELECT * FROM {spec.name} ORDER BY {spec.order}, id")]
+        if spec.partition == "section":  # as the report shows them: general, then groups
+            rank = {GENERAL: 0} | {g.slug: g.number for g in self.groups()}
+            rows.sort(key=lambda r: (rank.get(r["section"], 999), r[spec.order], r["id"]))
+        return rows
 
     def add_item(self, table: str, fields: dict[str, str], *, actor: str) -> int:
         """Append an item; fields not given are empty. Returns its id."""

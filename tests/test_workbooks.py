@@ -58,7 +58,11 @@ def shown(outputs: list[dict[str, object]]) -> str:
     [
         ("groupe.ipynb", "protection", "VBox HTML GroupGridEditor"),
         ("pleniere.ipynb", "", "VBox HTML BreakoutControl PlenaryBoard ExportPanel"),
-        ("animateur.ipynb", "", "HTML"),
+        ("animateur.ipynb", "", "VBox HTML MeetingGuide HTML"),
+        ("preparation.ipynb", "", "VBox HTML PreparationPanel"),
+        ("presence.ipynb", "", "VBox HTML AttendancePanel"),
+        ("revue.ipynb", "", "VBox HTML ReviewPanel"),
+        ("debats.ipynb", "", "VBox HTML DebatesPanel"),
         ("projection.ipynb", "", "ProjectionView HTML HBox HTML"),
     ],
 )

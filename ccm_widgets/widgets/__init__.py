@@ -11,6 +11,12 @@ from typing import Any
 
 _HOMES = {
     "AdoptionPanel": "adoption",
+    "AttendancePanel": "attendance",
+    "DebatesPanel": "debates",
+    "ItemListEditor": "items",
+    "MeetingGuide": "guide",
+    "PreparationPanel": "preparation",
+    "ReviewPanel": "review",
     "ConsolidationPanel": "consolidation",
     "DuplicatesPanel": "consolidation",
     "ProjectionView": "projection",

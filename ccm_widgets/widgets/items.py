@@ -69,11 +69,13 @@ class ItemListEditor(w.VBox):
             boxes.append(w.VBox([w.HTML(f"<b>{html.escape(field.label)}</b>"), control]))
         self.new_button = self._button(t("items.new"), self._on_new)
         self.save_button = self._button(t("items.save"), self._on_save, "primary")
+        self.save_button.layout.width = "160px"
         self.delete_button = self._button(t("items.delete"), self._on_delete, "danger")
         self.up_button = self._button(t("order.up"), lambda _b: self.move(-1))
         self.down_button = self._button(t("order.down"), lambda _b: self.move(+1))
         self.mode = w.HTML()
         self.status = StatusBar()
+        self.layout.width = "100%"
         self.add_class("ccm-items")
         self.add_class(f"ccm-items-{table.replace('_', '-')}")
         self.children = (

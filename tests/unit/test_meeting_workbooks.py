@@ -1,0 +1,165 @@
+"""Préparation, présence, revue, communications et débats, déroulé: driven from Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ccm_widgets.model import AgendaItem
+from ccm_widgets.pages import (
+    attendance_page,
+    debates_page,
+    home_page,
+    preparation_page,
+    review_page,
+)
+from ccm_widgets.store import Store
+from ccm_widgets.widgets.guide import agenda_html, clock_minutes, planned_minutes
+
+
+def key(store: Store) -> dict[str, str]:
+    return {"cle": store.facilitator_key()}
+
+
+def test_pages_need_the_facilitator_key(demo_store: Store) -> None:
+    for page in (preparation_page, attendance_page, review_page, debates_page):
+        refused = page(store=demo_store, params={"cle": demo_store.group_key("protection")})
+        assert "clé" in refused.value.lower()
+
+
+def test_preparation_edits_header_agenda_groups_and_offers_the_meeting_file(
+    demo_store: Store,
+) -> None:
+    panel = preparation_page(store=demo_store, params=key(demo_store)).children[1]
+    form = panel.form
+    form.inputs["venue"].value = "Hôtel de ville"
+    form.inputs["objectives"].value = "premier objectif\n\n second objectif "
+    assert form.save()
+    meeting = demo_store.meeting()
+    assert meeting.venue == "Hôtel de ville"
+    assert meeting.objectives == ("premier objectif", "second objectif")
+    form.inputs["date"].value = "26/11/2026"
+    assert not form.save()
+    assert "Date invalide" in form.status.message
+    assert demo_store.meeting().date == meeting.date  # nothing written
+
+    agenda = panel.agenda
+    agenda.inputs["item"].value = "Pause-café"
+    agenda.inputs["time"].value = "11h00"
+    item_id = agenda.save()
+    assert demo_store.agenda()[-1].item == "Pause-café"
+    agenda.picker.value = item_id
+    agenda.move(-1)
+    assert demo_store.agenda()[-2].item == "Pause-café"
+    agenda.inputs["presenter"].value = "Protocole"
+    agenda.save()
+    assert demo_store.agenda()[-2].presenter == "Protocole"
+
+    groups = panel.groups
+    groups.picker.value = "protection"
+    groups.moderator.value = "Mme Nouvelle"
+    assert groups.save()
+    assert demo_store.group("protection").moderator == "Mme Nouvelle"
+    groups.name.value = "Santé des migrants"
+    assert groups.add()
+    assert "sante-des-migrants" in demo_store.synthesis_order()
+    assert "Santé des migrants" in [label for label, _ in panel.order.choice.options]
+    text = panel.offer_toml()
+    assert 'venue = "Hôtel de ville"' in text
+    assert "data:application/toml;base64," in panel.toml_link.value
+
+
+def test_attendance_form_upload_defects_and_chart(demo_store: Store) -> None:
+    panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
+    before = len(demo_store.participants())
+    form = panel.form
+    form.inputs["name"].value = "MOUSSA <b>Ali</b>"
+    form.inputs["institution"].value = "Mairie de Tahoua"
+    form.inputs["email"].value = "ali.exemple.org"
+    form.inputs["grp"].value = "Protection"
+    form.save_button.click()
+    people = demo_store.participants()
+    assert len(people) == before + 1
+    assert people[-1].group == "Protection"
+    assert "MOUSSA &lt;b&gt;Ali&lt;/b&gt;" in panel.table.value
+    assert "e-mail sans « @ »" in panel.table.value
+    assert "Mairie de Tahoua" in panel.chart.value
+    sheet = "N°;Nom & Prénoms;Structure;Tél;Courriel\n1;ISSA Mariama;Mairie de Tahoua;;m@x.ne\n"
+    assert panel.import_file("presence.csv", sheet.encode("cp1252")) == 1
+    assert "sans téléphone" in panel.status.message or "1 participant" in panel.status.message
+    assert panel.import_file("rien.csv", b"pas;un;tableau\n") == 0
+    assert panel.status.level == "error"
+    assert len(demo_store.participants()) == before + 2
+
+
+def test_review_typed_imported_carried_over_and_charted(demo_store: Store, tmp_path: Path) -> None:
+    panel = review_page(store=demo_store, params=key(demo_store)).children[1]
+    editor = panel.editor
+    first = editor.items[0]
+    assert first["section"] == "general"  # general first, as in the report
+    editor.picker.value = first["id"]
+    editor.inputs["state"].value = "Deux sessions tenues\n- Agadez\n- Tahoua"
+    editor.inputs["status"].value = "en cours"
+    editor.save_button.click()
+    row = next(r for r in demo_store.review_rows() if r.id == first["id"])
+    assert (row.status, row.state.splitlines()[1]) == ("en cours", "- Agadez")
+    assert "en cours 1" in panel.chart.value
+    table = "Recommandation;État de mise en œuvre\nGroupe thématique : Protection;\nR1;Fait\n"
+    assert panel.import_file("revue.csv", table.encode("utf-8"))
+    assert demo_store.review_rows()[-1].recommendation == "R1"
+    export = "Section,Groupe,Recommandation,Défis,Perspectives\nGénéral,,Ancienne,,\n"
+    before = len(demo_store.review_rows())
+    assert panel.import_file("synthese.csv", export.encode("utf-8-sig"), carry=True)
+    assert len(demo_store.review_rows()) == before + 1
+    assert not panel.import_file("x.csv", b"\x00\x01", carry=True)
+
+
+def test_debates_typed_live_and_reordered(demo_store: Store) -> None:
+    panel = debates_page(store=demo_store, params=key(demo_store)).children[1]
+    comms = panel.communications
+    comms.inputs["title"].value = "Nouvelle communication"
+    comms.inputs["summary"].value = "Résumé {{ pas un gabarit }}"
+    new_id = comms.save()
+    assert demo_store.communications()[-1].summary == "Résumé {{ pas un gabarit }}"
+    comms.picker.value = new_id
+    comms.move(-5)
+    assert demo_store.communications()[0].title == "Nouvelle communication"
+    points = panel.points
+    points.inputs["text"].value = "Un point"
+    points.save()
+    points.picker.value = points.items[-1]["id"]
+    points.delete_button.click()
+    assert "Un point" not in [p.text for p in demo_store.debate_points()]
+
+
+def test_guide_walks_the_phases_and_times_the_agenda(demo_store: Store) -> None:
+    page = home_page(store=demo_store, params=key(demo_store))
+    guide = page.children[1]
+    guide.stop()
+    assert "class='current" in guide.steps.value
+    assert "data-phase='preparation'" in guide.steps.value
+    guide.next_phase()
+    assert demo_store.progress()[0] == "attendance"
+    guide.move_item(+1)
+    phase, item, started = demo_store.progress()
+    assert (phase, item) == ("attendance", 0)
+    assert started
+    assert demo_store.agenda()[0].item in guide.agenda_view.value
+    later = dt.datetime.fromisoformat(started) + dt.timedelta(minutes=42)
+    guide.refresh(now=later)
+    assert "il y a 42 min" in guide.agenda_view.value
+
+
+def test_agenda_clock_arithmetic() -> None:
+    assert clock_minutes("10h15") == 615
+    assert clock_minutes("9:05") == 545
+    assert clock_minutes("10h") == 600
+    assert clock_minutes("midi") is None
+    agenda = [AgendaItem("A", time="09h30"), AgendaItem("B", time="10h00"), AgendaItem("C")]
+    assert planned_minutes(agenda, 0) == 30
+    assert planned_minutes(agenda, 1) is None
+    now = dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
+    started = (now - dt.timedelta(minutes=31)).isoformat()
+    shown = agenda_html(agenda, 0, started, now)
+    assert "(30 min)" in shown
+    assert "color:#b3261e" in shown  # over time
