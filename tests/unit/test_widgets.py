@@ -145,9 +145,12 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     assert "clé d'accès" in html.unescape(refused.value)
     assert isinstance(plenary_page(store=demo_store, params={"cle": key_of(demo_store)}), w.VBox)
     home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
-    assert "groupe.ipynb?groupe=protection" in home.value
-    assert home.value.count("<svg") == len(demo_store.groups())
-    assert "groupe.ipynb?groupe=general&amp;cle=" + key_of(demo_store) in home.value
+    home.children[1].stop()
+    links = home.children[2].value
+    assert "groupe.ipynb?groupe=protection" in links
+    assert links.count("<svg") == len(demo_store.groups())
+    assert "groupe.ipynb?groupe=general&amp;cle=" + key_of(demo_store) in links
+    assert "projection.ipynb?cle=" + demo_store.projection_key() in links
 
 
 def test_query_params_from_environment() -> None:
