@@ -204,3 +204,128 @@ def test_random_bytes_never_crash_the_importer(tmp_path: Path, data: bytes) -> N
             reader(path)
         except ImportProblem as problem:
             assert "n.csv" in str(problem)
+
+
+# -- every import path, thrown random and broken tables (hypothesis) -------------------------
+
+PROPERTY = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+word = (
+    st.text(alphabet="abcdefghéèàôçœ ABCDÉ-'", min_size=1, max_size=20).map(str.strip).filter(bool)
+)
+encodings = st.sampled_from(["utf-8", "utf-8-sig", "cp1252"])
+separators = st.sampled_from([";", ",", "\t"])
+
+
+def csv_bytes(header: list[str], rows: list[tuple[str, ...]], sep: str, encoding: str) -> bytes:
+    import csv
+
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=sep).writerows([header, *rows])
+    return buffer.getvalue().encode(encoding)
+
+
+@PROPERTY
+@given(
+    rows=st.lists(st.tuples(word, word, st.text("0123456789 +", max_size=12), word), max_size=10),
+    sep=separators,
+    encoding=encodings,
+)
+def test_any_attendance_sheet_keeps_every_person_and_cell(
+    rows: list[tuple[str, str, str, str]], sep: str, encoding: str
+) -> None:
+    data = csv_bytes(["Nom & Prénoms", "Structure", "Tél", "Courriel"], rows, sep, encoding)
+    sheet = read_attendance("presence.csv", data)
+    kept = [(r.name, r.institution, r.phone, r.email) for r in sheet.rows]
+    expected = [tuple(c.strip() for c in row) for row in rows if any(c.strip() for c in row)]
+    assert kept == expected
+    assert sheet.counts["no_phone"] == sum(1 for r in kept if not r[2])
+
+
+@PROPERTY
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["", "Protection", "général"]), word, word), max_size=8
+    ),
+    encoding=encodings,
+)
+def test_any_review_with_a_section_column_keeps_every_row(
+    rows: list[tuple[str, str, str]], encoding: str
+) -> None:
+    data = csv_bytes(["Groupe", "Recommandation", "État de mise en œuvre"], rows, ";", encoding)
+    review = read_review("revue.csv", data)
+    assert [(s, r, e) for _, s, r, e, _ in review.rows] == [
+        (s or GENERAL, r, e) for s, r, e in rows
+    ]
+
+
+@PROPERTY
+@given(
+    sections=st.lists(
+        st.tuples(st.sampled_from(["Protection", "Gouvernance"]), st.lists(word, max_size=4)),
+        max_size=4,
+    )
+)
+def test_any_word_laid_review_puts_rows_under_their_heading(
+    sections: list[tuple[str, list[str]]],
+) -> None:
+    rows: list[tuple[str, ...]] = [("Recommandations d'ordre général", "")]
+    expected = []
+    for name, texts in sections:
+        rows.append((f"Groupe thématique : {name}", ""))
+        rows += [(text, "en cours") for text in texts]
+        expected += [(name, text) for text in texts if not text.lower().startswith("groupe")]
+    data = csv_bytes(["Recommandations", "État de mise en œuvre"], rows, ";", "utf-8")
+    review = read_review("revue.csv", data)
+    assert [(s, r) for _, s, r, _, _ in review.rows] == expected
+
+
+@PROPERTY
+@given(rows=st.lists(st.tuples(cell_text, cell_text, cell_text), max_size=6))
+def test_any_xlsx_grid_imports_every_cell_or_is_refused(rows: list[tuple[str, str, str]]) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["Recommandation", "Défis", "Perspectives"])
+    try:
+        for row in rows:
+            book.active.append(list(row))
+    except openpyxl.utils.exceptions.IllegalCharacterError:
+        return  # Excel itself cannot hold such a cell
+    buffer = io.BytesIO()
+    book.save(buffer)
+    try:
+        grid = read_grid("g.xlsx", buffer.getvalue())
+    except ImportProblem as problem:
+        assert str(problem).startswith("g.xlsx")
+        return
+
+    def norm(c: str) -> str:
+        return c.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    expected = [tuple(norm(c) for c in r) for r in rows if any(norm(c) for c in r)]
+    assert [cells for _, cells in grid.rows] == expected
+
+
+@PROPERTY
+@given(rows=st.lists(st.tuples(word, word, word), min_size=1, max_size=6))
+def test_any_pasted_block_gives_its_rows(rows: list[tuple[str, str, str]]) -> None:
+    text = "\n".join("\t".join(row) for row in rows)
+    assert paste_rows(text) == [tuple(c.strip() for c in row) for row in rows]
+
+
+@PROPERTY
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(["", "Protection"]), word, word), max_size=8),
+    encoding=encodings,
+)
+def test_any_previous_synthesis_export_is_carried_over_whole(
+    rows: list[tuple[str, str, str]], encoding: str
+) -> None:
+    from ccm_widgets.loading import previous_recommendations
+
+    table = [("Général" if not g else "Spécifique", g, r, d, "") for g, r, d in rows]
+    data = csv_bytes(
+        ["Section", "Groupe", "Recommandation", "Défis", "Perspectives"], table, ",", encoding
+    )
+    found = previous_recommendations("synthese.csv", data)
+    assert [(g, r) for _, g, r in found] == [(g, r) for g, r, _ in rows]
