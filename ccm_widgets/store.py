@@ -957,11 +957,16 @@ class Store:
     def add_participants(
         self, participants: Sequence[Participant], *, actor: str = "cli"
     ) -> list[Participant]:
-        """Append people to the attendance list; numbers continue from the last one."""
+        """Append people to the attendance list.
+
+        Into an empty list, people keep the numbers of their sheet; appended to a list that
+        has people already, they are numbered on from its last number (two sheets of one
+        meeting both start at 1).
+        """
         with self._write() as cur:
             top = cur.execute("SELECT COALESCE(MAX(number), 0) FROM participants").fetchone()[0]
             for offset, p in enumerate(participants, start=1):
-                number = p.number or top + offset
+                number = top + offset if top or not p.number else p.number
                 row_id = cur.execute(
                     "INSERT INTO participants (number, name, institution, phone, email, grp)"
                     " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",

@@ -80,7 +80,10 @@ def attendance_table(people: Sequence[Participant], defects: dict[int, list[str]
         )
         css = " class='defect'" if found else ""
         body.append(f"<tr{css}>{''.join(cells)}</tr>{note}")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<table class='ccm-attendance-list'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 class AttendancePanel(w.VBox):

@@ -1,0 +1,65 @@
+"""The attendance list in a real browser: a participant typed in the form, a French Excel
+sheet uploaded; defects highlighted; the store holds everyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server
+from tests.browser.helpers import open_page
+
+pytestmark = pytest.mark.browser
+
+SHEET = (
+    "N°;Nom & Prénoms;Structure;Numéro de téléphone;E-mail\r\n"
+    "1;ABDOU Hadiza;Mairie d'Arlit;+227 96 00 00 01;h.abdou@exemple.ne\r\n"
+    "2;SANI Ibrahim;Mairie d'Arlit;;sani.exemple.ne\r\n"
+    "3;ABDOU Hadiza;Mairie d'Arlit;;\r\n"
+)
+
+
+def test_attendance_form_and_upload(
+    browser: Any, server: Server, artifacts: Path, tmp_path: Path
+) -> None:
+    key = server.links["animateur"].split("cle=")[1]
+    page = open_page(
+        browser, f"{server.base}/voila/render/presence.ipynb?cle={key}", ".ccm-attendance table"
+    )
+    with server.store() as store:
+        before = len(store.participants())
+    form = page.locator(".ccm-items-participants")
+    inputs = form.locator("input[type=text]")
+    inputs.nth(0).fill("OUSMANE Aïcha <i>test</i>")
+    inputs.nth(1).fill("Direction régionale de la santé")
+    inputs.nth(2).fill("+227 97 00 00 09")
+    form.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("OUSMANE Aïcha <i>test</i>").first.wait_for(timeout=5_000)
+
+    sheet = tmp_path / "presence.csv"
+    sheet.write_bytes(SHEET.encode("cp1252"))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Importer une liste").click()
+    chooser.value.set_files(str(sheet))
+    page.get_by_text("SANI Ibrahim").first.wait_for(timeout=5_000)
+    status = page.locator(".ccm-attendance .ccm-status").last.inner_text()
+    assert "3 participant(s) importé(s)" in status
+    assert page.locator(".ccm-attendance tr.defect").count() >= 3
+    listed = page.inner_text(".ccm-attendance-list")
+    assert "même personne que le N°" in listed
+    assert "e-mail sans « @ » (sani.exemple.ne)" in listed
+    assert "Mairie d'Arlit" in page.inner_text(".ccm-bars")
+    page.screenshot(path=str(artifacts / "presence.png"), full_page=True)
+
+    with server.store() as store:
+        people = store.participants()
+    assert len(people) == before + 4
+    assert people[before].name == "OUSMANE Aïcha <i>test</i>"
+    assert people[before].phone == "+227 97 00 00 09"
+    assert [p.name for p in people[-3:]] == ["ABDOU Hadiza", "SANI Ibrahim", "ABDOU Hadiza"]
+    numbers = [p.number for p in people]
+    assert numbers == list(range(1, len(people) + 1))  # appended sheets are numbered on
+    assert page.locator(".ccm-attendance i", has_text="test").count() == 0  # text, not markup
+    page.context.close()
