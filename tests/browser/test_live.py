@@ -54,3 +54,25 @@ def test_wrong_key_shows_french_message_and_no_grid(browser: Any, server: Server
     assert "clé d'accès" in page.inner_text(".ccm-message")
     assert page.locator(GRID).count() == 0
     page.context.close()
+
+
+def test_reopening_a_link_takes_the_widgets_javascript_from_the_browser_cache(
+    browser: Any, server: Server
+) -> None:
+    """Versioned lab-extension files (``?v=hash``) are not revalidated at each reopen."""
+    page = open_page(browser, server.links["Protection"], GRID)
+    revalidated: list[str] = []
+    loaded: list[str] = []
+
+    def seen(response: Any) -> None:
+        if "/voila/labextensions/" in response.url and "?v=" in response.url:
+            loaded.append(response.url)
+            if response.status == 304:
+                revalidated.append(response.url)
+
+    page.on("response", seen)
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    page.context.close()
+    assert loaded, "aucun fichier d'extension vu au rechargement"
+    assert revalidated == [], f"{len(revalidated)} fichiers redemandés au serveur (304)"

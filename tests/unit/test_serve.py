@@ -29,3 +29,31 @@ def test_links_for_every_interface_use_a_reachable_address() -> None:
     host = advertised_host("0.0.0.0")
     assert host != "0.0.0.0"
     assert host.count(".") == 3
+
+
+def test_versioned_lab_extension_files_become_cacheable() -> None:
+    """Voilà's own no-cache rule for lab extensions is lifted; nothing else changes."""
+    import tornado.web
+    from jupyter_server.base.handlers import FileFindHandler
+
+    from ccm_widgets.serve import cache_versioned_assets
+
+    app = tornado.web.Application([(r"/a/(.*)", FileFindHandler, {"path": ["/tmp"]})])
+    app.add_handlers(
+        ".*$",
+        [
+            (
+                r"/voila/labextensions/(.*)",
+                FileFindHandler,
+                {"path": ["/tmp"], "no_cache_paths": ["/"]},
+            )
+        ],
+    )
+    assert cache_versioned_assets(app) == 1
+    kwargs = [
+        rule.target_kwargs
+        for host in app.default_router.rules
+        for rule in getattr(host.target, "rules", [])
+    ]
+    assert {"path": ["/tmp"], "no_cache_paths": []} in kwargs
+    assert cache_versioned_assets(app) == 0
