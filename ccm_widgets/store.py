@@ -1184,9 +1184,18 @@ class Store:
             row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
             if row is None:
                 raise ValidationError(f"Élément {item_id} introuvable : supprimé entre-temps ?")
-            changed = {k: v for k, v in values.items() if row[k] != v}
+            changed: dict[str, Any] = {k: v for k, v in values.items() if row[k] != v}
             if not changed:
                 return False
+            if spec.partition and spec.partition in changed:  # to the end of its new section
+                changed[spec.order] = (
+                    cur.execute(
+                        f"SELECT COALESCE(MAX({spec.order}), 0) FROM {spec.name}"
+                        f" WHERE {spec.partition} = ?",
+                        (changed[spec.partition],),
+                    ).fetchone()[0]
+                    + 1
+                )
             assignments = ", ".join(f"{k} = ?" for k in changed)
             cur.execute(
                 f"UPDATE {spec.name} SET {assignments} WHERE id = ?", (*changed.values(), item_id)

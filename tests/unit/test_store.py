@@ -398,6 +398,9 @@ def test_review_items_move_within_their_section_and_check_status(demo_store: Sto
     assert rows[0].id == added
     with pytest.raises(ValidationError, match="Statut inconnu"):
         demo_store.update_item("review_rows", added, {"status": "presque"}, actor="a")
+    demo_store.update_item("review_rows", added, {"section": "general"}, actor="a")
+    general = [r for r in demo_store.review_rows() if r.section == "general"]
+    assert general[-1].id == added  # at the end of its new section
     with pytest.raises(ValidationError, match=r"Groupe inconnu|introuvable"):
         demo_store.update_item("review_rows", added, {"section": "nulle-part"}, actor="a")
 
