@@ -1,7 +1,8 @@
 # The two front-door commands (see README.md):
 #   make serve   Voilà serving workbooks/ on data/ccm.sqlite (demo meeting if empty), with links
 #   make test    everything CI runs: set-up, lint, types, unit, workbook and browser tests
-# Both do their own set-up on a fresh machine: .venv, packages, Debian's Chromium.
+# Both do their own set-up on a fresh machine: .venv, packages, Debian's Chromium (and, for
+# the tests, Debian's PostgreSQL, which the tests start themselves on 127.0.0.1).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8866
 IP ?= 127.0.0.1
 
-.PHONY: serve test lint bench setup chromium clean
+.PHONY: serve test lint bench setup chromium postgres clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ setup: $(STAMP) chromium
 chromium:
 	@./scripts/ensure-chromium
 
+postgres:
+	@./scripts/ensure-postgres
+
 serve: setup
 	$(BIN)/ccm serve --ip $(IP) --port $(PORT)
 
@@ -30,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup lint
+test: setup postgres lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -35,7 +35,7 @@ exemples :
   ccm serve                                    servir les cahiers (http://127.0.0.1:8866)
 
 Le stockage est data/ccm.sqlite par défaut ; --store CHEMIN ou la variable CCM_STORE en
-désignent un autre.
+désignent un autre : un fichier SQLite ou un serveur PostgreSQL (postgresql://…).
 """
 
 
@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     store_opt.add_argument(
         "--store",
         metavar="CHEMIN",
-        help="stockage de la réunion (fichier SQLite) ; défaut : CCM_STORE ou data/ccm.sqlite",
+        help="stockage de la réunion : fichier SQLite ou postgresql://utilisateur@hôte/base ;"
+        " défaut : CCM_STORE ou data/ccm.sqlite",
     )
     parser = FrenchParser(
         prog="ccm",

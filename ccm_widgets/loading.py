@@ -200,4 +200,4 @@ def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) 
         )  # fmt: skip
     for point in extra.get("debates", {}).get("points", []):
         store.add_debate_point(point, actor="demo")
-    return Outcome(f"Réunion de démonstration chargée dans {store.path}.")
+    return Outcome(f"Réunion de démonstration chargée dans {store.where}.")

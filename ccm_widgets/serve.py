@@ -133,11 +133,12 @@ def serve(
     *, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = True, preheat: int = 2
 ) -> int:
     """Prepare the store, print the links, run Voilà until interrupted."""
-    store_path = str(Path(store).resolve())
+    url = store.startswith(("postgresql://", "postgres://", "sqlite:///"))
+    store_path = store if url else str(Path(store).resolve())
     with Store(store_path) as opened:
         if not opened.has_meeting():
             if not demo:
-                print(f"ccm : aucune réunion dans {store_path} ; lancez « ccm init » d'abord.",
+                print(f"ccm : aucune réunion dans {opened.where} ; lancez « ccm init » d'abord.",
                       file=sys.stderr)  # fmt: skip
                 return 2
             print(load_demo(opened).summary)
@@ -147,7 +148,7 @@ def serve(
             return 1
         shown = advertised_host(ip)
         print(f"Réunion : {opened.meeting().title}")
-        print(f"Stockage : {store_path}")
+        print(f"Stockage : {opened.where}")
         for link in meeting_links(opened, f"http://{shown}:{port}"):
             print(f"{link.label}\t{link.url}")
         sys.stdout.flush()

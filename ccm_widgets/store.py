@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 import sqlite3
 import threading
@@ -162,6 +163,62 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY", "?")
+POSTGRESQL = Dialect("postgresql", "SERIAL PRIMARY KEY", "%s")
+
+#: A row read from either backend: ``row["name"]`` and ``row[0]`` both work.
+Row = Any
+#: A cursor of either backend inside a write transaction (``?`` placeholders).
+Cursor = Any
+
+
+class _PgRow(dict[str, Any]):
+    """A PostgreSQL row that, like ``Row``, answers to a name or an index."""
+
+    def __init__(self, names: Sequence[str], values: Sequence[Any]) -> None:
+        super().__init__(zip(names, values, strict=True))
+        self._values = tuple(values)
+
+    def __getitem__(self, key: str | int) -> Any:
+        return self._values[key] if isinstance(key, int) else super().__getitem__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)  # unpacking gives the values, as with sqlite3.Row
+
+
+def _pg_rows(cursor: Any) -> Any:
+    names = [column.name for column in cursor.description or ()]
+    return lambda values: _PgRow(names, values)
+
+
+class _PgCursor:
+    """A psycopg cursor spoken to with SQLite's ``?`` placeholders; it counts changed rows."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self.changes = 0
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> _PgCursor:
+        self._cursor.execute(POSTGRESQL.sql(statement), tuple(params))
+        if statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            self.changes += max(self._cursor.rowcount, 0)
+        return self
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor.fetchall())
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+def mask_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def now() -> str:
@@ -190,22 +247,23 @@ class Store:
 
     def __init__(self, location: str | Path | None = None) -> None:
         target = resolve_location(location)
-        if target.startswith(("postgresql://", "postgres://")):
-            raise StoreError(
-                "Le stockage PostgreSQL n'est pas encore disponible dans cette version ; "
-                "utilisez un fichier SQLite (--store data/ccm.sqlite)."
-            )
-        if target.startswith("sqlite:///"):
-            target = target.removeprefix("sqlite:///")
-        self.path = Path(target)
-        self.dialect = SQLITE
         self.closed = False
         self._lock = threading.RLock()
         #: Counter values this connection's own writes produced (the most recent ones).
         self.own_changes: collections.deque[int] = collections.deque(maxlen=4096)
+        if target.startswith(("postgresql://", "postgres://")):
+            self._open_postgresql(target)
+            return
+        if target.startswith("sqlite:///"):
+            target = target.removeprefix("sqlite:///")
+        self.path = Path(target)
+        #: What reopens this store (a file path or a URL), and how messages name it.
+        self.location = str(self.path)
+        self.where = str(self.path)
+        self.dialect = SQLITE
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
+            self._conn: Any = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
             self._conn.row_factory = sqlite3.Row
@@ -219,6 +277,32 @@ class Store:
             raise StoreError(
                 f"Impossible d'ouvrir le stockage {self.path} : {error}. "
                 "Vérifiez le chemin et les droits d'écriture."
+            ) from error
+
+    def _open_postgresql(self, url: str) -> None:
+        """The same store on a PostgreSQL server (``postgresql://user@host:port/base``)."""
+        import psycopg
+
+        self.location = url
+        self.where = mask_url(url)
+        self.path = Path(self.where)
+        self.dialect = POSTGRESQL
+        try:
+            self._conn = psycopg.connect(url, autocommit=True, row_factory=_pg_rows)
+        except psycopg.Error as error:
+            raise StoreError(
+                f"Impossible de joindre le stockage {self.where} : {error}. "
+                "Vérifiez l'adresse du serveur, la base et l'utilisateur."
+            ) from error
+        try:
+            self._ensure_schema()
+        except BaseException as error:
+            self._conn.close()
+            if not isinstance(error, psycopg.Error):
+                raise
+            raise StoreError(
+                f"Impossible d'ouvrir le stockage {self.where} : {error}. "
+                "Vérifiez l'adresse du serveur, la base et l'utilisateur."
             ) from error
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -237,9 +321,13 @@ class Store:
 
     def _ensure_schema(self) -> None:
         with self._write(count=False) as cur:
-            tables = {
-                row[0] for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
+            listing = (
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                if self.dialect is SQLITE
+                else "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+            tables = {row[0] for row in cur.execute(listing)}
             if not tables:
                 for statement in _SCHEMA.format(serial=self.dialect.serial).split(";"):
                     if statement.strip():
@@ -257,54 +345,77 @@ class Store:
         version = self._meta("schema_version")
         if version != str(SCHEMA_VERSION):
             raise StoreError(
-                f"Le stockage {self.path} est au schéma {version}, "
+                f"Le stockage {self.where} est au schéma {version}, "
                 f"cette version de ccm-workbook attend le schéma {SCHEMA_VERSION}."
             )
 
     @contextlib.contextmanager
-    def _write(self, *, count: bool = True) -> Iterator[sqlite3.Cursor]:
-        """One write transaction; it takes the write lock first (``BEGIN IMMEDIATE``).
+    def _write(self, *, count: bool = True) -> Iterator[Cursor]:
+        """One write transaction; it takes the write lock first.
 
-        A read-then-write transaction started with a plain ``BEGIN`` fails with "database is
-        locked" under concurrent writers instead of waiting; ``IMMEDIATE`` waits its turn.
+        On SQLite, ``BEGIN IMMEDIATE``: a read-then-write transaction started with a plain
+        ``BEGIN`` fails with "database is locked" under concurrent writers instead of waiting;
+        ``IMMEDIATE`` waits its turn. On PostgreSQL, the same turn-taking comes from a
+        transaction-scoped advisory lock that writers take and readers ignore.
         """
         with self._lock:
-            cur = self._conn.cursor()
+            if self.dialect is SQLITE:
+                cur = self._conn.cursor()
+                written = self._conn.total_changes
+            else:
+                cur = _PgCursor(self._conn.cursor())
+                written = 0
             try:
-                cur.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise StoreError(_explain(error, self.path)) from error
-            written = self._conn.total_changes
+                cur.execute("BEGIN IMMEDIATE" if self.dialect is SQLITE else "BEGIN")
+                if self.dialect is POSTGRESQL:  # one writer at a time, readers never wait
+                    cur.execute("SELECT pg_advisory_xact_lock(7243)")
+            except self._errors() as error:
+                raise StoreError(_explain(error, self.where)) from error
             try:
                 yield cur
+                changed = (
+                    self._conn.total_changes > written
+                    if self.dialect is SQLITE
+                    else cur.changes > written
+                )
                 # Only transactions that changed something move the counter that tabs watch.
-                if count and self._conn.total_changes > written:
+                if count and changed:
                     cur.execute(
                         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
                         "WHERE key = 'changes'"
                     )
-                    cur.execute("SELECT value FROM meta WHERE key = 'changes'")
-                    produced = int(cur.fetchone()[0])
+                    produced = int(
+                        cur.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()[0]
+                    )
                 else:
                     produced = None
                 cur.execute("COMMIT")
                 if produced is not None:
                     self.own_changes.append(produced)
             except BaseException as error:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(Exception):
                     cur.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError):
-                    raise StoreError(_explain(error, self.path)) from error
+                if isinstance(error, self._errors()):
+                    raise StoreError(_explain(error, self.where)) from error
                 raise
             finally:
                 cur.close()
 
-    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _errors(self) -> tuple[type[Exception], ...]:
+        """The backend's errors that mean "the store cannot do this now"."""
+        if self.dialect is SQLITE:
+            return (sqlite3.OperationalError,)
+        import psycopg
+
+        return (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction,
+                psycopg.errors.DiskFull, psycopg.errors.InsufficientPrivilege)  # fmt: skip
+
+    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
             try:
-                return list(self._conn.execute(self.dialect.sql(statement), params))
-            except sqlite3.OperationalError as error:
-                raise StoreError(_explain(error, self.path)) from error
+                return list(self._conn.execute(self.dialect.sql(statement), tuple(params)))
+            except self._errors() as error:
+                raise StoreError(_explain(error, self.where)) from error
 
     def _meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
@@ -312,7 +423,7 @@ class Store:
 
     def _history(
         self,
-        cur: sqlite3.Cursor,
+        cur: Cursor,
         *,
         actor: str,
         entity: str,
@@ -434,7 +545,7 @@ class Store:
         rows = self._read("SELECT * FROM meeting WHERE id = 1")
         if not rows:
             raise StoreError(
-                f"Aucune réunion dans {self.path} : créez-la avec « ccm init REUNION.toml » "
+                f"Aucune réunion dans {self.where} : créez-la avec « ccm init REUNION.toml » "
                 "ou chargez la démonstration avec « ccm demo »."
             )
         row = rows[0]
@@ -681,14 +792,14 @@ class Store:
             )
         return True
 
-    def _renumber(self, cur: sqlite3.Cursor, section: str, ids: Sequence[int]) -> None:
+    def _renumber(self, cur: Cursor, section: str, ids: Sequence[int]) -> None:
         for position, row_id in enumerate(ids, start=1):
             cur.execute(
                 "UPDATE grid_rows SET position = ? WHERE id = ? AND position != ?",
                 (position, row_id, position),
             )
 
-    def _live_ids(self, cur: sqlite3.Cursor, section: str) -> list[int]:
+    def _live_ids(self, cur: Cursor, section: str) -> list[int]:
         return [
             r[0]
             for r in cur.execute(
@@ -697,7 +808,7 @@ class Store:
             )
         ]
 
-    def _live_row(self, cur: sqlite3.Cursor, row_id: int) -> sqlite3.Row:
+    def _live_row(self, cur: Cursor, row_id: int) -> Row:
         row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
         if row is None or row["deleted"]:
             raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
@@ -1365,11 +1476,16 @@ class Store:
         ]
 
     def integrity_check(self) -> str:
-        """SQLite's own integrity check: ``"ok"`` when the file is sound."""
-        return str(self._read("PRAGMA integrity_check")[0][0])
+        """``"ok"`` when the store is sound: SQLite's own check of the file; on PostgreSQL,
+        which keeps its own consistency, every table read through and every row counted."""
+        if self.dialect is SQLITE:
+            return str(self._read("PRAGMA integrity_check")[0][0])
+        for table in ("meta", "meeting", "groups", "grid_rows", "history", *ITEM_TABLES):
+            self._read(f"SELECT count(*) FROM {table}")
+        return "ok"
 
 
-def _migrate_1_to_2(cur: sqlite3.Cursor) -> None:
+def _migrate_1_to_2(cur: Cursor) -> None:
     """Schema 2: where each row came from, the plenary's decision, merges; projection key."""
     for column in (
         "origin TEXT NOT NULL DEFAULT ''",
@@ -1385,7 +1501,7 @@ def _migrate_1_to_2(cur: sqlite3.Cursor) -> None:
     cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
-def _group(row: sqlite3.Row) -> Group:
+def _group(row: Row) -> Group:
     return Group(
         slug=row["slug"], name=row["name"], moderator=row["moderator"],
         institution=row["institution"], number=row["number"],
@@ -1393,7 +1509,7 @@ def _group(row: sqlite3.Row) -> Group:
     )  # fmt: skip
 
 
-def _grid_row(row: sqlite3.Row) -> GridRow:
+def _grid_row(row: Row) -> GridRow:
     return GridRow(
         id=row["id"], section=row["section"], position=row["position"],
         recommendation=row["recommendation"], challenges=row["challenges"],
@@ -1427,8 +1543,12 @@ def _clean_cells(cells: Sequence[str]) -> tuple[str, str, str]:
     )
 
 
-def _explain(error: sqlite3.OperationalError, path: Path) -> str:
-    message = str(error)
+def _explain(error: Exception, path: str) -> str:
+    message = str(error).strip()
+    if "read-only" in message or "permission denied" in message:
+        return f"Le stockage {path} est en lecture seule : rien n'a pu être enregistré."
+    if "connection" in message or "server closed" in message:
+        return f"Le serveur du stockage {path} ne répond pas ; rien n'a pu être enregistré."
     if "readonly" in message:
         return f"Le stockage {path} est en lecture seule : rien n'a pu être enregistré."
     if "locked" in message or "busy" in message:

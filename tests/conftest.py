@@ -33,6 +33,29 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server on 127.0.0.1 for the whole run, stopped at its end."""
+    from tests.postgres import start_postgres
+
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on each backend: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        location = str(tmp_path / "store.sqlite")
+    else:
+        location = request.getfixturevalue("postgres").new_database()
+    with Store(location) as opened:
+        yield opened
+
+
 GROUP_NAMES = (
     "Économie alternative",
     "Gouvernance et coordination",

@@ -272,3 +272,23 @@ def test_review_carried_over_from_a_previous_store_or_its_csv(
     code, _, err = run(capsys, "import", "review", "--carry-over", str(bad), "--store", str(new))
     assert code == 2
     assert "pas-une-synthese.csv" in err
+
+
+def test_the_whole_command_works_on_a_postgresql_store(
+    postgres: object, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = postgres.new_database()  # type: ignore[attr-defined]
+    assert run(capsys, "demo", "--store", url)[0] == 0
+    grid = tmp_path / "g.csv"
+    grid.write_text("Recommandation;Défis;Perspectives\nR pg;D;P\n", encoding="cp1252")
+    assert run(capsys, "import", "grid", "--group", "protection", str(grid), "--store", url)[0] == 0
+    out = tmp_path / "s.csv"
+    assert run(capsys, "export", "--to", "csv", "-o", str(out), "--store", url)[0] == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "Spécifique,Protection,R pg,D,P" in text
+    code, printed, _ = run(capsys, "links", "--store", url)
+    assert code == 0
+    assert "groupe=protection" in printed
+    code, _, err = run(capsys, "demo", "--store", url.rsplit("/", 1)[0] + "/absente")
+    assert code != 0
+    assert "absente" in err

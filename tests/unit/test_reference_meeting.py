@@ -53,9 +53,16 @@ def expected() -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_five_grids_give_the_reference_synthesis_exactly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    backend: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if backend == "postgresql":
+        monkeypatch.setenv("CCM_STORE", request.getfixturevalue("postgres").new_database())
     toml = tmp_path / "reunion.toml"
     toml.write_text(MEETING, encoding="utf-8")
     assert main(["init", str(toml)]) == 0

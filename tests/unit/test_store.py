@@ -12,7 +12,19 @@ from ccm_widgets.model import GENERAL, MAX_CELL_CHARS, ValidationError
 from ccm_widgets.store import SCHEMA_VERSION, ConflictError, Store, StoreError
 
 
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test of this module runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+def sqlite_only(store: Store) -> None:
+    if store.dialect.name != "sqlite":
+        pytest.skip("propre au fichier SQLite")
+
+
 def test_new_store_is_wal_with_schema_version(store: Store) -> None:
+    sqlite_only(store)
     mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert store._meta("schema_version") == str(SCHEMA_VERSION)
@@ -173,8 +185,11 @@ def test_read_only_store_gives_a_french_error_and_keeps_data(
 ) -> None:
     meeting_store.add_grid_rows("protection", [("gardé", "", "")])
     meeting_store.close()
-    reader = Store(meeting_store.path)
-    reader._conn.execute("PRAGMA query_only = ON")
+    reader = Store(meeting_store.location)
+    if reader.dialect.name == "sqlite":
+        reader._conn.execute("PRAGMA query_only = ON")
+    else:
+        reader._conn.execute("SET default_transaction_read_only = on")
     with pytest.raises(StoreError, match=r"lecture seule|Erreur du stockage"):
         reader.add_grid_rows("protection", [("perdu ?", "", "")])
     assert [r.recommendation for r in reader.grid_rows("protection")] == ["gardé"]
@@ -197,7 +212,7 @@ def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
         "protection",
     ]
     ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_writer, args=(str(meeting_store.path), s, 25)) for s in sections]
+    workers = [ctx.Process(target=_writer, args=(meeting_store.location, s, 25)) for s in sections]
     for p in workers:
         p.start()
     for p in workers:
