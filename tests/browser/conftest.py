@@ -39,7 +39,7 @@ class Server:
     """A running ``ccm serve``: its base URL, its store and the links it printed."""
 
     base: str
-    store_path: Path
+    store_path: Path | str  # a SQLite file or a postgresql:// URL
     links: dict[str, str]
     process: subprocess.Popen[str]
     log_path: Path
@@ -76,7 +76,7 @@ def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: f
     raise TimeoutError(f"ccm serve ne répond pas :\n{log.read_text()}")
 
 
-def start_server(folder: Path, store_path: Path) -> Server:
+def start_server(folder: Path, store_path: Path | str) -> Server:
     """``ccm serve`` on a free port of 127.0.0.1 (demo meeting if the store is empty)."""
     port = free_port()
     log_path = folder / f"serve-{port}.log"
