@@ -20,6 +20,8 @@ from ccm_widgets.synthesis import Section, build_synthesis
 from ccm_widgets.widgets.status import StatusBar
 
 ACTOR = "plénière"
+#: Duplicate pairs shown at once (the most similar first); the others follow as these go.
+MAX_SHOWN = 20
 
 
 def short(text: str, limit: int = 70) -> str:
@@ -344,15 +346,29 @@ class DuplicatesPanel(w.VBox):
         self.refresh()
 
     def refresh(self) -> None:
+        """Rebuild the list only when the flagged pairs or their texts changed.
+
+        A save elsewhere (a challenge, a perspective) must not rebuild every card: each is
+        a handful of widgets, and rebuilding hundreds of them at each change of a busy room
+        kept the plenary seconds behind. At most :data:`MAX_SHOWN` pairs are shown.
+        """
         rows = [row for _, row in current_synthesis(self.store).rows()]
         found = find_duplicates(rows, kept=self.store.kept_pairs())
-        if [(p.first, p.second) for p in found] == [(p.first, p.second) for p in self.pairs]:
+
+        def key(pairs: list[DuplicatePair]) -> list[tuple[int, str, int, str]]:
+            return [
+                (p.first.id, p.first.recommendation, p.second.id, p.second.recommendation)
+                for p in pairs[:MAX_SHOWN]
+            ]
+
+        if key(found) == key(self.pairs) and len(found) == len(self.pairs):
+            self.pairs = found
             return
         self.pairs = found
         names = {GENERAL: t("synthesis.kind_general")}
         names |= {g.slug: g.name for g in self.store.groups()}
         entries: list[w.Widget] = []
-        for pair in found:
+        for pair in found[:MAX_SHOWN]:
             merge = w.Button(description=t("duplicates.merge"), button_style="warning")
             keep = w.Button(description=t("duplicates.keep"))
             merge.on_click(lambda _b, p=pair: self.merge(p))
@@ -365,6 +381,9 @@ class DuplicatesPanel(w.VBox):
             )
         if not entries:
             entries = [w.HTML(html.escape(t("duplicates.none")))]
+        elif len(found) > MAX_SHOWN:
+            more = t("duplicates.more", count=len(found) - MAX_SHOWN)
+            entries.append(w.HTML(f"<i>{html.escape(more)}</i>"))
         self.list_box.children = tuple(entries)
 
     def merge(self, pair: DuplicatePair) -> None:

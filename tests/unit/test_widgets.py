@@ -428,3 +428,25 @@ def test_projection_shows_one_section_at_a_time(demo_store: Store) -> None:
     page.watcher.stop()
     refused = projection_page(store=demo_store, params={"cle": key_of(demo_store, "protection")})
     assert "clé" in refused.value.lower()
+
+
+def test_duplicates_panel_keeps_its_cards_when_other_columns_change(demo_store: Store) -> None:
+    from ccm_widgets.widgets import DuplicatesPanel
+    from ccm_widgets.widgets.consolidation import MAX_SHOWN
+
+    demo_store.add_grid_rows(
+        "protection", [(f"Former les agents frontaliers aux droits des migrants {n}", "", "")
+                       for n in range(MAX_SHOWN)]
+    )  # fmt: skip
+    demo_store.add_grid_rows(
+        "general", [("Former les agents frontaliers aux droits des migrants", "", "")]
+    )
+    panel = DuplicatesPanel(store=demo_store)
+    cards = panel.list_box.children
+    assert len(panel.pairs) > MAX_SHOWN
+    assert len(cards) == MAX_SHOWN + 1  # and a line saying how many more
+    assert "autre(s) paire(s)" in cards[-1].value
+    row = demo_store.grid_rows("protection")[-1]
+    demo_store.update_grid_cell(row.id, "challenges", "Nouveau défi", seen="", actor="g")
+    panel.refresh()
+    assert panel.list_box.children is cards or panel.list_box.children == cards
