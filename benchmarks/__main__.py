@@ -1,14 +1,21 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``, ``store_writes``, ``synthesis_scale``) runs one.
+``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``) runs one.
 """
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import export_times, live_latency, open_grid, store_writes, synthesis_scale
+from benchmarks import (
+    export_times,
+    live_latency,
+    open_grid,
+    room_load,
+    store_writes,
+    synthesis_scale,
+)
 
 
 def main() -> int:
@@ -18,6 +25,7 @@ def main() -> int:
         "export_times",
         "open_grid",
         "live_latency",
+        "room_load",
     }
     if "store_writes" in wanted:
         store_writes.main()
@@ -29,6 +37,8 @@ def main() -> int:
         open_grid.main([])
     if "live_latency" in wanted:
         live_latency.main([])
+    if "room_load" in wanted:
+        room_load.main([])
     return 0
 
 
