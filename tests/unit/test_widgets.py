@@ -450,3 +450,36 @@ def test_duplicates_panel_keeps_its_cards_when_other_columns_change(demo_store: 
     demo_store.update_grid_cell(row.id, "challenges", "Nouveau défi", seen="", actor="g")
     panel.refresh()
     assert panel.list_box.children is cards or panel.list_box.children == cards
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "groupe=protection",
+        "groupe=protection&cle=",
+        "groupe=protection&cle=%00%FF",
+        "groupe=protection&cle=' OR 1=1 --",
+        "groupe=%3Cscript%3Ealert(1)%3C%2Fscript%3E&cle=x",
+        "groupe=..%2F..%2Fdata%2Fccm.sqlite&cle=x",
+        "groupe=general&cle=x",
+        "groupe=protection&groupe=general&cle=x",
+        "cle=" + "A" * 10_000,
+    ],
+)
+def test_hostile_query_strings_open_nothing_and_write_nothing(
+    demo_store: Store, query: str
+) -> None:
+    """What any of these shows is a French message; the store does not move."""
+    counter = demo_store.change_counter()
+    params = query_params({"QUERY_STRING": query})
+    for page in (group_page, plenary_page, home_page):
+        shown = page(store=demo_store, params=params)
+        assert isinstance(shown, w.HTML)
+        assert "ccm-message" in shown.value
+        assert "<script>" not in shown.value
+    from ccm_widgets.pages import attendance_page, projection_page
+
+    for page in (projection_page, attendance_page):
+        assert "ccm-message" in page(store=demo_store, params=params).value
+    assert demo_store.change_counter() == counter
