@@ -146,9 +146,13 @@ class ItemListEditor(w.VBox):
         if item is None:
             return
         for field in self.fields:
-            self.inputs[field.name].value = item[field.name] or (
-                "" if field.kind != "choice" else self.inputs[field.name].value
-            )
+            control = self.inputs[field.name]
+            value = item[field.name] or ""
+            if field.kind == "choice":
+                choices = [v for _, v in control.options]
+                if value not in choices:  # e.g. a group renamed since: keep it selectable
+                    control.options = [*control.options, (value, value)]
+            control.value = value
         self.mode.value = html.escape(t("items.editing", number=self.items.index(item) + 1))
         self.delete_button.disabled = False
 

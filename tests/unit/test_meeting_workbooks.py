@@ -163,3 +163,18 @@ def test_agenda_clock_arithmetic() -> None:
     shown = agenda_html(agenda, 0, started, now)
     assert "(30 min)" in shown
     assert "color:#b3261e" in shown  # over time
+
+
+def test_picking_an_item_shows_its_own_choice_not_the_previous_one(demo_store: Store) -> None:
+    panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
+    form = panel.form
+    with_group = demo_store.add_item("participants", {"name": "A", "grp": "Protection"}, actor="a")
+    without = demo_store.add_item("participants", {"name": "B", "grp": ""}, actor="a")
+    form.refresh()
+    form.picker.value = with_group
+    assert form.inputs["grp"].value == "Protection"
+    form.picker.value = without
+    assert form.inputs["grp"].value == ""
+    form.inputs["name"].value = "B bis"
+    form.save()
+    assert demo_store.participants()[-1].group == ""
