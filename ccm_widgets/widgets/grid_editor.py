@@ -245,9 +245,12 @@ class GroupGridEditor(w.VBox):
         except Exception as error:  # shown, not swallowed by the dispatcher
             self.status.show(t("page.store_error", error=error), "error")
 
-    def _show_saved(self) -> None:
+    def _show_saved(self, what: str = "") -> None:
+        """Say the last change is saved, with its time and, for a cell, which one: two saves
+        within one second must not look like one."""
         self._last_saved = _clock()
-        self.status.show(t("grid.saved", time=self._last_saved), "ok")
+        saved = t("grid.saved", time=self._last_saved)
+        self.status.show(f"{saved} ({what})" if what else saved, "ok")
 
     def _show_refreshed(self) -> None:
         """Say another tab's change arrived, without hiding this tab's last save or error."""
@@ -422,7 +425,7 @@ class GroupGridEditor(w.VBox):
         if row == self.selected:
             self._show_selected()
         if saved.version != before.version:
-            self._show_saved()
+            self._show_saved(t("grid.saved_cell", row=row + 1, column=column))
         return saved
 
     def _show_conflict(self, row: int, conflict: ConflictError) -> None:

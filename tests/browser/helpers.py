@@ -68,3 +68,12 @@ def row_editor_text(page: Any, row: int, column: int) -> str:
 def wait_saved(page: Any, timeout: float = 10_000) -> None:
     """Wait for the status line to say the last change was saved."""
     page.locator(".ccm-status", has_text="Enregistré").first.wait_for(timeout=timeout)
+
+
+def wait_cell_saved(page: Any, row: int, column: str, timeout: float = 10_000) -> None:
+    """Wait for the status line to say that cell (row from 0, column by name) was saved.
+
+    Not just any "Enregistré": the status of an earlier save (the added row) would do.
+    """
+    text = f"(ligne {row + 1}, {column})"
+    page.locator(".ccm-status", has_text=text).first.wait_for(timeout=timeout)

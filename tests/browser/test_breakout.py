@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     open_page,
     row_editor_text,
     type_in_cell,
+    wait_cell_saved,
     wait_saved,
 )
 
@@ -68,8 +69,8 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     # different rows: both kept, each tab sees the other's
     type_in_cell(tab_a, 0, 1, "Défi noté par A")
     type_in_cell(tab_b, 1, 1, "Défi noté par B")
-    wait_saved(tab_a)
-    wait_saved(tab_b)
+    wait_cell_saved(tab_a, 0, "Défis")
+    wait_cell_saved(tab_b, 1, "Défis")
     time.sleep(1.0)
     assert row_editor_text(tab_a, 1, 1) == "Défi noté par B"
     assert row_editor_text(tab_b, 0, 1) == "Défi noté par A"
@@ -121,7 +122,7 @@ def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server
     wait_saved(tab)
     time.sleep(0.5)
     type_in_cell(tab, count, 0, "Texte enregistré avant la panne")
-    tab.get_by_text("Enregistré", exact=False).first.wait_for()
+    wait_cell_saved(tab, count, "Recommandation")  # shown as saved: it must survive
     os.kill(kernel_pid(server, tab), signal.SIGKILL)
     tab.context.close()
     again = open_page(browser, link, GRID)
@@ -145,7 +146,7 @@ def test_restarted_server_shows_what_was_saved(
         wait_saved(tab)
         time.sleep(0.5)
         type_in_cell(tab, count, 2, "Perspective sauvée avant la panne")
-        tab.get_by_text("Enregistré", exact=False).first.wait_for()
+        wait_cell_saved(tab, count, "Perspectives")  # shown as saved: it must survive
         tab.context.close()
         os.killpg(first.process.pid, signal.SIGKILL)
         first.process.wait(10)
