@@ -162,3 +162,44 @@ def test_restarted_server_shows_what_was_saved(
             assert store.integrity_check() == "ok"
     finally:
         stop_server(second.process)
+
+
+def test_server_killed_during_a_burst_of_saves_keeps_every_save_shown(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SIGKILL (server and kernels) while a tab saves cell after cell: every cell the page
+    said was saved is in the store after a restart, and the store is sound."""
+    folder = tmp_path_factory.mktemp("burst")
+    first = start_server(folder, folder / "ccm.sqlite")
+    link = first.links["Migration irrégulière"]
+    cells = [(row, column) for row in range(3) for column in range(3)]
+    names = ("Recommandation", "Défis", "Perspectives")
+    confirmed: list[tuple[int, int, str]] = []
+    try:
+        tab = open_page(browser, link, GRID)
+        for n, (row, column) in enumerate(cells):
+            text = f"Rafale {n} : ligne {row + 1}, {names[column]}"
+            type_in_cell(tab, row, column, text)
+            if n == 6:  # the last ones are still in flight when the power goes
+                break
+            wait_cell_saved(tab, row, names[column])
+            confirmed.append((row, column, text))
+        os.killpg(first.process.pid, signal.SIGKILL)
+        first.process.wait(10)
+        tab.context.close()
+    finally:
+        stop_server(first.process)
+    second = start_server(folder, folder / "ccm.sqlite")
+    try:
+        with second.store() as store:
+            assert store.integrity_check() == "ok"
+            rows = store.grid_rows("migration-irreguliere")
+        for row, column, text in confirmed:
+            assert rows[row].cells()[column] == text
+        assert len(confirmed) == 6
+        reopened = open_page(browser, link.replace(first.base, second.base), GRID)
+        row, column, text = confirmed[-1]
+        assert row_editor_text(reopened, row, column) == text
+        reopened.context.close()
+    finally:
+        stop_server(second.process)
