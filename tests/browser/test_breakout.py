@@ -203,3 +203,36 @@ def test_server_killed_during_a_burst_of_saves_keeps_every_save_shown(
         reopened.context.close()
     finally:
         stop_server(second.process)
+
+
+def test_a_locked_store_says_so_and_keeps_the_text_on_screen(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Another program holds the store's write lock past the wait: the page says the save
+    failed, in French; the text stays in the row editor and is saved once the lock goes."""
+    import sqlite3
+
+    folder = tmp_path_factory.mktemp("locked")
+    server = start_server(folder, folder / "ccm.sqlite")
+    try:
+        tab = open_page(browser, server.links["Protection"], GRID)
+        row_editor_text(tab, 0, 1)  # select the first row: its texts fill the row editor
+        area = tab.locator(".ccm-row-editor textarea").nth(1)
+        blocker = sqlite3.connect(folder / "ccm.sqlite", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            area.fill("Défi écrit pendant que le stockage est verrouillé")
+            area.press("Tab")  # leaving the text area saves it
+            tab.locator(".ccm-status", has_text="occupé").first.wait_for(timeout=30_000)
+            assert area.input_value() == "Défi écrit pendant que le stockage est verrouillé"
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        area.fill("Défi écrit pendant que le stockage est verrouillé, puis enregistré")
+        area.press("Tab")
+        wait_cell_saved(tab, 0, "Défis")
+        with server.store() as store:
+            assert store.grid_rows("protection")[0].challenges.endswith("puis enregistré")
+        tab.context.close()
+    finally:
+        stop_server(server.process)
