@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from ccm_widgets import __version__
 from ccm_widgets.i18n import t
-from ccm_widgets.model import ImportProblem, ValidationError
+from ccm_widgets.model import ImportProblem, ValidationError, fold
 from ccm_widgets.store import Store, StoreError, resolve_location
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument(
         "--qr", action="store_true", help="dessiner aussi le code QR de chaque lien de groupe"
     )
+    links.add_argument(
+        "--renew", metavar="QUI", action="append", default=[],
+        help="renouveler une clé avant d'afficher les liens : « animateur », « projection », le"
+        " nom d'un groupe, ou « tous » ; l'ancien lien n'ouvre plus rien (répétable)",
+    )  # fmt: skip
 
     serve = commands.add_parser("serve", parents=[store_opt], help="servir les cahiers avec Voilà")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -253,6 +258,23 @@ def _links(store: Store, args: argparse.Namespace) -> int:
     from ccm_widgets.links import meeting_links, qr_text
 
     store.meeting()
+    for who in args.renew:
+        if fold(who) in {"tous", "all"}:
+            targets = ["facilitator", "projection", *(g.slug for g in store.groups())]
+        elif fold(who) in {"animateur", "facilitateur"}:
+            targets = ["facilitator"]
+        elif fold(who) == "projection":
+            targets = ["projection"]
+        else:
+            targets = [store.find_section(who)]
+            if targets == ["general"]:
+                raise ValidationError(
+                    "La section générale n'a pas de clé à elle : renouvelez celle de l'animateur."
+                )
+        for target in targets:
+            store.renew_key(target)
+        print(f"ccm : nouvelle(s) clé(s) pour « {who} » ; l'ancien lien n'ouvre plus rien.",
+              file=sys.stderr)  # fmt: skip
     host = args.host or "127.0.0.1"
     links = meeting_links(store, f"http://{host}:{args.port}")
     for link in links:

@@ -633,6 +633,22 @@ class Store:
         """The facilitator's access key (it opens every page)."""
         return self._meta("facilitator_key") or ""
 
+    def renew_key(self, who: str, *, actor: str = "cli") -> None:
+        """A new key for ``facilitator``, ``projection`` or a group's slug: its old link stops
+        opening anything. The history records the renewal, never a key."""
+        key = secrets.token_urlsafe(9)
+        with self._write() as cur:
+            if who in {"facilitator", "projection"}:
+                cur.execute("UPDATE meta SET value = ? WHERE key = ?", (key, f"{who}_key"))
+            else:
+                cur.execute("UPDATE groups SET access_key = ? WHERE slug = ?", (key, who))
+                if cur.execute("SELECT 1 FROM groups WHERE slug = ?", (who,)).fetchone() is None:
+                    raise ValidationError(f"Groupe inconnu : « {who} ».")
+            self._history(
+                cur, actor=actor, entity="access_key", entity_id=0, action="renew",
+                before={}, after={"for": who},
+            )  # fmt: skip
+
     # -- grid rows --------------------------------------------------------------------------
 
     def grid_rows(self, section: str | None = None) -> list[GridRow]:

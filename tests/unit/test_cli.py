@@ -292,3 +292,30 @@ def test_the_whole_command_works_on_a_postgresql_store(
     code, _, err = run(capsys, "demo", "--store", url.rsplit("/", 1)[0] + "/absente")
     assert code != 0
     assert "absente" in err
+
+
+def test_keys_are_renewed_and_old_links_stop_working(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ccm_widgets.pages import group_page, plenary_page
+
+    with Store() as store:
+        old_group = store.group_key("protection")
+        old_other = store.group_key("economie-alternative")
+        old_facilitator = store.facilitator_key()
+    code, out, err = run(capsys, "links", "--renew", "PROTECTION", "--renew", "animateur")
+    assert code == 0
+    assert "l'ancien lien n'ouvre plus rien" in err
+    with Store() as store:
+        new_group = store.group_key("protection")
+        assert new_group != old_group
+        assert store.group_key("economie-alternative") == old_other  # others unchanged
+        assert store.facilitator_key() != old_facilitator
+        assert f"cle={new_group}" in out
+        refused = group_page(store=store, params={"groupe": "protection", "cle": old_group})
+        assert "ccm-message" in refused.value
+        assert "ccm-message" in plenary_page(store=store, params={"cle": old_facilitator}).value
+        renewals = store.history("access_key")
+        assert [h.after for h in renewals] == [{"for": "protection"}, {"for": "facilitator"}]
+        assert all(old_group not in str(h.after) + str(h.before) for h in store.history())
+    assert run(capsys, "links", "--renew", "inconnu")[0] == 2

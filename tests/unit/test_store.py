@@ -444,3 +444,15 @@ def test_meeting_header_and_groups_are_edited_keeping_keys(demo_store: Store) ->
     added = demo_store.add_group("Santé", moderator="Dr Y", actor="a")
     assert demo_store.synthesis_order()[-1] == added.slug
     assert demo_store.group_key(added.slug)
+
+
+def test_renewed_keys_change_and_unknown_groups_are_refused(meeting_store: Store) -> None:
+    before = (meeting_store.group_key("protection"), meeting_store.projection_key())
+    meeting_store.renew_key("protection")
+    meeting_store.renew_key("projection")
+    assert meeting_store.group_key("protection") != before[0]
+    assert meeting_store.projection_key() != before[1]
+    counter = meeting_store.change_counter()
+    with pytest.raises(ValidationError, match="inconnu"):
+        meeting_store.renew_key("nulle-part")
+    assert meeting_store.change_counter() == counter  # nothing written
