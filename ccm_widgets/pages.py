@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs
 
 import ipywidgets as w
@@ -127,8 +127,13 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
 
 
 def _facilitator_store(
-    store: Store | None, params: Mapping[str, str] | None
+    store: Store | None,
+    params: Mapping[str, str] | None,
+    *,
+    also: Callable[[Store], str] | None = None,
 ) -> tuple[Store | None, w.Widget | None]:
+    """The store, if the link's key is the facilitator's (or the one ``also`` gives);
+    otherwise ``None`` and the French page that says why."""
     if params is None:
         wait_for_request()
         params = query_params()
@@ -137,7 +142,11 @@ def _facilitator_store(
         opened.meeting()
     except StoreError as error:
         return None, message_page(str(error))
-    if not key_matches(params.get("cle", ""), opened.facilitator_key()):
+    given = params.get("cle", "")
+    if not (
+        key_matches(given, opened.facilitator_key())
+        or (also is not None and key_matches(given, also(opened)))
+    ):
         return None, message_page(t("page.bad_key"))
     return opened, None
 
@@ -170,19 +179,9 @@ def projection_page(
 
     Opened by the projection key (which opens nothing else) or the facilitator's key.
     """
-    if params is None:
-        wait_for_request()
-        params = query_params()
-    try:
-        opened = _open(store)
-        opened.meeting()
-    except StoreError as error:
-        return message_page(str(error))
-    given = params.get("cle", "")
-    if not (
-        key_matches(given, opened.projection_key()) or key_matches(given, opened.facilitator_key())
-    ):
-        return message_page(t("page.bad_key"))
+    opened, refusal = _facilitator_store(store, params, also=Store.projection_key)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
     from ccm_widgets.widgets.projection import ProjectionView
 
     return ProjectionView(store=opened)

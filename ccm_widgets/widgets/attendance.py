@@ -16,6 +16,7 @@ from ccm_widgets.i18n import t
 from ccm_widgets.importing import attendance_defects
 from ccm_widgets.model import ImportProblem, Participant, ValidationError
 from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.controls import file_picker
 from ccm_widgets.widgets.items import Field, ItemListEditor
 from ccm_widgets.widgets.status import StatusBar
 
@@ -108,13 +109,9 @@ class AttendancePanel(w.VBox):
             ],
             rows=6,
         )
-        self.upload = w.FileUpload(
-            accept=".csv,.tsv,.txt,.xlsx",
-            multiple=False,
-            description=t("attendance.upload"),
-            layout=w.Layout(width="auto"),
+        self.upload = file_picker(
+            self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("attendance.upload")
         )
-        self.upload.observe(self._on_upload, names="value")
         self.summary = w.HTML()
         self.chart = w.HTML()
         self.table = w.HTML()
@@ -158,14 +155,6 @@ class AttendancePanel(w.VBox):
         )
         self.table.value = attendance_table(people, defects)
         self.form.refresh()
-
-    def _on_upload(self, change: dict[str, object]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        upload = files[0]  # type: ignore[index]
-        self.import_file(str(upload["name"]), bytes(upload["content"]))
-        self.upload.value = ()
 
     def import_file(self, name: str, content: bytes) -> int:
         """Import a sign-in sheet; the defects are listed; a refused file writes nothing."""

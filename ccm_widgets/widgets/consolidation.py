@@ -17,17 +17,12 @@ from ccm_widgets.i18n import t
 from ccm_widgets.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow, ValidationError
 from ccm_widgets.store import ConflictError, Store, StoreError
 from ccm_widgets.synthesis import Section, build_synthesis
+from ccm_widgets.widgets.controls import button, short
 from ccm_widgets.widgets.status import StatusBar
 
 ACTOR = "plénière"
 #: Duplicate pairs shown at once (the most similar first); the others follow as these go.
 MAX_SHOWN = 20
-
-
-def short(text: str, limit: int = 70) -> str:
-    """One line of at most ``limit`` characters, for a list entry."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def section_label(section: Section) -> str:
@@ -75,18 +70,18 @@ class ConsolidationPanel(w.VBox):
         wide = w.Layout(width="100%", height="90px")
         self.areas = [w.Textarea(description="", layout=wide) for _ in GRID_COLUMNS]
         self.second = [w.Textarea(description="", layout=wide) for _ in GRID_COLUMNS]
-        self.save_button = self._button(t("consolidate.save"), self._on_save, "primary")
-        self.up_button = self._button(t("order.up"), lambda _b: self.move(-1))
-        self.down_button = self._button(t("order.down"), lambda _b: self.move(+1))
+        self.save_button = button(t("consolidate.save"), self._on_save, "primary")
+        self.up_button = button(t("order.up"), lambda _b: self.move(-1))
+        self.down_button = button(t("order.down"), lambda _b: self.move(+1))
         self.target = w.Dropdown(layout=w.Layout(width="260px"))
-        self.move_button = self._button(t("consolidate.move"), lambda _b: self.move_to())
+        self.move_button = button(t("consolidate.move"), lambda _b: self.move_to())
         self.partner = w.Dropdown(layout=w.Layout(width="420px"))
-        self.merge_button = self._button(t("consolidate.merge"), lambda _b: self.merge())
-        self.unmerge_button = self._button(t("consolidate.unmerge"), lambda _b: self.unmerge())
+        self.merge_button = button(t("consolidate.merge"), lambda _b: self.merge())
+        self.unmerge_button = button(t("consolidate.unmerge"), lambda _b: self.unmerge())
         self.unmerge_button.layout.display = "none"
         self._last_merge: tuple[int, int] | None = None
-        self.split_button = self._button(t("consolidate.split"), self._on_split_open)
-        self.split_confirm = self._button(
+        self.split_button = button(t("consolidate.split"), self._on_split_open)
+        self.split_confirm = button(
             t("consolidate.split_confirm"), lambda _b: self.split(), "warning"
         )
         self.split_box = w.VBox(
@@ -119,12 +114,6 @@ class ConsolidationPanel(w.VBox):
             self.status,
         )
         self.refresh()
-
-    @staticmethod
-    def _button(label: str, handler: Callable[[w.Button], None], style: str = "") -> w.Button:
-        button = w.Button(description=label, button_style=style, layout=w.Layout(width="auto"))
-        button.on_click(handler)
-        return button
 
     @staticmethod
     def _labelled(areas: list[w.Textarea]) -> w.VBox:

@@ -9,6 +9,7 @@ import ipywidgets as w
 from ipywidgets import CallbackDispatcher
 
 from ccm_widgets.i18n import t
+from ccm_widgets.widgets.controls import file_picker
 
 
 class GridImportPanel(w.VBox):
@@ -20,11 +21,10 @@ class GridImportPanel(w.VBox):
             placeholder=t("paste.label"), layout=w.Layout(width="100%", height="90px")
         )
         self.paste_button = w.Button(description=t("paste.button"), layout=w.Layout(width="auto"))
-        self.upload = w.FileUpload(accept=".csv,.tsv,.txt,.xlsx", multiple=False)
         self.paste_button.on_click(self._on_paste)
-        self.upload.observe(self._on_upload, names="value")
         self._paste = CallbackDispatcher()
         self._file = CallbackDispatcher()
+        self.upload = file_picker(self._file, accept=".csv,.tsv,.txt,.xlsx")
         self.children = (
             w.HTML(f"<b>{html.escape(t('paste.label'))}</b>"),
             self.paste_area,
@@ -43,11 +43,3 @@ class GridImportPanel(w.VBox):
 
     def _on_paste(self, _button: object = None) -> None:
         self._paste(self.paste_area.value)
-
-    def _on_upload(self, change: dict[str, object]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        for item in files:  # type: ignore[attr-defined]
-            self._file(str(item["name"]), bytes(item["content"]))
-        self.upload.value = ()

@@ -16,6 +16,7 @@ import ipywidgets as w
 from ccm_widgets.i18n import t
 from ccm_widgets.model import ValidationError
 from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.controls import button, short
 from ccm_widgets.widgets.status import StatusBar
 
 Item = dict[str, Any]
@@ -30,11 +31,6 @@ class Field:
     kind: str = "text"  # "text", "area" or "choice"
     choices: Callable[[], Sequence[tuple[str, str]]] | None = None
     placeholder: str = ""
-
-
-def _short(text: str, limit: int = 90) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 class ItemListEditor(w.VBox):
@@ -67,12 +63,12 @@ class ItemListEditor(w.VBox):
             control = self._control(field)
             self.inputs[field.name] = control
             boxes.append(w.VBox([w.HTML(f"<b>{html.escape(field.label)}</b>"), control]))
-        self.new_button = self._button(t("items.new"), self._on_new)
-        self.save_button = self._button(t("items.save"), self._on_save, "primary")
+        self.new_button = button(t("items.new"), self._on_new)
+        self.save_button = button(t("items.save"), self._on_save, "primary")
         self.save_button.layout.width = "160px"
-        self.delete_button = self._button(t("items.delete"), self._on_delete, "danger")
-        self.up_button = self._button(t("order.up"), lambda _b: self.move(-1))
-        self.down_button = self._button(t("order.down"), lambda _b: self.move(+1))
+        self.delete_button = button(t("items.delete"), self._on_delete, "danger")
+        self.up_button = button(t("order.up"), lambda _b: self.move(-1))
+        self.down_button = button(t("order.down"), lambda _b: self.move(+1))
         self.mode = w.HTML()
         self.status = StatusBar()
         self.layout.width = "100%"
@@ -89,12 +85,6 @@ class ItemListEditor(w.VBox):
         )
         self.refresh()
         self._on_new()
-
-    @staticmethod
-    def _button(label: str, handler: Callable[[w.Button], None], style: str = "") -> w.Button:
-        button = w.Button(description=label, button_style=style, layout=w.Layout(width="auto"))
-        button.on_click(handler)
-        return button
 
     @staticmethod
     def _control(field: Field) -> w.ValueWidget:
@@ -120,7 +110,7 @@ class ItemListEditor(w.VBox):
         self.items = self.store.items(self.table)
         selected = self.selected
         options = [
-            (f"{n}. {_short(self.describe(item))}", int(item["id"]))
+            (f"{n}. {short(self.describe(item), 90)}", int(item["id"]))
             for n, item in enumerate(self.items, start=1)
         ]
         self._refreshing = True

@@ -14,6 +14,7 @@ import ipywidgets as w
 from ccm_widgets.i18n import t
 from ccm_widgets.model import GENERAL, ImportProblem, ReviewRow, ValidationError
 from ccm_widgets.store import REVIEW_STATUSES, Store, StoreError
+from ccm_widgets.widgets.controls import file_picker
 from ccm_widgets.widgets.items import Field, ItemListEditor
 from ccm_widgets.widgets.status import StatusBar
 
@@ -80,20 +81,14 @@ class ReviewPanel(w.VBox):
             ],
             rows=10,
         )
-        self.upload = w.FileUpload(
-            accept=".csv,.tsv,.txt,.xlsx",
-            multiple=False,
-            description=t("review.upload"),
-            layout=w.Layout(width="auto"),
+        self.upload = file_picker(
+            self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("review.upload")
         )
-        self.carry = w.FileUpload(
+        self.carry = file_picker(
+            lambda name, content: self.import_file(name, content, carry=True),
             accept=".csv,.xlsx,.sqlite",
-            multiple=False,
             description=t("review.carry_over"),
-            layout=w.Layout(width="auto"),
         )
-        self.upload.observe(lambda c: self._on_file(c, carry=False), names="value")
-        self.carry.observe(lambda c: self._on_file(c, carry=True), names="value")
         self.chart = w.HTML()
         self.status = StatusBar()
         for button in (self.editor.save_button, self.editor.delete_button):
@@ -130,14 +125,6 @@ class ReviewPanel(w.VBox):
         """Chart and list from the store."""
         self.chart.value = status_chart(self.store.review_rows(), self._names())
         self.editor.refresh()
-
-    def _on_file(self, change: dict[str, object], *, carry: bool) -> None:
-        files = change["new"]
-        if not files:
-            return
-        upload = files[0]  # type: ignore[index]
-        self.import_file(str(upload["name"]), bytes(upload["content"]), carry=carry)
-        (self.carry if carry else self.upload).value = ()
 
     def import_file(self, name: str, content: bytes, *, carry: bool = False) -> bool:
         """Import a review table, or carry over a previous synthesis; nothing on refusal."""
