@@ -248,9 +248,9 @@ class GroupGridEditor(w.VBox):
     def _show_saved(self, what: str = "") -> None:
         """Say the last change is saved, with its time and, for a cell, which one: two saves
         within one second must not look like one."""
-        self._last_saved = _clock()
-        saved = t("grid.saved", time=self._last_saved)
-        self.status.show(f"{saved} ({what})" if what else saved, "ok")
+        stamp = _clock()
+        self._last_saved = f"{stamp} ({what})" if what else stamp
+        self.status.show(t("grid.saved", time=self._last_saved), "ok")
 
     def _show_refreshed(self) -> None:
         """Say another tab's change arrived, without hiding this tab's last save or error."""
