@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ccm_widgets.importing import (
@@ -284,6 +284,9 @@ def test_any_word_laid_review_puts_rows_under_their_heading(
 @PROPERTY
 @given(rows=st.lists(st.tuples(cell_text, cell_text, cell_text), max_size=6))
 def test_any_xlsx_grid_imports_every_cell_or_is_refused(rows: list[tuple[str, str, str]]) -> None:
+    # A text starting with "=" is a formula to openpyxl and Excel: a real workbook holds its
+    # computed value, which a sheet written here has not. Not a text cell to compare.
+    assume(not any(c.startswith("=") for row in rows for c in row))
     book = openpyxl.Workbook()
     book.active.append(["Recommandation", "Défis", "Perspectives"])
     try:
