@@ -137,6 +137,8 @@ def to_docx(data: ReportData, *, part: str = "report", mask_contacts: bool = Fal
                 line = t("report.group_line", number=g.number, name=g.name)
                 if g.moderator:
                     line += t("report.group_moderator", moderator=g.moderator)
+                if g.institution:  # as the HTML report shows it
+                    line += f" ({g.institution})"
                 document.add_paragraph(line, style="List Bullet")
 
     document.add_heading(t("report.synthesis"), level=1)

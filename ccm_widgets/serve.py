@@ -65,6 +65,21 @@ def kernel_pools(preheat: int) -> dict[str, dict[str, int]]:
     return {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": max(preheat, 0)}}
 
 
+def voila_config(preheat: int) -> Any:
+    """What ``voila_argv`` cannot say on a command line: the kernel pools, and no files.
+
+    Voilà serves the images found beside the workbooks under ``/voila/files/``; the workbooks
+    need none, and an export reaches the browser inside the page that made it (read from
+    ``exports/``). So the file route serves nothing at all.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.VoilaKernelManager.kernel_pools_config = kernel_pools(preheat)
+    config.VoilaConfiguration.file_allowlist = []
+    return config
+
+
 def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
     """Variables every kernel inherits: where the store and the exports are, our templates."""
     paths = [
@@ -160,11 +175,8 @@ def serve(
     kernel_reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
     from tornado.ioloop import IOLoop
-    from traitlets.config import Config
 
-    config = Config()
-    config.VoilaKernelManager.kernel_pools_config = kernel_pools(preheat)
-    app = Voila.instance(config=config)
+    app = Voila.instance(config=voila_config(preheat))
     app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
     # Voilà makes its kernel manager in start(); the reaper is installed once the loop runs.
     IOLoop.current().add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))

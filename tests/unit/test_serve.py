@@ -57,3 +57,15 @@ def test_versioned_lab_extension_files_become_cacheable() -> None:
     ]
     assert {"path": ["/tmp"], "no_cache_paths": []} in kwargs
     assert cache_versioned_assets(app) == 0
+
+
+def test_voila_serves_no_file_beside_the_workbooks() -> None:
+    """Not even the images Voilà serves by default: exports reach the page inside it."""
+    from voila.configuration import VoilaConfiguration
+
+    from ccm_widgets.serve import voila_config
+
+    default = VoilaConfiguration()
+    assert default.file_allowlist  # Voilà's default lets images through
+    ours = VoilaConfiguration(config=voila_config(2))
+    assert ours.file_allowlist == []

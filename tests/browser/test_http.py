@@ -1,0 +1,107 @@
+"""What the server answers to addresses typed by hand: no file outside the pages, nothing
+fetched from the internet, French pages.
+
+Plain HTTP against a real ``ccm serve`` (no browser needed): path traversal in every form a
+client can send, Voilà's file and tree routes, the error pages.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.conftest import Server
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def get(server: Server, path: str, *, follow: int = 5) -> tuple[int, bytes]:
+    """GET ``path`` sent exactly as written (no client-side clean-up of ``..``), following
+    redirects to this server only."""
+    where = urlsplit(server.base)
+    for _ in range(follow + 1):
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            location = response.getheader("Location", "")
+        finally:
+            connection.close()
+        if response.status not in {301, 302, 303, 307, 308} or not location:
+            return response.status, body
+        target = urlsplit(location)
+        assert target.hostname in {None, "127.0.0.1"}, f"redirection vers {location}"
+        path = target.path + (f"?{target.query}" if target.query else "")
+    return response.status, body
+
+
+#: Files a traversal would aim at, and bytes that would show it got them.
+SECRETS = {
+    "pyproject.toml": b"[project]",
+    "README.md": b"make test",
+    "etc/passwd": b"root:",
+    "ccm.sqlite": b"SQLite format 3",
+    "workbooks/groupe.ipynb": b'"nbformat"',
+}
+
+TRAVERSALS = [
+    "/voila/files/groupe.ipynb",
+    "/voila/files/../pyproject.toml",
+    "/voila/files/%2e%2e/pyproject.toml",
+    "/voila/files/..%2fpyproject.toml",
+    "/voila/files/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc/passwd",
+    "/voila/files//etc/passwd",
+    "/voila/files/%2Fetc%2Fpasswd",
+    "/voila/render/../README.md",
+    "/voila/render/..%2fREADME.md",
+    "/voila/render/%2e%2e/pyproject.toml",
+    "/voila/render/../../../../../../etc/passwd",
+    "/voila/render/..%5c..%5cpyproject.toml",
+    "/voila/tree/..",
+    "/voila/tree/%2e%2e/%2e%2e",
+    "/voila/static/../../../../../../etc/passwd",
+    "/voila/static/..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
+    "/voila/templates/ccm/static/../../../../../../../../etc/passwd",
+    "/voila/labextensions/..%2f..%2f..%2f..%2f..%2fetc/passwd",
+    "/static/../../../../etc/passwd",
+    "/files/pyproject.toml",
+    "/api/contents/",
+    "/api/contents/groupe.ipynb",
+    "/voila/api/shutdown/x",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_no_path_reaches_a_file_outside_the_pages(server: Server, path: str) -> None:
+    status, body = get(server, path)
+    leaked = [name for name, marker in SECRETS.items() if marker in body]
+    assert leaked == [], f"{path} → {status} a livré {leaked}"
+    assert status != 200 or b"Cahiers de la r" in body, f"{path} → {status}"
+
+
+@pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/render/absent.ipynb", "/voila/x"])
+def test_home_and_error_pages_are_french_and_fetch_nothing_outside(
+    server: Server, path: str
+) -> None:
+    status, body = get(server, path)
+    page = body.decode("utf-8", "replace")
+    outside = [
+        url
+        for url in re.findall(r"""(?:src|href)=["']([^"']+)""", page)
+        if re.match(r"(https?:)?//", url) and not url.startswith(server.base)
+    ]
+    assert outside == [], f"{path} charge {outside}"
+    if status == 200:
+        assert "Cahiers de la réunion" in page
+        assert "ccm links" in page
+        assert ".ipynb" not in page  # no list of workbooks without their keys
+    elif path.startswith("/voila/render/"):  # Voilà's own error page, ours in French
+        assert "page introuvable" in page, page[:300]
+    assert "Traceback" not in page
