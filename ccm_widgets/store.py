@@ -251,6 +251,10 @@ class Store:
         self._lock = threading.RLock()
         #: Counter values this connection's own writes produced (the most recent ones).
         self.own_changes: collections.deque[int] = collections.deque(maxlen=4096)
+        #: Set when a write met a read-only file: the next write opens the file again.
+        self._reopen_before_write = False
+        #: True while the store could only be opened for reading (read-only media).
+        self.read_only = False
         if target.startswith(("postgresql://", "postgres://")):
             self._open_postgresql(target)
             return
@@ -263,21 +267,61 @@ class Store:
         self.dialect = SQLITE
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn: Any = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # Power cuts are common where meetings happen: every commit reaches the disk.
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA busy_timeout=10000")
-            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn: Any = self._connect_sqlite()
             self._ensure_schema()
         except sqlite3.DatabaseError as error:
             raise StoreError(
                 f"Impossible d'ouvrir le stockage {self.path} : {error}. "
                 "Vérifiez le chemin et les droits d'écriture."
             ) from error
+
+    def _connect_sqlite(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            self.read_only = False
+        except sqlite3.OperationalError as error:
+            conn.close()
+            if "unable to open" not in str(error) or not self.path.is_file():
+                raise
+            # A write-protected stick or read-only mount: SQLite cannot make the files that
+            # go beside a WAL store (-shm, -wal), and refuses to open it. Read it as it is;
+            # every write says "lecture seule" and the next one opens the file again.
+            conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?immutable=1",
+                uri=True, isolation_level=None, check_same_thread=False,
+            )  # fmt: skip
+            self.read_only = True
+            self._reopen_before_write = True
+        conn.row_factory = sqlite3.Row
+        # Power cuts are common where meetings happen: every commit reaches the disk.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _reopen_if_read_only(self, error: Exception) -> None:
+        """After "readonly database", open the file again before the next write.
+
+        A SQLite connection that met a read-only file (a write-protected USB stick, a
+        read-only mount) stays read-only for good, even once the file can be written again:
+        without a new connection the tab could never save the text it kept on screen. The new
+        connection is made at the next write, when the user tries again, not now while the
+        file is still read-only.
+        """
+        if self.dialect is SQLITE and "readonly" in str(error):
+            self._reopen_before_write = True
+
+    def _reopen_for_writing(self) -> None:
+        self._reopen_before_write = False  # set again if the file is still read-only
+        try:
+            fresh = self._connect_sqlite()
+        except sqlite3.Error:
+            self._reopen_before_write = True
+            return  # not openable now: keep the old connection, the write reports why
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        self._conn = fresh
 
     def _open_postgresql(self, url: str) -> None:
         """The same store on a PostgreSQL server (``postgresql://user@host:port/base``)."""
@@ -359,6 +403,8 @@ class Store:
         transaction-scoped advisory lock that writers take and readers ignore.
         """
         with self._lock:
+            if self._reopen_before_write:
+                self._reopen_for_writing()
             if self.dialect is SQLITE:
                 cur = self._conn.cursor()
                 written = self._conn.total_changes
@@ -370,6 +416,8 @@ class Store:
                 if self.dialect is POSTGRESQL:  # one writer at a time, readers never wait
                     cur.execute("SELECT pg_advisory_xact_lock(7243)")
             except self._errors() as error:
+                cur.close()
+                self._reopen_if_read_only(error)
                 raise StoreError(_explain(error, self.where)) from error
             try:
                 yield cur
@@ -396,10 +444,13 @@ class Store:
                 with contextlib.suppress(Exception):
                     cur.execute("ROLLBACK")
                 if isinstance(error, self._errors()):
+                    cur.close()
+                    self._reopen_if_read_only(error)
                     raise StoreError(_explain(error, self.where)) from error
                 raise
             finally:
-                cur.close()
+                with contextlib.suppress(Exception):  # closed above, with its connection
+                    cur.close()
 
     def _errors(self) -> tuple[type[Exception], ...]:
         """The backend's errors that mean "the store cannot do this now"."""

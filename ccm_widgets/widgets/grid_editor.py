@@ -163,6 +163,8 @@ class GroupGridEditor(w.VBox):
         self._apply_readonly()
         self._render_title()
         self.reload()
+        if store.read_only:
+            self.status.show(t("grid.store_read_only", where=store.where), "warning")
         self.watcher = ChangeWatcher(store, interval=poll_interval)
         self.watcher.on_change(self._on_store_change)
         if watch:
@@ -181,6 +183,10 @@ class GroupGridEditor(w.VBox):
         self.title.value = f"<h2 style='margin:0'>{html.escape(heading)}</h2>" + (
             f"<div>{html.escape(sub)}</div>" if sub else ""
         )
+
+    def _save_failed(self, error: Exception) -> None:
+        """Say that a save failed and why; the text stays where the user typed it."""
+        self.status.show(t("grid.save_failed", error=str(error).rstrip(". ")), "error")
 
     def _apply_readonly(self, _change: object = None) -> None:
         self.grid.editable = not self.readonly
@@ -325,7 +331,7 @@ class GroupGridEditor(w.VBox):
         try:
             moved = self.store.move_grid_row(self._rows[row].id, offset, actor=self.actor)
         except (StoreError, ValidationError) as error:
-            self.status.show(t("grid.save_failed", error=error), "error")
+            self._save_failed(error)
             return
         if moved:
             self.selected = min(max(row + offset, 0), len(self._rows) - 1)
@@ -357,7 +363,7 @@ class GroupGridEditor(w.VBox):
                 return 0
             self.store.add_grid_rows(self.section, rows, actor=self.actor)
         except (StoreError, ValidationError) as error:
-            self.status.show(t("grid.save_failed", error=error), "error")
+            self._save_failed(error)
             return 0
         self.import_panel.paste_area.value = ""
         self.reload()
@@ -412,7 +418,7 @@ class GroupGridEditor(w.VBox):
                 self._show_conflict(row, conflict)
                 saved = None
             except (StoreError, ValidationError) as error:
-                self.status.show(t("grid.save_failed", error=error), "error")
+                self._save_failed(error)
                 return None
             if saved is not None:
                 self._rows[row] = saved
@@ -480,7 +486,7 @@ class GroupGridEditor(w.VBox):
         try:
             (row,) = self.store.add_grid_rows(self.section, [("", "", "")], actor=self.actor)
         except (StoreError, ValidationError) as error:
-            self.status.show(t("grid.save_failed", error=error), "error")
+            self._save_failed(error)
             return None
         self.reload()
         self.watcher.acknowledge()
@@ -502,7 +508,7 @@ class GroupGridEditor(w.VBox):
             try:
                 self.store.delete_grid_row(target.id, actor=self.actor)
             except StoreError as error:
-                self.status.show(t("grid.save_failed", error=error), "error")
+                self._save_failed(error)
                 return
             self._last_deleted.append(target.id)
             self.selected = None
@@ -523,7 +529,7 @@ class GroupGridEditor(w.VBox):
             self.store.restore_grid_row(row_id, actor=self.actor)
         except StoreError as error:
             self._last_deleted.append(row_id)
-            self.status.show(t("grid.save_failed", error=error), "error")
+            self._save_failed(error)
             return
         self.undo_button.disabled = not self._last_deleted
         self.reload()

@@ -196,6 +196,25 @@ def test_read_only_store_gives_a_french_error_and_keeps_data(
     reader.close()
 
 
+def test_a_store_that_was_read_only_saves_again_once_writable(meeting_store: Store) -> None:
+    """SQLite keeps a connection that met a read-only file read-only for good; the store
+    opens the file again after that error, so the text a tab kept on screen can be saved
+    once the stick's write protection is off."""
+    sqlite_only(meeting_store)  # a PostgreSQL connection is not bound to a file's mode
+    path = meeting_store.location
+    meeting_store._conn.close()
+    # What SQLite falls back to when the file cannot be opened for writing.
+    meeting_store._conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    meeting_store._conn.row_factory = sqlite3.Row
+    with pytest.raises(StoreError, match="lecture seule"):
+        meeting_store.add_grid_rows("protection", [("gardé à l'écran", "", "")])
+    meeting_store.add_grid_rows("protection", [("gardé à l'écran", "", "")])
+    texts = [r.recommendation for r in meeting_store.grid_rows("protection")]
+    assert texts.count("gardé à l'écran") == 1
+
+
 def _writer(path: str, section: str, count: int) -> None:
     with Store(path) as store:
         for i in range(count):

@@ -1,0 +1,155 @@
+"""A store that cannot be written, in a real page: a full disk and a read-only file.
+
+The store lives on a small tmpfs mounted for the test (a USB stick, in effect), so that the
+disk can really fill up and the file can really become read-only while the server runs. In
+both cases the page says why in French, the text stays on screen, nothing saved before is
+lost, and the same text is saved once the fault is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server, start_server, stop_server
+from tests.browser.helpers import GRID, open_page, row_editor_text, wait_cell_saved
+
+pytestmark = pytest.mark.browser
+
+
+def _mount(*args: str) -> None:
+    done = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if done.returncode:
+        raise OSError(done.stderr.strip())
+
+
+@contextlib.contextmanager
+def usb_stick(folder: Path, size: str = "16m") -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted on ``folder`` for the test, unmounted after it."""
+    folder.mkdir()
+    try:
+        _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder))
+    except OSError as error:
+        pytest.skip(f"monter un petit disque demande les droits de root : {error}")
+    try:
+        yield folder
+    finally:
+        for _ in range(3):  # the bind mount of the read-only test, then the tmpfs
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(disk: Path, *, leave: int) -> Path:
+    """Write a file until only about ``leave`` bytes are free on ``disk``."""
+    filler = disk / "remplissage.bin"
+    block = b"\0" * 65536
+    with filler.open("wb") as out:
+        try:
+            while True:
+                stats = os.statvfs(disk)
+                if stats.f_bavail * stats.f_frsize <= leave:
+                    break
+                out.write(block)
+                out.flush()
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+    return filler
+
+
+def status(page: Any) -> str:
+    return str(page.locator(".ccm-status").first.inner_text())
+
+
+def save_challenge(page: Any, area: Any, text: str) -> str:
+    """Type ``text`` in the first row's Défis and leave the box; the status it leads to."""
+    before = status(page)
+    time.sleep(1.05)  # the status names the second of the save: two saves never look alike
+    area.fill(text)
+    area.press("Tab")
+    page.wait_for_function(
+        "before => { const s = document.querySelector('.ccm-status');"
+        " return s && s.innerText !== before && !s.innerText.includes('…'); }",
+        arg=before,
+        timeout=30_000,
+    )
+    return status(page)
+
+
+def first_challenge(server: Server) -> str:
+    with server.store() as store:
+        return store.grid_rows("protection")[0].challenges
+
+
+def test_a_full_disk_says_so_keeps_the_text_and_saves_it_once_there_is_room(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("disque-plein")
+    with usb_stick(folder / "cle") as disk:
+        server = start_server(folder, disk / "ccm.sqlite")
+        try:
+            tab = open_page(browser, server.links["Protection"], GRID)
+            row_editor_text(tab, 0, 1)
+            area = tab.locator(".ccm-row-editor textarea").nth(1)
+            filler = fill(disk, leave=192 * 1024)
+            saved, refused = "", ""
+            for attempt in range(1, 30):  # each save adds some 40 kB to the write-ahead log
+                words = "former les agents aux droits des migrants. " * 400
+                text = f"Défi n° {attempt} : {words.strip()}"
+                said = save_challenge(tab, area, text)
+                if "Plus de place" in said:
+                    refused = text
+                    break
+                assert "Enregistré" in said, said
+                saved = text
+            assert refused, "le disque ne s'est jamais rempli"
+            assert area.input_value() == refused  # still on screen
+            assert first_challenge(server) == saved  # what was saved before is still there
+            filler.unlink()
+            said = save_challenge(tab, area, refused + " (enregistré après)")
+            assert "Enregistré" in said, said
+            wait_cell_saved(tab, 0, "Défis")
+            assert first_challenge(server) == refused + " (enregistré après)"
+            with server.store() as store:
+                assert store.integrity_check() == "ok"
+            tab.context.close()
+        finally:
+            stop_server(server.process)
+
+
+def test_a_read_only_store_says_so_keeps_the_text_and_saves_it_once_writable(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> None:
+    """The stick's write protection goes on while the meeting runs: a tab opened then shows
+    the grid and says it is read-only, keeps what is typed, and saves it once the protection
+    is off, without reloading the page."""
+    folder = tmp_path_factory.mktemp("lecture-seule")
+    with usb_stick(folder / "cle") as disk:
+        server = start_server(folder, disk / "ccm.sqlite")
+        try:
+            _mount("--bind", str(disk), str(disk))
+            _mount("-o", "remount,bind,ro", str(disk))
+            tab = open_page(browser, server.links["Protection"], GRID)
+            assert "lecture seule" in status(tab)  # said as soon as the page opens
+            before = row_editor_text(tab, 0, 1)
+            area = tab.locator(".ccm-row-editor textarea").nth(1)
+            text = "Défi écrit sur une clé protégée en écriture"
+            said = save_challenge(tab, area, text)
+            assert "lecture seule" in said, said
+            tab.screenshot(path=str(artifacts / "lecture-seule.png"), full_page=True)
+            assert area.input_value() == text
+            assert first_challenge(server) == before
+            _mount("-o", "remount,bind,rw", str(disk))
+            said = save_challenge(tab, area, text + ", puis enregistré")
+            assert "Enregistré" in said, said
+            assert first_challenge(server) == text + ", puis enregistré"
+            tab.context.close()
+        finally:
+            stop_server(server.process)
