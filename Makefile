@@ -27,7 +27,7 @@ postgres:
 	@./scripts/ensure-postgres
 
 serve: setup
-	$(BIN)/ccm serve --ip $(IP) --port $(PORT)
+	$(BIN)/ccm serve --ip $(IP) --port $(PORT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 pour le réseau de la salle)",
     )  # fmt: skip
     serve.add_argument(
+        "--public-url", default="", metavar="URL",
+        help="adresse portée par les liens et les codes QR (défaut : l'adresse réseau de cette"
+        " machine avec --ip 0.0.0.0), par exemple http://10.42.0.1:8866 pour un point d'accès"
+        " Wi-Fi",
+    )  # fmt: skip
+    serve.add_argument(
         "--no-demo",
         action="store_true",
         help="ne pas charger la démonstration si le stockage est vide",
@@ -184,6 +190,7 @@ def _run(args: argparse.Namespace) -> int:
             port=args.port,
             demo=not args.no_demo,
             preheat=args.preheat,
+            public_url=args.public_url,
         )
     if command == "import":
         _check_file(args.file)

@@ -82,12 +82,25 @@ def message_page(text: str) -> w.HTML:
 
 
 def server_base(environ: Mapping[str, str] | None = None) -> str:
-    """``http://host:port`` of the server this tab came through, when Voilà tells it."""
+    """The address the links handed out must carry, without a trailing ``/``.
+
+    ``CCM_PUBLIC_URL`` when set: ``ccm serve`` sets it to the address it prints (the room's
+    network address with ``--ip 0.0.0.0``, so the QR codes work on the groups' phones even
+    when the facilitator opened the page as ``localhost``), a deployment behind JupyterHub
+    to the user's server (``https://hub.example/user/anna``). Otherwise the server this tab
+    came through, as Voilà tells it, with the path before ``/voila/`` (a hub's
+    ``/user/<name>`` prefix).
+    """
     environ = os.environ if environ is None else environ
+    public = environ.get("CCM_PUBLIC_URL", "").strip().rstrip("/")
+    if public:
+        return public
     name, port = environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", "")
     if not name:
         return ""
-    return f"http://{name}:{port}" if port else f"http://{name}"
+    prefix = environ.get("SCRIPT_NAME", "").partition("/voila/")[0].rstrip("/")
+    host = f"{name}:{port}" if port else name
+    return f"http://{host}{prefix}"
 
 
 def _open(store: Store | None) -> Store:

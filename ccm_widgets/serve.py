@@ -7,6 +7,7 @@ otherwise. Loads the demo meeting when the store is empty and prints the links f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -80,8 +81,9 @@ def voila_config(preheat: int) -> Any:
     return config
 
 
-def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
-    """Variables every kernel inherits: where the store and the exports are, our templates."""
+def serve_environment(store_path: str, exports: Path, public_url: str = "") -> dict[str, str]:
+    """Variables every kernel inherits: where the store and the exports are, our templates,
+    and the address the links handed out carry (the one ``ccm serve`` prints)."""
     paths = [
         str(TEMPLATE_ROOT),
         *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
@@ -90,6 +92,7 @@ def serve_environment(store_path: str, exports: Path) -> dict[str, str]:
         "CCM_STORE": store_path,
         "CCM_EXPORTS": str(exports),
         "JUPYTER_PATH": os.pathsep.join(paths),
+        "CCM_PUBLIC_URL": public_url,
     }
 
 
@@ -97,11 +100,18 @@ def advertised_host(ip: str) -> str:
     """The address to print in the links for a server listening on ``ip``.
 
     Listening on every interface (``0.0.0.0``) for the room's network, the links must carry
-    an address the groups' phones can reach: this machine's first non-loopback address, as
-    its own name resolves (no packet is sent).
+    an address the groups' phones can reach: the address this machine would send from
+    towards the network (a UDP socket is "connected" to a documentation address, which only
+    asks the routing table: no packet is sent, no internet needed), else a non-loopback
+    address its own name resolves to, else 127.0.0.1 (no network at all).
     """
     if ip not in {"0.0.0.0", "", "::"}:
         return ip
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("198.51.100.1", 9))
+        address = str(probe.getsockname()[0])
+        if not address.startswith(("127.", "0.")):
+            return address
     try:
         _, _, addresses = socket.gethostbyname_ex(socket.gethostname())
     except OSError:
@@ -145,9 +155,19 @@ def port_is_free(ip: str, port: int) -> bool:
 
 
 def serve(
-    *, store: str, ip: str = "127.0.0.1", port: int = 8866, demo: bool = True, preheat: int = 2
+    *,
+    store: str,
+    ip: str = "127.0.0.1",
+    port: int = 8866,
+    demo: bool = True,
+    preheat: int = 2,
+    public_url: str = "",
 ) -> int:
-    """Prepare the store, print the links, run Voilà until interrupted."""
+    """Prepare the store, print the links, run Voilà until interrupted.
+
+    The links (printed, and in the facilitator's page with their QR codes) carry
+    ``public_url``, else this machine's network address when listening on every interface.
+    """
     url = store.startswith(("postgresql://", "postgres://", "sqlite:///"))
     store_path = store if url else str(Path(store).resolve())
     with Store(store_path) as opened:
@@ -162,12 +182,16 @@ def serve(
                   file=sys.stderr)  # fmt: skip
             return 1
         shown = advertised_host(ip)
+        if shown.startswith("127.") and ip != shown and not public_url:
+            print("ccm : aucune adresse réseau trouvée ; les liens ne marcheront que sur cette"
+                  " machine (--public-url pour en donner une).", file=sys.stderr)  # fmt: skip
+        public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
         print(f"Réunion : {opened.meeting().title}")
         print(f"Stockage : {opened.where}")
-        for link in meeting_links(opened, f"http://{shown}:{port}"):
+        for link in meeting_links(opened, public_url):
             print(f"{link.label}\t{link.url}")
         sys.stdout.flush()
-    os.environ.update(serve_environment(store_path, Path("exports").resolve()))
+    os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
     from voila.app import Voila
 
     from ccm_widgets import kernel_reaper

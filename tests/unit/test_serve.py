@@ -25,10 +25,23 @@ def test_links_use_the_given_address(ip: str) -> None:
     assert advertised_host(ip) == ip
 
 
-def test_links_for_every_interface_use_a_reachable_address() -> None:
+def test_links_for_every_interface_use_this_machines_network_address() -> None:
+    """Not 127.0.0.1, which a phone would take for itself: an address of one of this
+    machine's network interfaces (listed by iproute2)."""
+    import ipaddress
+    import shutil
+    import subprocess
+
+    if not shutil.which("ip"):
+        pytest.skip("iproute2 absent : pas de liste des interfaces")
+    listed = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
+    own = {line.split()[3].split("/")[0] for line in listed.splitlines()}
+    lan = {a for a in own if not ipaddress.ip_address(a).is_loopback}
     host = advertised_host("0.0.0.0")
-    assert host != "0.0.0.0"
-    assert host.count(".") == 3
+    if not lan:
+        assert host == "127.0.0.1"  # no network: nothing better to print
+    else:
+        assert host in lan, f"{host} n'est pas une adresse réseau de cette machine ({lan})"
 
 
 def test_versioned_lab_extension_files_become_cacheable() -> None:

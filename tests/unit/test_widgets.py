@@ -153,12 +153,44 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     assert "projection.ipynb?cle=" + demo_store.projection_key() in links
 
 
+def test_home_page_links_and_qr_codes_carry_the_rooms_address(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facilitator opened the page as localhost; the phones need the room's address."""
+    monkeypatch.setenv("SERVER_NAME", "localhost")
+    monkeypatch.setenv("SERVER_PORT", "8866")
+    monkeypatch.setenv("CCM_PUBLIC_URL", "http://192.168.43.10:8866")
+    home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
+    home.children[1].stop()
+    links = home.children[2].value
+    assert "localhost" not in links
+    protection = "http://192.168.43.10:8866/voila/render/groupe.ipynb?groupe=protection"
+    assert protection in html.unescape(links)
+
+
 def test_query_params_from_environment() -> None:
     assert query_params({"QUERY_STRING": "groupe=protection&cle=a%2Bb"}) == {
         "groupe": "protection",
         "cle": "a+b",
     }
     assert query_params({}) == {}
+
+
+def test_links_carry_the_public_address_or_the_one_the_tab_came_through() -> None:
+    from ccm_widgets.pages import server_base
+
+    came = {"SERVER_NAME": "localhost", "SERVER_PORT": "8866",
+            "SCRIPT_NAME": "/voila/render/animateur.ipynb"}  # fmt: skip
+    assert server_base(came) == "http://localhost:8866"
+    # ccm serve --ip 0.0.0.0: the QR codes carry the room's address, not localhost
+    assert server_base({**came, "CCM_PUBLIC_URL": "http://192.168.1.20:8866/"}) == (
+        "http://192.168.1.20:8866"
+    )
+    # behind JupyterHub: the user's server prefix is kept
+    hub = {"SERVER_NAME": "hub.example", "SERVER_PORT": "",
+           "SCRIPT_NAME": "/user/anna/voila/render/animateur.ipynb"}  # fmt: skip
+    assert server_base(hub) == "http://hub.example/user/anna"
+    assert server_base({}) == ""
 
 
 def test_row_editor_shows_full_text_and_saves_multiline(
