@@ -2,7 +2,8 @@
 #   make serve   Voilà serving workbooks/ on data/ccm.sqlite (demo meeting if empty), with links
 #   make test    everything CI runs: set-up, lint, types, unit, workbook and browser tests
 # Both do their own set-up on a fresh machine: .venv, packages, Debian's Chromium (and, for
-# the tests, Debian's PostgreSQL, which the tests start themselves on 127.0.0.1).
+# the tests, Debian's PostgreSQL, which the tests start themselves on 127.0.0.1, and
+# JupyterHub's proxy from the npm registry, for the test of the JupyterHub deployment).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8866
 IP ?= 127.0.0.1
 
-.PHONY: serve test lint bench setup chromium postgres clean
+.PHONY: serve test lint bench setup chromium postgres hub-proxy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,9 @@ chromium:
 postgres:
 	@./scripts/ensure-postgres
 
+hub-proxy:
+	@./scripts/ensure-hub-proxy
+
 serve: setup
 	$(BIN)/ccm serve --ip $(IP) --port $(PORT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
@@ -34,11 +38,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup postgres lint
+test: setup postgres hub-proxy lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument("--host", default=None, metavar="ADRESSE", help="adresse dans les liens")
     links.add_argument("--port", type=int, default=DEFAULT_PORT)
     links.add_argument(
+        "--public-url", default="", metavar="URL",
+        help="adresse complète des pages, au lieu de --host et --port ; derrière JupyterHub :"
+        " https://hub.exemple/user/NOM",
+    )  # fmt: skip
+    links.add_argument(
         "--qr", action="store_true", help="dessiner aussi le code QR de chaque lien de groupe"
     )
     links.add_argument(
@@ -283,7 +288,7 @@ def _links(store: Store, args: argparse.Namespace) -> int:
         print(f"ccm : nouvelle(s) clé(s) pour « {who} » ; l'ancien lien n'ouvre plus rien.",
               file=sys.stderr)  # fmt: skip
     host = args.host or "127.0.0.1"
-    links = meeting_links(store, f"http://{host}:{args.port}")
+    links = meeting_links(store, args.public_url.rstrip("/") or f"http://{host}:{args.port}")
     for link in links:
         print(f"{link.label}\t{link.url}")
     if args.qr:

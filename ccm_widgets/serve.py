@@ -11,6 +11,7 @@ import contextlib
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,22 @@ def cache_versioned_assets(web_app: Any) -> int:
     return changed
 
 
+def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
+    """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
+    server: closed tabs' kernels stopped (their beacon accepted, the reaper), the widgets'
+    JavaScript cached. Installed once the server's loop runs; returns the reaper's grace."""
+    from tornado.ioloop import IOLoop
+
+    from ccm_widgets import kernel_reaper
+
+    kernel_reaper.accept_shutdown_beacons()
+    grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
+    loop = IOLoop.current()
+    loop.add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
+    loop.add_callback(lambda: cache_versioned_assets(web_app()))
+    return int(grace)
+
+
 def port_is_free(ip: str, port: int) -> bool:
     """True when nothing listens on ``ip:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -194,16 +211,9 @@ def serve(
     os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
     from voila.app import Voila
 
-    from ccm_widgets import kernel_reaper
-
-    kernel_reaper.accept_shutdown_beacons()
-    grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
-    from tornado.ioloop import IOLoop
-
     app = Voila.instance(config=voila_config(preheat))
     app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
-    # Voilà makes its kernel manager in start(); the reaper is installed once the loop runs.
-    IOLoop.current().add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
-    IOLoop.current().add_callback(lambda: cache_versioned_assets(app.app))
+    # Voilà makes its kernel manager and web application in start(): read them once it runs.
+    room_set_up(app, lambda: app.app)
     app.start()
     return 0

@@ -319,3 +319,13 @@ def test_keys_are_renewed_and_old_links_stop_working(
         assert [h.after for h in renewals] == [{"for": "protection"}, {"for": "facilitator"}]
         assert all(old_group not in str(h.after) + str(h.before) for h in store.history())
     assert run(capsys, "links", "--renew", "inconnu")[0] == 2
+
+
+def test_links_for_a_server_behind_jupyterhub_carry_its_full_address(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "links", "--public-url", "https://hub.exemple/user/animatrice/")
+    assert code == 0
+    urls = [line.split("\t", 1)[1] for line in out.splitlines() if "\t" in line]
+    assert urls
+    assert all(u.startswith("https://hub.exemple/user/animatrice/voila/render/") for u in urls)

@@ -1,0 +1,204 @@
+"""The JupyterHub deployment of ``deploy/jupyterhub/``, run for real on 127.0.0.1.
+
+A hub with its proxy; the facilitator's server runs Voilà as a Jupyter server extension,
+the meeting on PostgreSQL. A rapporteur of the room logs in through the hub, lands on the
+group's grid, types, and the store holds it; the Jupyter API stays closed to them; a hub
+user outside the room is refused; the facilitator's page hands out links under the hub's
+address; nothing is fetched from outside. The test only adds what a test needs (a password
+login, servers run as the test's user) in a file that loads the deployment's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccm_widgets.loading import load_demo
+from ccm_widgets.store import Store
+from tests.browser.conftest import ARTIFACTS, free_port
+from tests.browser.helpers import GRID, row_editor_text
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+PROXY = REPO / ".cache" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+PASSWORD = "mot-de-passe-de-test"
+FACILITATOR, RAPPORTEUR, OUTSIDER = "animatrice", "rapporteur", "intrus"
+
+TEST_CONFIG = """\
+c = get_config()  # noqa: F821
+load_subconfig({deploy!r})  # noqa: F821  (the deployment's own configuration)
+# Test only: a shared password instead of PAM, servers run as the test's user (root here).
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allowed_users = c.Authenticator.allowed_users | {{{outsider!r}}}
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = {home!r}
+c.Spawner.args = [*c.Spawner.args, "--allow-root"]
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+"""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the hub: on SIGTERM it stops the proxy and the users' servers (and kernels)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dict[str, Any]]:
+    if not PROXY.exists():
+        pytest.fail("configurable-http-proxy absent : lancez « make test », qui l'installe.")
+    folder = tmp_path_factory.mktemp("hub")
+    store_url = postgres.new_database()
+    with Store(store_url) as store:
+        load_demo(store)
+    (folder / "state").mkdir()
+    rooms = folder / "salles.toml"
+    rooms.write_text(f'[{FACILITATOR}]\nrapporteurs = ["{RAPPORTEUR}"]\n', encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = folder / "jupyterhub_config.py"
+    config.write_text(
+        TEST_CONFIG.format(
+            deploy=str(DEPLOY), password=PASSWORD, outsider=OUTSIDER, port=port,
+            home=str(folder / "home" / "{username}"), hub_port=free_port(),
+            api_port=free_port(), proxy=str(PROXY),
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "CCM_HUB_STATE": str(folder / "state"),
+        "CCM_HUB_STORE": store_url,  # one meeting: no {username} in it
+        "CCM_HUB_EXPORTS": str(folder / "exports" / "{username}"),
+        "CCM_HUB_ROOMS": str(rooms),
+        "CCM_HUB_URL": base,
+        "CCM_KERNEL_GRACE": "5",
+    }
+    for name in ("CCM_STORE", "QUERY_STRING", "JUPYTERHUB_API_TOKEN"):
+        env.pop(name, None)
+    log = folder / "hub.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)],
+            cwd=folder / "state", env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/hub/api", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"le hub ne démarre pas :\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield {"base": base, "store": store_url, "log": log, "process": process}
+    finally:
+        _stop(process)
+    leftovers = subprocess.run(
+        ["pgrep", "-f", str(folder)], capture_output=True, text=True
+    ).stdout.split()
+    assert leftovers == [], f"processus restés après l'arrêt du hub : {leftovers}"
+
+
+def log_in(browser: Any, url: str, user: str, outside: list[str]) -> Any:
+    """A fresh browser session opening ``url``: the hub asks who it is, then sends it on."""
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    page = context.new_page()
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
+    page.goto(url)
+    page.wait_for_selector("input[name=username]", timeout=30_000)
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    return page
+
+
+def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
+    base, outside = hub["base"], []
+    server = f"{base}/user/{FACILITATOR}"
+    # The facilitator logs in; the hub starts their server, which opens on ccm's home page.
+    facilitator = log_in(browser, f"{base}/hub/login", FACILITATOR, outside)
+    facilitator.get_by_text("Cahiers de la réunion").wait_for(timeout=120_000)
+    assert facilitator.url.startswith(f"{server}/voila")
+
+    # The links are printed by ccm links for the hub's address (the README's steps).
+    printed = subprocess.run(
+        [sys.executable, "-m", "ccm_widgets.cli", "links", "--store", hub["store"],
+         "--public-url", server],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    links = dict(line.split("\t", 1) for line in printed.splitlines() if "\t" in line)
+    assert links["Protection"].startswith(f"{server}/voila/render/groupe.ipynb?")
+
+    # A rapporteur of the room, logged out, opens the group's link: log-in, then the grid.
+    rapporteur = log_in(browser, links["Protection"], RAPPORTEUR, outside)
+    rapporteur.wait_for_selector(GRID, timeout=60_000)
+    assert "Protection" in rapporteur.inner_text("h2")
+    row_editor_text(rapporteur, 0, 1)
+    area = rapporteur.locator(".ccm-row-editor textarea").nth(1)
+    area.fill("Défi saisi à travers JupyterHub")
+    area.press("Tab")
+    rapporteur.locator(".ccm-status", has_text="(ligne 1, Défis)").wait_for(timeout=15_000)
+    with Store(hub["store"]) as store:
+        row = store.grid_rows("protection")[0]
+    assert row.challenges == "Défi saisi à travers JupyterHub"
+    assert row.updated_by.startswith("groupe:protection")
+    rapporteur.screenshot(path=str(ARTIFACTS / "jupyterhub-groupe.png"), full_page=True)
+
+    # The hub let the rapporteur into the facilitator's server: only the Voilà pages.
+    api = rapporteur.context.request
+    for path in ("api/contents", "api/contents/groupe.ipynb", "api/kernels", "api/sessions",
+                 "files/groupe.ipynb"):  # fmt: skip
+        status = api.get(f"{server}/{path}").status
+        assert status in {403, 404}, f"{path} → {status} pour un rapporteur"
+    xsrf = next((c["value"] for c in rapporteur.context.cookies() if c["name"] == "_xsrf"), "")
+    started = api.post(f"{server}/api/kernels", headers={"X-XSRFToken": xsrf}).status
+    assert started == 403, f"un rapporteur a pu démarrer un noyau ({started})"
+    # the facilitator keeps the whole server
+    assert facilitator.context.request.get(f"{server}/api/contents").status == 200
+
+    # The facilitator's home page hands out the links under the hub's address.
+    facilitator.goto(links["animateur"])
+    facilitator.wait_for_selector(".ccm-home code", timeout=60_000)
+    shown = facilitator.locator(".ccm-home code").all_inner_texts()
+    assert shown
+    assert all(u.startswith(f"{server}/voila/render/groupe.ipynb?") for u in shown)
+
+    # A hub user outside the room sees nothing of it.
+    outsider = log_in(browser, links["Protection"], OUTSIDER, outside)
+    outsider.wait_for_load_state("networkidle")
+    assert outsider.locator(GRID).count() == 0
+    assert "403" in outsider.inner_text("body")
+
+    assert outside == [], f"requêtes vers l'extérieur : {outside}"
+    for page in (facilitator, rapporteur, outsider):
+        page.context.close()
