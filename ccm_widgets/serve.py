@@ -8,7 +8,9 @@ otherwise. Loads the demo meeting when the store is empty and prints the links f
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable
@@ -144,14 +146,40 @@ def cache_versioned_assets(web_app: Any) -> int:
     return changed
 
 
+#: ``cle=…`` in a URL, also percent-encoded inside another URL (a log-in's ``next=``).
+KEY_IN_URL = re.compile(r"((?:^|[?&;\s]|%26|%3F)cle(?:=|%3D))[^&%\s'\"]*", re.IGNORECASE)
+
+
+class HideKeys(logging.Filter):
+    """Take the access keys out of log lines: a server's log lists the URLs it refused (a
+    mistyped page name, say), and the key in such a URL is still a good one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = KEY_IN_URL.sub(r"\1[clé masquée]", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def hide_keys_in_logs(*loggers: logging.Logger) -> None:
+    """Put :class:`HideKeys` on every handler that the server's log lines reach."""
+    seen = [logging.getLogger(), logging.getLogger("tornado"), *loggers]
+    for logger in seen:
+        for handler in logger.handlers:
+            if not any(isinstance(f, HideKeys) for f in handler.filters):
+                handler.addFilter(HideKeys())
+
+
 def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
     """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
-    server: closed tabs' kernels stopped (their beacon accepted, the reaper), the widgets'
-    JavaScript cached. Installed once the server's loop runs; returns the reaper's grace."""
+    server: no access key in the log, closed tabs' kernels stopped (their beacon accepted,
+    the reaper), the widgets' JavaScript cached. Returns the reaper's grace."""
     from tornado.ioloop import IOLoop
 
     from ccm_widgets import kernel_reaper
 
+    hide_keys_in_logs(app.log)
     kernel_reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
     loop = IOLoop.current()

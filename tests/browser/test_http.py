@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,3 +106,18 @@ def test_home_and_error_pages_are_french_and_fetch_nothing_outside(
     elif path.startswith("/voila/render/"):  # Voilà's own error page, ours in French
         assert "page introuvable" in page, page[:300]
     assert "Traceback" not in page
+
+
+def test_refused_requests_are_logged_without_their_key(server: Server) -> None:
+    """A page name mistyped in a good link: the server logs the refusal, not the key."""
+    key = server.links["Protection"].rsplit("cle=", 1)[1]
+    get(server, f"/voila/render/groupe-typo.ipynb?groupe=protection&cle={key}")
+    get(server, f"/voila/files/x.png?cle={key}")
+    time.sleep(0.5)  # the log line is written after the answer
+    logged = [
+        line
+        for line in server.log_path.read_text().splitlines()
+        if "\thttp" not in line  # the links ccm serve prints for the facilitator, on purpose
+    ]
+    assert any("groupe-typo.ipynb" in line for line in logged), "refus absent du journal"
+    assert [line for line in logged if key in line] == []

@@ -202,3 +202,8 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
     assert outside == [], f"requêtes vers l'extérieur : {outside}"
     for page in (facilitator, rapporteur, outsider):
         page.context.close()
+    # The hub and the facilitator's server logged every request above, never a key.
+    keys = {url.rsplit("cle=", 1)[1] for url in links.values()}
+    logged = hub["log"].read_text()
+    assert "/voila/render/groupe.ipynb" in logged
+    assert [k for k in keys if k in logged] == []

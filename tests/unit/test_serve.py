@@ -82,3 +82,25 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
     assert default.file_allowlist  # Voilà's default lets images through
     ours = VoilaConfiguration(config=voila_config(2))
     assert ours.file_allowlist == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "404 GET /voila/render/nope.ipynb?cle=SECRET123 (127.0.0.1) 50.53ms",
+        "200 GET /user/a/voila/render/groupe.ipynb?groupe=protection&cle=SECRET123 (r@127.0.0.1)",
+        "302 GET /hub/login?next=%2Fuser%2Fa%2Fvoila%2Fg.ipynb%3Fgroupe%3Dp%26cle%3DSECRET123",
+        "403 GET /voila/files/x.png?CLE=SECRET123&x=1 (127.0.0.1)",
+    ],
+)
+def test_access_keys_never_reach_the_log(line: str) -> None:
+    import logging
+
+    from ccm_widgets.serve import HideKeys
+
+    record = logging.LogRecord("tornado.access", logging.WARNING, "", 0, "%s", (line,), None)
+    HideKeys().filter(record)
+    shown = record.getMessage()
+    assert "SECRET123" not in shown
+    assert "[clé masquée]" in shown
+    assert shown.split("[clé masquée]")[0] == line.split("SECRET123")[0]
