@@ -6,7 +6,9 @@ new profile), then one reopen in the same context. "Editable" means a double-cli
 first cell opens the cell editor. Where the time goes: ``html`` is the server's answer to the
 page request (kernel start and notebook run included, or a preheated kernel handed over);
 the rest is the browser loading Voilà's and the widgets' JavaScript and drawing them.
-Medians are printed as ``name value unit`` lines.
+The preheated runs are repeated over an emulated room Wi-Fi (20 Mbit/s, 20 ms), where the
+size of what a page downloads counts (``*_wifi``). Medians are printed as ``name value unit``
+lines.
 """
 
 from __future__ import annotations
@@ -126,12 +128,24 @@ def html_time(url: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(browser: Any, url: str, runs: int) -> dict[str, list[float]]:
-    """First opens in fresh contexts, reopens in the same context, and bare HTML times."""
+#: A room's Wi-Fi as Chromium emulates it: 20 Mbit/s down, 10 up, 20 ms of latency.
+WIFI = {
+    "offline": False, "latency": 20,
+    "downloadThroughput": 20e6 / 8, "uploadThroughput": 10e6 / 8,
+}  # fmt: skip
+
+
+def measure(browser: Any, url: str, runs: int, *, wifi: bool = False) -> dict[str, list[float]]:
+    """First opens in fresh contexts, reopens in the same context, and bare HTML times;
+    over the emulated room Wi-Fi when ``wifi``."""
     first, again, html = [], [], []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1300, "height": 900})
         page = context.new_page()
+        if wifi:
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", WIFI)
         first.append(time_to_editable(page, url))
         again.append(time_to_editable(page, url))
         context.close()
@@ -170,6 +184,9 @@ def main(argv: list[str] | None = None) -> None:
                 time.sleep(8 if preheat else 0)  # the pool fills
                 measure(browser, base + group_url_tail, 1)  # warm the OS file cache
                 results[name] = measure(browser, base + group_url_tail, args.runs)
+                if preheat:
+                    wifi = measure(browser, base + group_url_tail, args.runs, wifi=True)
+                    results[f"{name}_wifi"] = wifi
         for name, preheat in (("stock_cold", False), ("stock_preheated", True)):
             port = free_port()
             stock = [
@@ -187,6 +204,9 @@ def main(argv: list[str] | None = None) -> None:
                 time.sleep(8 if preheat else 0)
                 measure(browser, base + stock_page, 1)
                 results[name] = measure(browser, base + stock_page, args.runs)
+                if preheat:
+                    wifi = measure(browser, base + stock_page, args.runs, wifi=True)
+                    results[f"{name}_wifi"] = wifi
         browser.close()
     for name, series in results.items():
         for label, values in series.items():
