@@ -8,7 +8,8 @@ the same room set-up:
 - no MathJax from a CDN: standalone Voilà leaves it off, but inside a Jupyter server the page
   configuration falls back to cdnjs, which a meeting room cannot reach;
 - the tab-close beacon accepted and the kernel reaper: a closed tab's kernel goes;
-- the widgets' versioned JavaScript cached by the browsers.
+- the widgets' versioned JavaScript cached by the browsers, and sent compressed;
+- no access key in the server's log (the single-user server logs every page request).
 
 :class:`RoomAuthorizer` keeps the room's rapporteurs, let into the facilitator's server by the
 hub, to the Voilà pages: the hub's ``access:servers`` scope opens the whole Jupyter server,
