@@ -150,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
         " Wi-Fi",
     )  # fmt: skip
     serve.add_argument(
+        "--qr", action="store_true",
+        help="afficher aussi le code QR de chaque lien de groupe, à scanner sur l'écran",
+    )  # fmt: skip
+    serve.add_argument(
         "--no-demo",
         action="store_true",
         help="ne pas charger la démonstration si le stockage est vide",
@@ -196,6 +200,7 @@ def _run(args: argparse.Namespace) -> int:
             demo=not args.no_demo,
             preheat=args.preheat,
             public_url=args.public_url,
+            qr=args.qr,
         )
     if command == "import":
         _check_file(args.file)
@@ -267,7 +272,7 @@ def _export(store: Store, args: argparse.Namespace) -> int:
 
 
 def _links(store: Store, args: argparse.Namespace) -> int:
-    from ccm_widgets.links import meeting_links, qr_text
+    from ccm_widgets.links import meeting_links, print_links
 
     store.meeting()
     for who in args.renew:
@@ -289,12 +294,7 @@ def _links(store: Store, args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
     host = args.host or "127.0.0.1"
     links = meeting_links(store, args.public_url.rstrip("/") or f"http://{host}:{args.port}")
-    for link in links:
-        print(f"{link.label}\t{link.url}")
-    if args.qr:
-        for link in links:
-            if link.group:
-                print(f"\n{link.label}\n{qr_text(link.url)}")
+    print_links(links, qr=args.qr)
     return EXIT_OK
 
 

@@ -65,3 +65,14 @@ def qr_text(url: str) -> str:
     buffer = io.StringIO()
     segno.make(url, error="m").terminal(out=buffer, compact=True)
     return buffer.getvalue()
+
+
+def print_links(links: list[Link], *, qr: bool = False) -> None:
+    """``label<TAB>url``, a line each; with ``qr``, then each group's QR code, drawn with
+    characters for a terminal (what ``ccm links`` and ``ccm serve`` print)."""
+    for link in links:
+        print(f"{link.label}\t{link.url}")
+    if qr:
+        for link in links:
+            if link.group:
+                print(f"\n{link.label}\n{qr_text(link.url)}")

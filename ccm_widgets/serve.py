@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ccm_widgets.links import meeting_links
+from ccm_widgets.links import meeting_links, print_links
 from ccm_widgets.loading import load_demo
 from ccm_widgets.store import Store
 
@@ -224,6 +224,7 @@ def serve(
     demo: bool = True,
     preheat: int = 2,
     public_url: str = "",
+    qr: bool = False,
 ) -> int:
     """Prepare the store, print the links, run Voilà until interrupted.
 
@@ -250,8 +251,7 @@ def serve(
         public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
         print(f"Réunion : {opened.meeting().title}")
         print(f"Stockage : {opened.where}")
-        for link in meeting_links(opened, public_url):
-            print(f"{link.label}\t{link.url}")
+        print_links(meeting_links(opened, public_url), qr=qr)
         sys.stdout.flush()
     os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
     from voila.app import Voila
