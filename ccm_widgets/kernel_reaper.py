@@ -6,11 +6,15 @@ whose watcher keeps receiving other tabs' changes. So the server itself watches 
 websocket connections: a kernel that had a tab and has had none for ``grace`` seconds (room
 Wi-Fi drops for a few seconds; a phone locks its screen) is shut down. Everything it showed as
 saved is in the store already.
+
+The same sweep replaces preheated kernels that died while waiting in Voilà's pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -62,6 +66,9 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
 
     async def sweep() -> None:
         kernel_manager = app.kernel_manager
+        replaced = await replace_dead_pooled(kernel_manager)
+        if replaced:
+            log.warning("Noyaux préchauffés morts, remplacés : %s", ", ".join(replaced))
         pooled = pooled_kernels(kernel_manager)
         connections = {
             kernel_id: count
@@ -83,6 +90,43 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
     callback = PeriodicCallback(sweep, interval * 1000)
     callback.start()
     return callback.stop
+
+
+async def replace_dead_pooled(kernel_manager: Any) -> list[str]:
+    """Take the preheated kernels that died while waiting out of Voilà's pools; refill them.
+
+    A kernel waiting in a pool can die (the out-of-memory killer on a small laptop, a
+    crash); Voilà would still hand it to the next group opening its link, which then gets
+    "An exception occurred at the server". So would a pool slot whose kernel failed to start.
+    Returns the ids (or ``"?"`` for a failed start) of what was replaced.
+    """
+    replaced: list[str] = []
+    for name, pool in list(getattr(kernel_manager, "_pools", {}).items()):
+        before = len(replaced)
+        for item in list(pool):
+            if not item.done():
+                continue  # still starting
+            if item.cancelled() or item.exception() is not None:
+                pool.remove(item)
+                replaced.append("?")
+                continue
+            kernel_id = str(item.result().get("kernel_id", ""))
+            try:
+                alive = kernel_manager.get_kernel(kernel_id).is_alive()
+                if inspect.isawaitable(alive):
+                    alive = await alive
+            except KeyError:
+                alive = False
+            if alive:
+                continue
+            if item in pool:
+                pool.remove(item)
+            replaced.append(kernel_id)
+            with contextlib.suppress(Exception):  # its process is gone: clean up what remains
+                await kernel_manager.shutdown_kernel(kernel_id, now=True)
+        if len(replaced) > before:
+            kernel_manager.fill_if_needed(delay=0, notebook_name=name)
+    return replaced
 
 
 def pooled_kernels(kernel_manager: Any) -> set[str]:

@@ -38,3 +38,26 @@ def test_closed_tabs_leave_no_kernel(browser: Any, server: Server) -> None:
     assert wait_for_kernels(server, before) == before
     closed.context.close()
     assert "'_xsrf' argument missing" not in server.log_path.read_text()
+
+
+def test_a_preheated_kernel_that_died_is_replaced_before_a_group_needs_it(
+    browser: Any, server: Server
+) -> None:
+    """Killed while waiting in the pool (out of memory on a small laptop): Voilà would hand
+    the dead kernel to the next group, whose page would show a server error."""
+    import os
+    import signal
+
+    waiting = wait_for_kernels(server, 2, timeout=60)
+    assert waiting == 2, "la réserve de noyaux préchauffés ne s'est pas remplie"
+    for pid in server.kernels():
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "remplacés" not in server.log_path.read_text():
+        time.sleep(0.5)
+    assert wait_for_kernels(server, 2, timeout=60) == 2  # the pool filled again
+    time.sleep(3)  # the new kernels have run the workbook up to the request
+    for _ in range(2):  # as many groups as the pool held
+        page = open_page(browser, server.links["Protection"], GRID)
+        assert "exception" not in page.inner_text("body").lower()
+        page.context.close()
