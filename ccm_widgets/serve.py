@@ -55,6 +55,10 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
         "--VoilaConfiguration.template=ccm",
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.show_tracebacks=False",
+        # A kernel that died is not restarted bare: restarted, it has lost the page's widgets
+        # (the tab must be reopened anyway), and a preheated one would sit in the pool with
+        # its workbook not run, to be handed to the next group (the reaper replaces it).
+        "--KernelManager.autorestart=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",

@@ -12,6 +12,7 @@ def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
     assert "--Voila.ip=127.0.0.1" in argv
     assert "--VoilaConfiguration.template=ccm" in argv
     assert "--Voila.port_retries=0" in argv
+    assert "--KernelManager.autorestart=False" in argv  # a dead pooled kernel is replaced
 
 
 def test_preheats_only_the_group_workbook() -> None:
