@@ -11,7 +11,6 @@ import gzip
 import http.client
 import re
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,28 +19,32 @@ from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
+
+def fetch(
+    server: Server, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One GET of ``path`` sent exactly as written (no client-side clean-up of ``..``)."""
+    where = urlsplit(server.base)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
 
 
 def get(server: Server, path: str, *, follow: int = 5) -> tuple[int, bytes]:
-    """GET ``path`` sent exactly as written (no client-side clean-up of ``..``), following
-    redirects to this server only."""
-    where = urlsplit(server.base)
+    """GET ``path`` as written, following redirects to this server only."""
     for _ in range(follow + 1):
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            body = response.read()
-            location = response.getheader("Location", "")
-        finally:
-            connection.close()
-        if response.status not in {301, 302, 303, 307, 308} or not location:
-            return response.status, body
+        status, headers, body = fetch(server, path)
+        location = headers.get("Location", "")
+        if status not in {301, 302, 303, 307, 308} or not location:
+            return status, body
         target = urlsplit(location)
         assert target.hostname in {None, "127.0.0.1"}, f"redirection vers {location}"
         path = target.path + (f"?{target.query}" if target.query else "")
-    return response.status, body
+    return status, body
 
 
 #: Files a traversal would aim at, and bytes that would show it got them.
@@ -126,15 +129,8 @@ def test_refused_requests_are_logged_without_their_key(server: Server) -> None:
 
 def test_scripts_and_pages_are_sent_compressed(server: Server) -> None:
     """The room's Wi-Fi carries a quarter of the bytes: scripts go gzipped when asked."""
-    where = urlsplit(server.base)
     for path in ("/voila/static/voila.js", urlsplit(server.links["Protection"]).path):
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
-        try:
-            connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
-            response = connection.getresponse()
-            body = response.read()
-        finally:
-            connection.close()
-        assert response.status == 200, path
-        assert response.getheader("Content-Encoding") == "gzip", path
+        status, headers, body = fetch(server, path, {"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert headers.get("Content-Encoding") == "gzip", path
         assert gzip.decompress(body)

@@ -25,7 +25,7 @@ import pytest
 from ccm_widgets.loading import load_demo
 from ccm_widgets.store import Store
 from tests.browser.conftest import ARTIFACTS, free_port
-from tests.browser.helpers import GRID, row_editor_text
+from tests.browser.helpers import GRID, open_page, row_editor_text
 
 pytestmark = pytest.mark.browser
 
@@ -124,18 +124,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
 
 def log_in(browser: Any, url: str, user: str, outside: list[str]) -> Any:
     """A fresh browser session opening ``url``: the hub asks who it is, then sends it on."""
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    page = context.new_page()
-    page.on(
-        "request",
-        lambda r: (
-            outside.append(r.url)
-            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else None
-        ),
-    )
-    page.goto(url)
-    page.wait_for_selector("input[name=username]", timeout=30_000)
+    page = open_page(browser, url, "input[name=username]", outside=outside)
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("[type=submit]")
