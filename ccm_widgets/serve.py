@@ -52,13 +52,21 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.open_browser=False",
-        "--VoilaConfiguration.template=ccm",
-        "--VoilaConfiguration.theme=light",
-        "--VoilaConfiguration.show_tracebacks=False",
+        *room_settings(),
         # A kernel that died is not restarted bare: restarted, it has lost the page's widgets
         # (the tab must be reopened anyway), and a preheated one would sit in the pool with
         # its workbook not run, to be handed to the next group (the reaper replaces it).
         "--KernelManager.autorestart=False",
+    ]
+
+
+def room_settings() -> list[str]:
+    """Voilà's and the kernels' settings for a room, wherever Voilà runs: ``ccm serve``, or a
+    Jupyter server behind JupyterHub (``deploy/jupyterhub/jupyterhub_config.py``)."""
+    return [
+        "--VoilaConfiguration.template=ccm",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",

@@ -30,6 +30,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from ccm_widgets.serve import room_settings
+
 c = get_config()  # type: ignore[name-defined]  # noqa: F821  (given by JupyterHub)
 
 HERE = Path(__file__).resolve().parent
@@ -85,13 +87,8 @@ c.Spawner.environment = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 c.Spawner.args = [
-    "--VoilaConfiguration.template=ccm",
-    "--VoilaConfiguration.theme=light",
-    "--VoilaConfiguration.show_tracebacks=False",
+    *room_settings(),  # the page template, no tracebacks, idle kernels culled: as ccm serve
     "--VoilaConfiguration.file_allowlist=(?!)",  # a pattern no path matches: no files served
-    "--MappingKernelManager.cull_idle_timeout=300",
-    "--MappingKernelManager.cull_interval=60",
-    "--MappingKernelManager.cull_connected=False",
     "--ServerApp.terminals_enabled=False",
     "--ServerApp.jpserver_extensions=ccm_widgets.server_extension=True",
     "--ServerApp.authorizer_class=ccm_widgets.server_extension.RoomAuthorizer",
