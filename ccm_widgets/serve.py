@@ -35,16 +35,8 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
     ``preheat`` kernels of the group workbook wait ready (its code run up to the request), so
     that a group's link opens without waiting for Python to start and import the grid.
     """
-    preheating = (
-        [
-            "--VoilaConfiguration.preheat_kernel=True",
-            # Refill the pool once the page that took a kernel has rendered, not while the
-            # browser is still competing for the CPU.
-            "--VoilaKernelManager.fill_delay=5",
-        ]
-        if preheat > 0
-        else []
-    )
+    # When to refill the pool after a page took a kernel is ccm_widgets.pool_pacing's call.
+    preheating = ["--VoilaConfiguration.preheat_kernel=True"] if preheat > 0 else []
     return [
         *preheating,
         str(workbooks),
@@ -186,16 +178,18 @@ def hide_keys_in_logs(*loggers: logging.Logger) -> None:
 def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
     """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
     server: no access key in the log, closed tabs' kernels stopped (their beacon accepted,
-    the reaper), the widgets' JavaScript cached and compressed. Returns the reaper's grace."""
+    the reaper), preheated kernels refilled when pages are not loading, the widgets'
+    JavaScript cached and compressed. Returns the reaper's grace."""
     from tornado.ioloop import IOLoop
 
-    from ccm_widgets import kernel_reaper
+    from ccm_widgets import kernel_reaper, pool_pacing
 
     hide_keys_in_logs(app.log)
     kernel_reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
     loop = IOLoop.current()
     loop.add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
+    loop.add_callback(lambda: pool_pacing.install(app.kernel_manager))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
     loop.add_callback(lambda: compress_responses(web_app()))
     return int(grace)

@@ -61,3 +61,34 @@ def test_a_preheated_kernel_that_died_is_replaced_before_a_group_needs_it(
         page = open_page(browser, server.links["Protection"], GRID)
         assert "exception" not in page.inner_text("body").lower()
         page.context.close()
+
+
+def test_the_pool_is_refilled_once_the_page_that_took_a_kernel_has_loaded(
+    browser: Any, server: Server
+) -> None:
+    """A kernel starting takes a core for a second: not while a group's page is loading."""
+    import threading
+
+    assert wait_for_kernels(server, 2, timeout=60) == 2, "la réserve ne s'est pas remplie"
+    time.sleep(3)  # the pool's kernels have run the workbook up to the request
+    counts: list[int] = []
+    loading = threading.Event()
+    loading.set()
+
+    def watch() -> None:
+        while loading.is_set():
+            counts.append(len(server.kernels()))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        page = open_page(browser, server.links["Protection"], GRID)
+        page.locator(GRID).first.wait_for(state="visible")
+    finally:
+        loading.clear()
+        watcher.join()
+    assert counts
+    assert max(counts) == 2, f"un noyau a démarré pendant le chargement de la page : {counts}"
+    assert wait_for_kernels(server, 3, timeout=30) == 3  # the page's kernel + a full pool
+    page.context.close()
