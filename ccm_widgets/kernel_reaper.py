@@ -37,6 +37,12 @@ class KernelReaper:
         self._seen_connected: set[str] = set()
         self._alone_since: dict[str, float] = {}
 
+    def connected(self, kernel_id: str) -> None:
+        """A tab's websocket connected to ``kernel_id`` (told by the server as it happens:
+        a tab closed before the next sweep has still had its kernel)."""
+        self._seen_connected.add(kernel_id)
+        self._alone_since.pop(kernel_id, None)  # its grace counts from the next sweep
+
     def due(self, connections: Mapping[str, int], now: float) -> list[str]:
         """Kernels to shut down now, given ``{kernel_id: open websocket count}``."""
         due = []
@@ -63,6 +69,14 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
     from tornado.ioloop import PeriodicCallback
 
     reaper = KernelReaper(grace)
+    kernel_manager = app.kernel_manager
+    notify_connect = kernel_manager.notify_connect
+
+    def reaper_notify_connect(kernel_id: str) -> None:
+        reaper.connected(kernel_id)
+        notify_connect(kernel_id)
+
+    kernel_manager.notify_connect = reaper_notify_connect
 
     async def sweep() -> None:
         kernel_manager = app.kernel_manager

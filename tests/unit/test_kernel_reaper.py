@@ -88,3 +88,14 @@ def test_dead_preheated_kernels_leave_the_pool_which_refills() -> None:
     assert manager.shut == ["mort"]
     assert manager.refilled == ["groupe.ipynb"]
     assert pooled_kernels(manager) == {"vivant"}
+
+
+def test_a_tab_closed_between_two_sweeps_has_still_had_its_kernel() -> None:
+    """The server tells the reaper of each connection: a tab open for less than a sweep's
+    interval must not leave its kernel for the start-up grace (minutes)."""
+    reaper = KernelReaper(grace=3, startup_grace=300)
+    reaper.due({"k": 0}, now=0)  # started for a page
+    reaper.connected("k")  # the page connected, and was closed before the next sweep
+    assert reaper.due({"k": 0}, now=2) == []
+    assert reaper.due({"k": 0}, now=4.9) == []  # the grace counts from the first sweep after
+    assert reaper.due({"k": 0}, now=5) == ["k"]
