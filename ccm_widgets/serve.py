@@ -182,7 +182,7 @@ def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
     JavaScript cached and compressed. Returns the reaper's grace."""
     from tornado.ioloop import IOLoop
 
-    from ccm_widgets import kernel_reaper, pool_pacing
+    from ccm_widgets import compression, kernel_reaper, pool_pacing
 
     hide_keys_in_logs(app.log)
     kernel_reaper.accept_shutdown_beacons()
@@ -191,24 +191,8 @@ def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
     loop.add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
     loop.add_callback(lambda: pool_pacing.install(app.kernel_manager))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
-    loop.add_callback(lambda: compress_responses(web_app()))
+    loop.add_callback(lambda: compression.compress_responses(web_app()))
     return int(grace)
-
-
-def compress_responses(web_app: Any) -> bool:
-    """Send pages, scripts and styles gzipped to the browsers that accept it.
-
-    A group's page brings 6.6 MB of JavaScript and styles on its first open, and ten phones
-    on the room's Wi-Fi fetch them at once; compressed, they weigh about a quarter of that.
-    Neither Voilà nor the Jupyter server turns Tornado's compression on (its setting is read
-    when the application is made, hence the transform added here). Returns True if added.
-    """
-    from tornado.web import GZipContentEncoding
-
-    if GZipContentEncoding in web_app.transforms:
-        return False
-    web_app.transforms.append(GZipContentEncoding)
-    return True
 
 
 def port_is_free(ip: str, port: int) -> bool:
