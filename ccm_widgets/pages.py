@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs
 
@@ -108,13 +109,35 @@ def _open(store: Store | None) -> Store:
 
 
 def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
-    """The group workbook: that group's grid, if the link's key opens it."""
+    """The group workbook: that group's grid, if the link's key opens it.
+
+    In a preheated kernel the page is shown at once, empty, and filled in once a tab has
+    taken the kernel: so Voilà answers the page's request without waiting for the grid to
+    be built. The browser spends about a second on Voilà's JavaScript before it asks the
+    kernel for the widgets, and by then they are there.
+    """
     # Heavy imports before the wait, so that a preheated kernel has already paid for them.
+    from ccm_widgets.widgets.grid_editor import GroupGridEditor  # noqa: F401
+
+    if params is None and os.environ.get("VOILA_PREHEAT", "False") == "True":
+        page = w.VBox()
+
+        def fill() -> None:
+            try:
+                wait_for_request()
+                page.children = (_group_widget(store, query_params()),)
+            except Exception:  # the tab must say something rather than stay blank
+                log.exception("page de groupe impossible à construire")
+                page.children = (message_page(t("page.failed")),)
+
+        threading.Thread(target=fill, name="ccm-page", daemon=True).start()
+        return page
+    return _group_widget(store, query_params() if params is None else params)
+
+
+def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
     from ccm_widgets.widgets.grid_editor import GroupGridEditor
 
-    if params is None:
-        wait_for_request()
-        params = query_params()
     try:
         store = _open(store)
         store.meeting()

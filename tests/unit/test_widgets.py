@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 
 import ipywidgets as w
@@ -515,3 +516,48 @@ def test_hostile_query_strings_open_nothing_and_write_nothing(
     for page in (projection_page, attendance_page):
         assert "ccm-message" in page(store=demo_store, params=params).value
     assert demo_store.change_counter() == counter
+
+
+def test_a_preheated_group_page_is_shown_at_once_and_filled_by_the_request(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Voilà sends the page without waiting for the grid; the tab's request fills it in."""
+    import threading
+
+    from ccm_widgets import pages
+
+    request = threading.Event()
+    query = f"groupe=protection&cle={key_of(demo_store, 'protection')}"
+
+    def wait_for_request() -> None:  # Voilà's voila/query websocket, when a tab comes
+        assert request.wait(10)
+        monkeypatch.setenv("QUERY_STRING", query)
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(pages, "wait_for_request", wait_for_request)
+    page = group_page(store=demo_store)
+    assert page.children == ()  # shown before any tab took the kernel
+    request.set()
+    deadline = time.monotonic() + 10
+    while not page.children and time.monotonic() < deadline:
+        time.sleep(0.02)
+    editor = page.children[0].children[1]
+    assert isinstance(editor, GroupGridEditor)
+    assert editor.actor == "groupe:protection"
+
+
+def test_a_preheated_page_that_cannot_be_built_says_so(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccm_widgets import pages
+
+    def wait_for_request() -> None:
+        raise OSError("le serveur Voilà s'est arrêté")
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(pages, "wait_for_request", wait_for_request)
+    page = group_page(store=demo_store)
+    deadline = time.monotonic() + 10
+    while not page.children and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "Rechargez-la" in html.unescape(page.children[0].value)
