@@ -182,7 +182,13 @@ def measure(browser: Any, url: str, runs: int, *, wifi: bool = False) -> dict[st
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    configurations = ("ccm_cold", "ccm_preheated", "stock_cold", "stock_preheated")
+    parser.add_argument(
+        "--only", action="append", choices=configurations,
+        help="measure only this configuration (repeatable); all four by default",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    chosen = set(args.only or configurations)
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="ccm-bench-"))
@@ -200,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name, preheat in (("ccm_cold", 0), ("ccm_preheated", 2)):
+            if name not in chosen:
+                continue
             port = free_port()
             ccm = [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port),
                    "--preheat", str(preheat)]  # fmt: skip
@@ -212,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
                     wifi = measure(browser, base + group_url_tail, args.runs, wifi=True)
                     results[f"{name}_wifi"] = wifi
         for name, preheat in (("stock_cold", False), ("stock_preheated", True)):
+            if name not in chosen:
+                continue
             port = free_port()
             stock = [
                 sys.executable, "-m", "voila", str(work / "stock"), f"--port={port}",
