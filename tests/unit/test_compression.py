@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
@@ -16,6 +18,7 @@ from tornado.web import Application, RequestHandler, StaticFileHandler
 from ccm_widgets.compression import CachedGZipContentEncoding, CompressedFiles, compress_responses
 
 GZIP = {"Accept-Encoding": "gzip"}
+T = TypeVar("T")
 
 
 class Page(RequestHandler):
@@ -49,12 +52,28 @@ async def get(port: int, path: str, headers: dict[str, str] | None = None, metho
                               raise_error=False)  # fmt: skip
 
 
-def serve(root: Path) -> tuple[HTTPServer, int]:
-    """The application listening on 127.0.0.1 (inside a running event loop)."""
-    sock, port = bind_unused_port()
-    http = HTTPServer(app(root))
-    http.add_sockets([sock])
-    return http, port
+def with_server(root: Path, scenario: Callable[[int], Awaitable[T]]) -> T:
+    """``scenario(port)``'s result, run against the application listening on 127.0.0.1."""
+
+    async def run() -> T:
+        sock, port = bind_unused_port()
+        http = HTTPServer(app(root))
+        http.add_sockets([sock])
+        try:
+            return await scenario(port)
+        finally:
+            http.stop()
+
+    return asyncio.run(run())
+
+
+def plain_body(response: HTTPResponse) -> bytes:
+    """The body as sent before compression, whether it was compressed or not."""
+    return (
+        gzip.decompress(response.body)
+        if response.headers.get("Content-Encoding")
+        else response.body
+    )
 
 
 @pytest.fixture
@@ -70,18 +89,14 @@ def root(tmp_path: Path) -> Path:
 def test_a_static_file_is_compressed_once_and_served_the_same(
     root: Path, files: CompressedFiles
 ) -> None:
-    async def scenario() -> list[HTTPResponse]:
-        http, port = serve(root)
-        try:
-            return [
-                await get(port, "/static/voila.js", GZIP),
-                await get(port, "/static/voila.js", GZIP),
-                await get(port, "/static/voila.js"),
-            ]
-        finally:
-            http.stop()
+    async def scenario(port: int) -> list[HTTPResponse]:
+        return [
+            await get(port, "/static/voila.js", GZIP),
+            await get(port, "/static/voila.js", GZIP),
+            await get(port, "/static/voila.js"),
+        ]
 
-    first, again, plain = asyncio.run(scenario())
+    first, again, plain = with_server(root, scenario)
     script = (root / "voila.js").read_bytes()
     assert len(script) > 3 * 65536
     for response in (first, again):
@@ -99,52 +114,38 @@ def test_a_static_file_is_compressed_once_and_served_the_same(
 def test_a_file_changed_on_disk_is_compressed_afresh(root: Path, files: CompressedFiles) -> None:
     changed = (root / "voila.js").read_text(encoding="utf-8") + "var nouveau = 2;\n"
 
-    async def scenario() -> HTTPResponse:
-        http, port = serve(root)
-        try:
-            await get(port, "/static/voila.js", GZIP)
-            (root / "voila.js").write_text(changed, encoding="utf-8")
-            stat = (root / "voila.js").stat()
-            os.utime(root / "voila.js", (stat.st_atime, stat.st_mtime + 5))
-            return await get(port, "/static/voila.js", GZIP)
-        finally:
-            http.stop()
+    async def scenario(port: int) -> HTTPResponse:
+        await get(port, "/static/voila.js", GZIP)
+        (root / "voila.js").write_text(changed, encoding="utf-8")
+        stat = (root / "voila.js").stat()
+        os.utime(root / "voila.js", (stat.st_atime, stat.st_mtime + 5))
+        return await get(port, "/static/voila.js", GZIP)
 
-    response = asyncio.run(scenario())
+    response = with_server(root, scenario)
     assert gzip.decompress(response.body).decode() == changed
 
 
 def test_ranges_heads_small_files_and_images_are_left_as_they_were(
     root: Path, files: CompressedFiles
 ) -> None:
-    async def scenario() -> list[HTTPResponse]:
-        http, port = serve(root)
-        try:
-            await get(port, "/static/voila.js", GZIP)
-            part = await get(port, "/static/voila.js", {**GZIP, "Range": "bytes=10-19"})
-            return [
-                part,
-                await get(port, "/static/voila.js", GZIP, method="HEAD"),
-                await get(port, "/static/petit.js", GZIP),
-                await get(port, "/static/image.png", GZIP),
-                await get(
-                    port, "/static/voila.js", {**GZIP, "If-None-Match": part.headers["Etag"]}
-                ),
-            ]
-        finally:
-            http.stop()
+    async def scenario(port: int) -> list[HTTPResponse]:
+        await get(port, "/static/voila.js", GZIP)
+        part = await get(port, "/static/voila.js", {**GZIP, "Range": "bytes=10-19"})
+        return [
+            part,
+            await get(port, "/static/voila.js", GZIP, method="HEAD"),
+            await get(port, "/static/petit.js", GZIP),
+            await get(port, "/static/image.png", GZIP),
+            await get(port, "/static/voila.js", {**GZIP, "If-None-Match": part.headers["Etag"]}),
+        ]
 
-    part, head, small, image, not_modified = asyncio.run(scenario())
+    part, head, small, image, not_modified = with_server(root, scenario)
     script = (root / "voila.js").read_bytes()
     assert part.code == 206
-    body = gzip.decompress(part.body) if part.headers.get("Content-Encoding") else part.body
-    assert body == script[10:20]
+    assert plain_body(part) == script[10:20]
     assert head.code == 200
     assert head.body == b""
-    small_body = (
-        gzip.decompress(small.body) if small.headers.get("Content-Encoding") else small.body
-    )
-    assert small_body == b"var a = 1;\n"
+    assert plain_body(small) == b"var a = 1;\n"
     assert image.body == (root / "image.png").read_bytes()
     assert not_modified.code == 304
     assert files.hits == 0  # none of these came from the cache
@@ -153,17 +154,10 @@ def test_ranges_heads_small_files_and_images_are_left_as_they_were(
 def test_pages_are_compressed_each_time_with_their_own_content(
     root: Path, files: CompressedFiles
 ) -> None:
-    async def scenario() -> list[HTTPResponse]:
-        http, port = serve(root)
-        try:
-            return [
-                await get(port, "/page?texte=un", GZIP),
-                await get(port, "/page?texte=deux", GZIP),
-            ]
-        finally:
-            http.stop()
+    async def scenario(port: int) -> list[HTTPResponse]:
+        return [await get(port, "/page?texte=un", GZIP), await get(port, "/page?texte=deux", GZIP)]
 
-    one, two = asyncio.run(scenario())
+    one, two = with_server(root, scenario)
     assert gzip.decompress(one.body) == b"<p>" + b"un" * 1000 + b"</p>"
     assert gzip.decompress(two.body) == b"<p>" + b"deux" * 1000 + b"</p>"
 
