@@ -79,7 +79,6 @@ def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) ->
     kernel_manager.notify_connect = reaper_notify_connect
 
     async def sweep() -> None:
-        kernel_manager = app.kernel_manager
         replaced = await replace_dead_pooled(kernel_manager)
         if replaced:
             log.warning("Noyaux préchauffés morts, remplacés : %s", ", ".join(replaced))
