@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from ccm_widgets.store import Store
+from ccm_widgets.store import Store, same_key
 
 GROUP_NOTEBOOK = "groupe.ipynb"
 HOME_NOTEBOOK = "animateur.ipynb"
@@ -46,7 +45,7 @@ def meeting_links(store: Store, base: str) -> list[Link]:
 
 def key_matches(given: str, expected: str) -> bool:
     """Compare access keys in constant time (no timing hint about how much matched)."""
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+    return same_key(given, expected)
 
 
 def qr_svg(url: str, *, scale: int = 4) -> str:

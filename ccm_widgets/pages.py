@@ -21,7 +21,7 @@ from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.model import GENERAL, ValidationError
 from ccm_widgets.report import french_date
-from ccm_widgets.store import Store, StoreError
+from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +43,35 @@ PAGE_CSS = """
 """
 
 
-def wait_for_request(timeout: float = 24 * 3600) -> None:
+#: Seconds a tab that has opened the page waits for its request before saying "reload".
+REQUEST_PATIENCE = 30.0
+
+
+class RequestLost(RuntimeError):
+    """A tab has opened this preheated kernel's page, but its request never came."""
+
+
+def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> None:
     """In a preheated kernel, wait until a browser tab takes it, then load its request.
 
     Voilà runs a preheated kernel's notebook before any request exists; the request's
     variables (``QUERY_STRING``, ``SERVER_NAME``…) arrive over Voilà's ``voila/query``
-    websocket. ``voila.utils.get_query_string`` does this too, but importing ``voila.utils``
-    in a kernel pulls in jupyter_server (seconds); this is the same exchange, kept light. A
-    kernel started for a request (no preheating) returns at once.
+    websocket, which answers this server's kernels only (the secret they inherit). The kernel
+    may wait in the pool for hours: it waits as long as no tab has come. Once a tab has
+    asked this kernel for its widgets, the request has arrived or is lost: after
+    ``patience`` seconds without it, :class:`RequestLost`. A dropped socket is opened again
+    (the server keeps the request for a kernel that reconnects).
+
+    ``voila.utils.get_query_string`` does this too, but importing ``voila.utils`` in a kernel
+    pulls in jupyter_server (seconds); this is the same exchange, kept light. A kernel
+    started for a request (no preheating) returns at once.
     """
     if os.environ.get("VOILA_PREHEAT", "False") != "True":
         return
     import json
+    import time
 
+    from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
     protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
@@ -64,10 +80,55 @@ def wait_for_request(timeout: float = 24 * 3600) -> None:
     base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
     kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
     url = f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
-    with connect(url, open_timeout=10, close_timeout=1) as socket:
-        info = json.loads(socket.recv(timeout=timeout))
+    headers = {"X-Ccm-Requete": os.environ.get("CCM_QUERY_SECRET", "")}
+    while True:
+        try:
+            with connect(
+                url, additional_headers=headers, proxy=None, open_timeout=10, close_timeout=1
+            ) as socket:
+                while True:
+                    try:
+                        info = json.loads(socket.recv(timeout=poll))
+                        break
+                    except TimeoutError:
+                        seen = TAB_SEEN.get("at")
+                        if seen is not None and time.monotonic() - seen > patience:
+                            raise RequestLost(kernel_id) from None
+            break
+        except (OSError, ConnectionClosed):
+            seen = TAB_SEEN.get("at")
+            if seen is not None and time.monotonic() - seen > patience:
+                raise RequestLost(kernel_id) from None
+            time.sleep(1.0)
     for name, value in info.items():
         os.environ[name] = str(value)
+
+
+#: When a tab first asked this kernel for its widgets (``time.monotonic()``): a kernel
+#: serves one tab, so this is per process.
+TAB_SEEN: dict[str, float] = {}
+
+
+def notice_tab() -> None:
+    """Note when a browser tab first asks this kernel for its widgets.
+
+    ipywidgets answers a tab's ``request_states`` on its control comm; the hook is put in
+    place before a tab can open that comm (it is opened by the tab).
+    """
+    import time
+
+    from ipywidgets import Widget
+
+    handle = Widget._handle_control_comm_msg
+    if getattr(handle, "ccm_hooked", False):
+        return
+
+    def hooked(cls: type, msg: dict[str, object]) -> None:
+        TAB_SEEN.setdefault("at", time.monotonic())
+        handle(msg)
+
+    setattr(hooked, "ccm_hooked", True)  # noqa: B010  (read back above)
+    Widget._handle_control_comm_msg = classmethod(hooked)
 
 
 def query_params(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -104,6 +165,14 @@ def server_base(environ: Mapping[str, str] | None = None) -> str:
     return f"http://{host}{prefix}"
 
 
+def guarded(store: Store, page: w.Box) -> w.Box:
+    """``page``, watched: a notice appears on top if its link's key stops being valid."""
+    from ccm_widgets.widgets.access_guard import AccessGuard
+
+    page.ccm_guard = AccessGuard(store=store, page=page)  # kept as long as the page
+    return page
+
+
 def _open(store: Store | None) -> Store:
     return store if store is not None else Store()
 
@@ -121,11 +190,15 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
 
     if params is None and os.environ.get("VOILA_PREHEAT", "False") == "True":
         page = w.VBox()
+        notice_tab()
 
         def fill() -> None:
             try:
                 wait_for_request()
                 page.children = (_group_widget(store, query_params()),)
+            except RequestLost:
+                log.error("la demande de la page n'est jamais arrivée")
+                page.children = (message_page(t("page.request_lost")),)
             except Exception:  # the tab must say something rather than stay blank
                 log.exception("page de groupe impossible à construire")
                 page.children = (message_page(t("page.failed")),)
@@ -154,10 +227,11 @@ def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
                 return message_page(t("page.unknown_group"))
             if not (facilitator or key_matches(given, store.group_key(slug))):
                 return message_page(t("page.bad_key"))
+        store.bind_access(Access(FACILITATOR if facilitator else slug, given))
         actor = "animateur" if facilitator else f"groupe:{slug}"
         editor = GroupGridEditor(store=store, section=slug, actor=actor)
         editor.add_class("ccm-page")
-        return w.VBox([w.HTML(PAGE_CSS), editor])
+        return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
     except StoreError as error:
         return message_page(str(error))
 
@@ -179,10 +253,11 @@ def _facilitator_store(
     except StoreError as error:
         return None, message_page(str(error))
     given = params.get("cle", "")
-    if not (
-        key_matches(given, opened.facilitator_key())
-        or (also is not None and key_matches(given, also(opened)))
-    ):
+    if key_matches(given, opened.facilitator_key()):
+        opened.bind_access(Access(FACILITATOR, given))
+    elif also is not None and key_matches(given, also(opened)):
+        opened.bind_access(Access(PROJECTION, given))
+    else:
         return None, message_page(t("page.bad_key"))
     return opened, None
 
@@ -198,13 +273,16 @@ def plenary_page(
     from ccm_widgets.widgets.export_panel import ExportPanel
     from ccm_widgets.widgets.plenary_board import PlenaryBoard
 
-    return w.VBox(
-        [
-            w.HTML(PAGE_CSS),
-            BreakoutControl(store=opened),
-            PlenaryBoard(store=opened),
-            ExportPanel(store=opened),
-        ]
+    return guarded(
+        opened,
+        w.VBox(
+            [
+                w.HTML(PAGE_CSS),
+                BreakoutControl(store=opened),
+                PlenaryBoard(store=opened),
+                ExportPanel(store=opened),
+            ]
+        ),
     )
 
 
@@ -220,7 +298,7 @@ def projection_page(
         return refusal or message_page(t("page.bad_key"))
     from ccm_widgets.widgets.projection import ProjectionView
 
-    return ProjectionView(store=opened)
+    return guarded(opened, ProjectionView(store=opened))
 
 
 def _facilitator_panel(
@@ -233,7 +311,7 @@ def _facilitator_panel(
 
     module, name = build.rsplit(".", 1)
     panel = getattr(importlib.import_module(f"ccm_widgets.widgets.{module}"), name)
-    return w.VBox([w.HTML(PAGE_CSS), panel(store=opened)])
+    return guarded(opened, w.VBox([w.HTML(PAGE_CSS), panel(store=opened)]))
 
 
 def preparation_page(
@@ -304,4 +382,4 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
     guide = MeetingGuide(
         store=opened, links={n: page_url(server_base(), n, cle=key) for n in notebooks}
     )
-    return w.VBox([w.HTML(head), guide, w.HTML(body)])
+    return guarded(opened, w.VBox([w.HTML(head), guide, w.HTML(body)]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import hmac
 import json
 import logging
 import re
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ccm_widgets.i18n import t
 from ccm_widgets.model import (
     GENERAL,
     GRID_FIELDS,
@@ -133,6 +135,29 @@ class StoreError(RuntimeError):
     """The store cannot be opened or written; the message is French and says what to do."""
 
 
+class AccessError(StoreError):
+    """This tab may not write this: its key was renewed, the breakout is closed, or the row
+    is not its group's. The message is French and says what to do."""
+
+
+#: The roles a tab's key can give: the facilitator, the projection, or a group (its slug).
+FACILITATOR, PROJECTION = "facilitator", "projection"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who a tab is, as its link's key says: ``role`` is ``facilitator``, ``projection`` or a
+    group's slug; ``key`` is the key the link carried, checked again at every write."""
+
+    role: str
+    key: str
+
+    @property
+    def group(self) -> str | None:
+        """The group's slug for a group's tab, else None."""
+        return None if self.role in {FACILITATOR, PROJECTION} else self.role
+
+
 class ConflictError(RuntimeError):
     """A cell was changed by someone else since this tab last read it.
 
@@ -216,6 +241,11 @@ class _PgCursor:
         self._cursor.close()
 
 
+def same_key(given: str, expected: str) -> bool:
+    """Compare access keys in constant time (no timing hint about how much matched)."""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
 def mask_url(url: str) -> str:
     """``postgresql://user:secret@host/db`` without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
@@ -255,6 +285,8 @@ class Store:
         self._reopen_before_write = False
         #: True while the store could only be opened for reading (read-only media).
         self.read_only = False
+        #: The tab's access, once a page has checked its key: every write checks it again.
+        self.access: Access | None = None
         if target.startswith(("postgresql://", "postgres://")):
             self._open_postgresql(target)
             return
@@ -394,13 +426,17 @@ class Store:
             )
 
     @contextlib.contextmanager
-    def _write(self, *, count: bool = True) -> Iterator[Cursor]:
+    def _write(self, *, count: bool = True, group_may: bool = False) -> Iterator[Cursor]:
         """One write transaction; it takes the write lock first.
 
         On SQLite, ``BEGIN IMMEDIATE``: a read-then-write transaction started with a plain
         ``BEGIN`` fails with "database is locked" under concurrent writers instead of waiting;
         ``IMMEDIATE`` waits its turn. On PostgreSQL, the same turn-taking comes from a
         transaction-scoped advisory lock that writers take and readers ignore.
+
+        A store bound to a tab's :attr:`access` checks it inside the transaction, before the
+        write: the key still opens that role, and a group's tab only writes its grid rows
+        (``group_may``) while the breakout is open. The rule holds whatever the browser sends.
         """
         with self._lock:
             if self._reopen_before_write:
@@ -420,6 +456,8 @@ class Store:
                 self._reopen_if_read_only(error)
                 raise StoreError(_explain(error, self.where)) from error
             try:
+                if self.access is not None:
+                    self._check_access(cur, self.access, group_may=group_may)
                 yield cur
                 changed = (
                     self._conn.total_changes > written
@@ -451,6 +489,46 @@ class Store:
             finally:
                 with contextlib.suppress(Exception):  # closed above, with its connection
                     cur.close()
+
+    def bind_access(self, access: Access) -> None:
+        """From now on, every write of this store is checked against ``access``."""
+        self.access = access
+
+    def _check_access(self, cur: Cursor, access: Access, *, group_may: bool) -> None:
+        if access.role in {FACILITATOR, PROJECTION}:
+            found = cur.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"{access.role}_key",)
+            ).fetchone()
+        else:
+            found = cur.execute(
+                "SELECT access_key FROM groups WHERE slug = ?", (access.role,)
+            ).fetchone()
+        if not same_key(access.key, str(found[0]) if found else ""):
+            raise AccessError(t("store.key_renewed"))
+        if access.role == PROJECTION or (access.group is not None and not group_may):
+            raise AccessError(t("store.not_allowed"))
+        if access.group is not None:
+            state = cur.execute("SELECT value FROM meta WHERE key = 'breakout_open'").fetchone()
+            if state is not None and state[0] == "0":
+                raise AccessError(t("store.breakout_closed"))
+
+    def _check_row_section(self, section: str) -> None:
+        """A group's tab writes only its own group's rows."""
+        group = self.access.group if self.access is not None else None
+        if group is not None and section != group:
+            raise AccessError(t("store.not_allowed"))
+
+    def access_valid(self) -> bool:
+        """Whether the tab's key still opens its role (always True for an unbound store)."""
+        access = self.access
+        if access is None:
+            return True
+        if access.role in {FACILITATOR, PROJECTION}:
+            stored = self._meta(f"{access.role}_key") or ""
+        else:
+            rows = self._read("SELECT access_key FROM groups WHERE slug = ?", (access.role,))
+            stored = str(rows[0][0]) if rows else ""
+        return same_key(access.key, stored)
 
     def _errors(self) -> tuple[type[Exception], ...]:
         """The backend's errors that mean "the store cannot do this now"."""
@@ -547,6 +625,14 @@ class Store:
                 "review_rows", "communications", "debate_points",
             ):  # fmt: skip
                 cur.execute(f"DELETE FROM {table}")
+            if existing:
+                # Tabs still open on the replaced meeting must not write into the new one:
+                # every key changes (the groups' come new below), and each write checks its key.
+                for who in (FACILITATOR, PROJECTION):
+                    cur.execute(
+                        "UPDATE meta SET value = ? WHERE key = ?",
+                        (secrets.token_urlsafe(9), f"{who}_key"),
+                    )
             cur.execute(
                 "INSERT INTO meeting (id, title, date, venue, organisation, start, chair,"
                 " facilitator, objectives, closing) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -676,6 +762,10 @@ class Store:
             raise ValidationError(f"Groupe inconnu : « {slug} ».")
         return str(rows[0][0])
 
+    def group_keys(self) -> dict[str, str]:
+        """Every group's access key, by slug, in one read."""
+        return {str(r[0]): str(r[1]) for r in self._read("SELECT slug, access_key FROM groups")}
+
     def projection_key(self) -> str:
         """The read-only key of the projection view."""
         return self._meta("projection_key") or ""
@@ -727,10 +817,11 @@ class Store:
     ) -> list[GridRow]:
         """Append ``rows`` (Recommandation, Défis, Perspectives) to ``section``, in one go."""
         self._check_section(section)
+        self._check_row_section(section)
         cleaned = [_clean_cells(cells) for cells in rows]
         stamp = now()
         ids: list[int] = []
-        with self._write() as cur:
+        with self._write(group_may=True) as cur:
             top = cur.execute(
                 "SELECT COALESCE(MAX(position), 0) FROM grid_rows WHERE section = ?", (section,)
             ).fetchone()[0]
@@ -768,10 +859,11 @@ class Store:
         if field not in GRID_FIELDS:
             raise ValidationError(f"Colonne inconnue : {field}.")
         text = clean_text(value, what="texte de la cellule")
-        with self._write() as cur:
+        with self._write(group_may=True) as cur:
             row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
             if row is None or row["deleted"]:
                 raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
+            self._check_row_section(row["section"])
             current = row[field]
             if current == text:
                 return _grid_row(row)
@@ -791,10 +883,11 @@ class Store:
 
     def delete_grid_row(self, row_id: int, *, actor: str) -> None:
         """Remove a row from its grid; it stays in the history and can be restored."""
-        with self._write() as cur:
+        with self._write(group_may=True) as cur:
             row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
             if row is None or row["deleted"]:
                 return
+            self._check_row_section(row["section"])
             cur.execute(
                 "UPDATE grid_rows SET deleted = 1, version = version + 1, updated_by = ?,"
                 " updated_at = ? WHERE id = ?",
@@ -807,7 +900,10 @@ class Store:
 
     def restore_grid_row(self, row_id: int, *, actor: str) -> GridRow:
         """Bring back a deleted row at its former place."""
-        with self._write() as cur:
+        with self._write(group_may=True) as cur:
+            row = cur.execute("SELECT section FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
+            if row is not None:
+                self._check_row_section(row["section"])
             cur.execute(
                 "UPDATE grid_rows SET deleted = 0, version = version + 1, updated_by = ?,"
                 " updated_at = ? WHERE id = ? AND deleted = 1",
@@ -824,10 +920,11 @@ class Store:
 
         Returns False when the row is already at that end. Positions are renumbered 1..n.
         """
-        with self._write() as cur:
+        with self._write(group_may=True) as cur:
             row = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (row_id,)).fetchone()
             if row is None or row["deleted"]:
                 raise ValidationError(f"La ligne {row_id} a été supprimée entre-temps.")
+            self._check_row_section(row["section"])
             ids = [
                 r[0]
                 for r in cur.execute(
