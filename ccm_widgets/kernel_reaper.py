@@ -24,16 +24,19 @@ log = logging.getLogger(__name__)
 
 #: Seconds without any connection before a kernel that had a tab is shut down.
 DEFAULT_GRACE = 120.0
+#: Seconds a page's kernel may wait for its tab to connect (a page that never loaded, or a
+#: request that was not a browser's): then it is shut down.
+START_GRACE = 30.0
 
 
 class KernelReaper:
     """Decides which kernels to shut down from their connection counts over time."""
 
-    def __init__(self, grace: float = DEFAULT_GRACE, *, startup_grace: float = 300.0) -> None:
+    def __init__(self, grace: float = DEFAULT_GRACE, *, startup_grace: float = START_GRACE) -> None:
         self.grace = grace
         #: A kernel that never had a tab (its page failed to load, or it came and went
         #: between two sweeps) is shut down after this long alone.
-        self.startup_grace = max(startup_grace, grace)
+        self.startup_grace = startup_grace
         self._seen_connected: set[str] = set()
         self._alone_since: dict[str, float] = {}
 
@@ -61,14 +64,20 @@ class KernelReaper:
         return due
 
 
-def install(app: Any, *, grace: float = DEFAULT_GRACE, interval: float = 1.0) -> Callable[[], None]:
+def install(
+    app: Any,
+    *,
+    grace: float = DEFAULT_GRACE,
+    interval: float = 1.0,
+    start_grace: float = START_GRACE,
+) -> Callable[[], None]:
     """Run a :class:`KernelReaper` over ``app.kernel_manager`` every ``interval`` seconds.
 
     Returns the function that stops it.
     """
     from tornado.ioloop import PeriodicCallback
 
-    reaper = KernelReaper(grace)
+    reaper = KernelReaper(grace, startup_grace=start_grace)
     kernel_manager = app.kernel_manager
     notify_connect = kernel_manager.notify_connect
 

@@ -175,20 +175,41 @@ def hide_keys_in_logs(*loggers: logging.Logger) -> None:
                 handler.addFilter(HideKeys())
 
 
-def room_set_up(app: Any, web_app: Callable[[], Any]) -> int:
+def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) -> int:
     """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
-    server: no access key in the log, closed tabs' kernels stopped (their beacon accepted,
-    the reaper), preheated kernels refilled when pages are not loading, the widgets'
-    JavaScript cached and compressed. Returns the reaper's grace."""
+    server: the door (keys checked before a kernel is spent, kernels bound to their pages'
+    browsers, at most so many pages), no access key in the log, closed tabs' kernels stopped
+    (their beacon accepted, the reaper), preheated kernels refilled when pages are not
+    loading, the widgets' JavaScript cached and compressed. Returns the reaper's grace.
+
+    ``strict``: every kernel belongs to a page (``ccm serve``); off in a Jupyter server,
+    whose owner's own kernels (JupyterLab) are left to its authorisation.
+    """
     from tornado.ioloop import IOLoop
 
     from ccm_widgets import compression, kernel_reaper, pool_pacing
+    from ccm_widgets.server import door, patches
+    from ccm_widgets.store import resolve_location
 
     hide_keys_in_logs(app.log)
     kernel_reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", kernel_reaper.DEFAULT_GRACE))
+    start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", kernel_reaper.START_GRACE))
+    pages = os.environ.get("CCM_MAX_PAGES", "")
+    the_door = door.Door(
+        resolve_location(None), max_pages=int(pages) if pages else None, strict=strict
+    )
+    # Kernels started from now on show this to /voila/query (preheated ones inherit it).
+    os.environ[door.QUERY_SECRET_ENV] = the_door.query_secret
     loop = IOLoop.current()
-    loop.add_callback(kernel_reaper.install, app, grace=grace, interval=min(5.0, grace))
+    loop.add_callback(lambda: patches.install(web_app(), app.kernel_manager, the_door))
+    loop.add_callback(
+        kernel_reaper.install,
+        app,
+        grace=grace,
+        interval=min(5.0, grace),
+        start_grace=start_grace,
+    )
     loop.add_callback(lambda: pool_pacing.install(app.kernel_manager))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
     loop.add_callback(lambda: compression.compress_responses(web_app()))
