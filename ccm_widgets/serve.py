@@ -150,8 +150,21 @@ def cache_versioned_assets(web_app: Any) -> int:
     return changed
 
 
-#: ``cle=…`` in a URL, also percent-encoded inside another URL (a log-in's ``next=``).
-KEY_IN_URL = re.compile(r"((?:^|[?&;\s]|%26|%3F)cle(?:=|%3D))[^&%\s'\"]*", re.IGNORECASE)
+
+def _spelled(char: str) -> str:
+    """A pattern for ``char`` as a URL may carry it: as is, percent-encoded (Tornado decodes
+    ``c%6ce=`` into ``cle=``), or encoded again inside another URL (a log-in's ``next=``)."""
+    codes = {f"{ord(char.lower()):02x}", f"{ord(char.upper()):02x}"}
+    encoded = "|".join(f"%(?:25)?{code}" for code in sorted(codes))
+    return f"(?:{re.escape(char)}|{encoded})"
+
+
+#: ``cle=…`` in a URL, however it is spelled (see :func:`_spelled`).
+KEY_IN_URL = re.compile(
+    rf"((?:^|[?;\s]|{_spelled('&')}|{_spelled('?')})"
+    rf"{_spelled('c')}{_spelled('l')}{_spelled('e')}{_spelled('=')})[^&%\s'\"]*",
+    re.IGNORECASE,
+)
 
 
 class HideKeys(logging.Filter):

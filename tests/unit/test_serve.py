@@ -92,6 +92,9 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
         "200 GET /user/a/voila/render/groupe.ipynb?groupe=protection&cle=SECRET123 (r@127.0.0.1)",
         "302 GET /hub/login?next=%2Fuser%2Fa%2Fvoila%2Fg.ipynb%3Fgroupe%3Dp%26cle%3DSECRET123",
         "403 GET /voila/files/x.png?CLE=SECRET123&x=1 (127.0.0.1)",
+        "403 GET /voila/render/groupe.ipynb?groupe=protection&c%6ce=SECRET123 (127.0.0.1)",
+        "403 GET /voila/render/groupe.ipynb?%63%4C%65%3DSECRET123 (127.0.0.1)",
+        "302 GET /hub/login?next=%2Fuser%2Fa%2Fg.ipynb%3Fgroupe%3Dp%26c%256ce%3DSECRET123",
     ],
 )
 def test_access_keys_never_reach_the_log(line: str) -> None:
