@@ -14,6 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ccm_widgets.importing import FORMULA_STARTS
 from ccm_widgets.report import ReportData, build_notebook, to_html, to_pdf
 from ccm_widgets.store import Store
 from ccm_widgets.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
@@ -79,12 +80,26 @@ def _write_temp(directory: Path, data: bytes) -> Path:
     return Path(name)
 
 
+def escape_formula(text: str) -> str:
+    """``text`` for a CSV cell: an apostrophe first when a spreadsheet would take it for a
+    formula (``=HYPERLINK(…)``, ``=cmd|…``, or a bullet ``- première action``, which Excel
+    turns into ``#NOM?``), so that opening the file runs nothing (OWASP, "CSV injection").
+
+    Texts already starting with apostrophes before such a character get one more, so that
+    :func:`ccm_widgets.importing.unescape_formula` gives every text back exactly.
+    """
+    return "'" + text if text.lstrip("'")[:1] in FORMULA_STARTS else text
+
+
 def synthesis_csv(synthesis: Synthesis) -> bytes:
-    """The synthesis as CSV, UTF-8 (the xlsx export is the one meant for Excel)."""
+    """The synthesis as CSV, UTF-8 (the xlsx export is the one meant for Excel), formula-like
+    cells escaped (:func:`escape_formula`)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(synthesis_records(synthesis))
+    writer.writerows(
+        [escape_formula(cell) for cell in record] for record in synthesis_records(synthesis)
+    )
     return buffer.getvalue().encode("utf-8")
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ccm_widgets.i18n import t
 from ccm_widgets.model import (
     GENERAL,
     MAX_CELL_CHARS,
@@ -26,8 +30,58 @@ from ccm_widgets.model import (
     fold,
 )
 
-#: Largest file accepted, far above a real sign-in sheet or grid.
+log = logging.getLogger(__name__)
+
+#: Largest file read, far above a real sign-in sheet or grid. ``ccm import`` reads local files
+#: up to this size (a bigger table is then refused by its rows, which says more); pages take
+#: at most :data:`MAX_UPLOAD_BYTES`, which their browser checks before sending anything.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Largest file a page uploads: well under the 10 MiB of one websocket message, above which
+#: Tornado closes the page's connection to its kernel (the page dies without a word).
+MAX_UPLOAD_BYTES = 8_000_000
+#: Rows one import may bring (a file, a pasted block, a previous synthesis) unless
+#: ``CCM_MAX_ROWS`` says otherwise: a grid has tens of rows, a sign-in sheet a few hundred;
+#: tens of thousands make the plenary crawl and the PDF export fail.
+DEFAULT_MAX_ROWS = 2_000
+#: An XLSX whose parts would unpack to more than this is refused before openpyxl reads it.
+MAX_XLSX_UNPACKED = 50_000_000
+#: A part of an XLSX above :data:`RATIO_FROM_BYTES` compressed more than this many times is a
+#: zip bomb: a real sheet (varied text) compresses 5 to 20 times.
+MAX_XLSX_RATIO = 100
+RATIO_FROM_BYTES = 1_000_000
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV
+#: injection"); exports put an apostrophe before them (:func:`unescape_formula` undoes it).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def max_rows() -> int:
+    """The row limit of one import: ``CCM_MAX_ROWS`` if it is a positive whole number."""
+    raw = os.environ.get("CCM_MAX_ROWS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_ROWS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        log.warning("CCM_MAX_ROWS=%r ignoré : limite de %d lignes", raw, DEFAULT_MAX_ROWS)
+        return DEFAULT_MAX_ROWS
+    return value
+
+
+def format_count(number: int) -> str:
+    """``2 000``: digits grouped the way the current language writes them."""
+    return f"{number:,}".replace(",", t("number.thousands"))
+
+
+def format_megabytes(size: float) -> str:
+    """``8`` or ``10,5``: a size in MB (10⁶ bytes), as the current language writes it."""
+    text = f"{size / 1e6:.1f}".removesuffix(".0")
+    return text.replace(".", t("number.decimal"))
+
+
+def _too_many_rows(limit: int) -> str:
+    return t("import.too_many_rows", limit=format_count(limit))
 
 
 @dataclass(frozen=True)
@@ -152,6 +206,24 @@ def read_table(path: str | Path, data: bytes | None = None) -> Table:
     return _read_delimited(name, data)
 
 
+def _within_row_limit(
+    name: str, records: Iterable[tuple[int, tuple[str, ...]]]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """``records`` as read, refused as soon as more rows than the limit have come.
+
+    The header and blank lines do not count. Stopping at the first row too many keeps a
+    94,736-row file from being read whole before it is refused.
+    """
+    limit = max_rows()
+    filled = 0
+    for number, cells in records:
+        if any(c.strip() for c in cells):
+            filled += 1
+            if filled > limit + 1:
+                raise ImportProblem(name, None, _too_many_rows(limit))
+        yield number, cells
+
+
 def _too_big(size: int) -> str:
     return (
         f"fichier de {size / 1e6:.1f} Mo, au-delà de la limite de "
@@ -185,10 +257,15 @@ def _read_delimited(name: str, data: bytes) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[tuple[int, tuple[str, ...]]] = []
     start = 1
-    try:
+
+    def numbered() -> Iterator[tuple[int, tuple[str, ...]]]:
+        nonlocal start
         for record in reader:
-            records.append((start, tuple(record)))
+            yield start, tuple(record)
             start = reader.line_num + 1
+
+    try:
+        records.extend(_within_row_limit(name, numbered()))
     except csv.Error as error:
         message = str(error)
         if "field larger" in message:
@@ -199,22 +276,81 @@ def _read_delimited(name: str, data: bytes) -> Table:
     return _table(name, records, encoding)
 
 
+#: What a damaged workbook raises from zipfile, zlib or the XML parser behind openpyxl.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, SyntaxError)
+
+
 def _read_xlsx(name: str, data: bytes) -> Table:
     import openpyxl
 
+    check_xlsx(name, data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except _UNREADABLE as error:
         raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
     try:
         sheet = book.worksheets[0]
-        records = [
+        rows = (
             (number, tuple("" if v is None else _excel_text(v) for v in values))
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        )
+        records = list(_within_row_limit(name, rows))
+    except ImportProblem:
+        raise
+    except (*_UNREADABLE, IndexError) as error:
+        raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
     finally:
         book.close()
     return _table(name, records, "xlsx")
+
+
+def check_xlsx(name: str, data: bytes) -> None:
+    """Refuse a workbook that would unpack into more than openpyxl should be given.
+
+    A zip states each part's unpacked size; a 1.5 MB "zip bomb" states hundreds of MB (or
+    lies). The stated sizes and ratios are checked first, without unpacking anything; then
+    every part is unpacked in small pieces and thrown away: zipfile stops a part at its
+    stated size and then finds its checksum wrong, so a part that lies is refused here,
+    where memory stays bounded, rather than inside openpyxl, which reads some parts whole.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            total = sum(part.file_size for part in parts)
+            if total > MAX_XLSX_UNPACKED:
+                raise ImportProblem(
+                    name,
+                    None,
+                    t(
+                        "import.xlsx_too_big",
+                        size=format_megabytes(total),
+                        limit=format_megabytes(MAX_XLSX_UNPACKED),
+                    ),
+                )
+            for part in parts:
+                ratio = part.file_size / max(part.compress_size, 1)
+                if part.file_size > RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+                    raise ImportProblem(
+                        name,
+                        None,
+                        t(
+                            "import.xlsx_ratio",
+                            part=part.filename,
+                            ratio=format_count(int(ratio)),
+                            limit=MAX_XLSX_RATIO,
+                        ),
+                    )
+                # Deflate is all a workbook uses; zipfile would unpack bzip2 or LZMA in one go.
+                if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise zipfile.BadZipFile(f"compression {part.compress_type} inattendue")
+            for part in parts:
+                with archive.open(part) as stream:
+                    while stream.read(1 << 16):
+                        pass
+    except ImportProblem:
+        raise
+    except (*_UNREADABLE, NotImplementedError, RuntimeError) as error:  # RuntimeError: encrypted
+        raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
 
 
 def _excel_text(value: object) -> str:
@@ -338,7 +474,11 @@ def paste_rows(text: str) -> list[tuple[str, str, str]]:
     """
     reader = csv.reader(io.StringIO(text.replace("\r\n", "\n"), newline=""), delimiter="\t")
     rows: list[tuple[str, str, str]] = []
+    limit = max_rows()
     for record in reader:
+        if len(rows) >= limit and any(c.strip() for c in record):
+            # A ValidationError: the grid shows it like any refused write, text kept.
+            raise ValidationError(t("paste.too_many_rows", limit=format_count(limit)))
         cells = [clean_text(c) for c in record]
         if not any(cells):
             continue
@@ -354,6 +494,48 @@ def paste_rows(text: str) -> list[tuple[str, str, str]]:
         cells += [""] * (3 - len(cells))
         rows.append((cells[0], cells[1], cells[2]))
     return rows
+
+
+# -- a previous meeting's synthesis, carried over --------------------------------------------
+
+PREVIOUS_SYNTHESIS_EXPECTED = (
+    "Section, Groupe, Recommandation, Défis, Perspectives (l'export de la synthèse"
+    " d'une réunion précédente)"
+)
+
+
+def unescape_formula(text: str) -> str:
+    """A cell of a ccm CSV export as it was typed: without the apostrophe the export puts
+    before a text a spreadsheet would run (``'=HYPERLINK(…)``, ``'- première action``).
+
+    Texts that began with apostrophes keep them: the export added exactly one.
+    """
+    if text.startswith("'") and text.lstrip("'")[:1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def read_synthesis_export(
+    path: str | Path, data: bytes | None = None
+) -> tuple[tuple[int, str, tuple[str, str, str]], ...]:
+    """(line, group name or "", the three texts) of a synthesis exported by ``ccm export``.
+
+    Only this reader undoes the export's apostrophes: the other tables come from office
+    tools, where a leading apostrophe is the user's own.
+    """
+    table = read_table(path, data)
+    mapping = map_columns(table, PREVIOUS_SYNTHESIS_COLUMNS, PREVIOUS_SYNTHESIS_EXPECTED)
+    rows = []
+    for line, cells in table.rows:
+
+        def cell(key: str, cells: tuple[str, ...] = cells) -> str:
+            index = mapping.get(key)
+            return unescape_formula(cells[index].strip()) if index is not None else ""
+
+        texts = (cell("recommendation"), cell("challenges"), cell("perspectives"))
+        if any(texts):
+            rows.append((line, cell("group"), texts))
+    return tuple(rows)
 
 
 # -- attendance -------------------------------------------------------------------------------

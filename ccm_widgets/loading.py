@@ -10,11 +10,15 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccm_widgets.i18n import t
 from ccm_widgets.importing import (
     ImportProblem,
+    format_count,
+    max_rows,
     read_attendance,
     read_grid,
     read_review,
+    read_synthesis_export,
     resolve_sections,
 )
 from ccm_widgets.meeting_file import load_plan
@@ -126,29 +130,15 @@ def previous_recommendations(
             raise ImportProblem(path, None, "fichier introuvable.")
         with Store(path) as previous:
             synthesis = current_synthesis(previous)
+        limit = max_rows()
+        if len(synthesis) > limit:
+            raise ImportProblem(path, None, t("import.too_many_rows", limit=format_count(limit)))
         return [
             (n, "" if section.group is None else section.group.name, row.recommendation)
             for n, (section, row) in enumerate(synthesis.rows(), start=1)
         ]
-    from ccm_widgets.importing import PREVIOUS_SYNTHESIS_COLUMNS, map_columns, read_table
-
-    table = read_table(path, data)
-    mapping = map_columns(
-        table,
-        PREVIOUS_SYNTHESIS_COLUMNS,
-        "Section, Groupe, Recommandation, Défis, Perspectives (l'export de la synthèse"
-        " d'une réunion précédente)",
-    )
-    rows = []
-    for line, cells in table.rows:
-
-        def cell(key: str, cells: tuple[str, ...] = cells) -> str:
-            index = mapping.get(key)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
-        if cell("recommendation"):
-            rows.append((line, cell("group"), cell("recommendation")))
-    return rows
+    rows = read_synthesis_export(path, data)
+    return [(line, group, texts[0]) for line, group, texts in rows if texts[0]]
 
 
 def carry_over_review(

@@ -24,7 +24,9 @@ class GridImportPanel(w.VBox):
         self.paste_button.on_click(self._on_paste)
         self._paste = CallbackDispatcher()
         self._file = CallbackDispatcher()
-        self.upload = file_picker(self._file, accept=".csv,.tsv,.txt,.xlsx")
+        self.upload = file_picker(
+            self._file, accept=".csv,.tsv,.txt,.xlsx", description=t("upload.choose")
+        )
         self.children = (
             w.HTML(f"<b>{html.escape(t('paste.label'))}</b>"),
             self.paste_area,

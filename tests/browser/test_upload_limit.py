@@ -1,0 +1,110 @@
+"""A file too big to send is refused by the page itself, which stays alive; a small one is
+still imported through the same picker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccm_widgets.importing import MAX_UPLOAD_BYTES
+from tests.browser.conftest import Server
+from tests.browser.helpers import GRID, open_page, type_in_cell, wait_cell_saved
+
+pytestmark = pytest.mark.browser
+
+#: Above Tornado's 10 MiB websocket message: sent, it would cut the page from its kernel.
+BIG = 11 * 1000 * 1000
+
+
+def big_csv() -> bytes:
+    line = "Former les agents des postes frontaliers aux droits des migrants;- défi;- suite\r\n"
+    data = ("Recommandation;Défis;Perspectives\r\n" + line * (BIG // len(line) + 1)).encode()
+    assert len(data) > BIG > MAX_UPLOAD_BYTES
+    return data
+
+
+def choose(page: Any, name: str, data: bytes) -> None:
+    """Pick a file with the grid's picker, as a user would in the file dialog."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".ccm-upload").click()
+    chooser.value.set_files({"name": name, "mimeType": "text/csv", "buffer": data})
+
+
+def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    page = context.new_page()
+    closed: list[str] = []
+    page.on("websocket", lambda ws: ws.on("close", lambda _ws: closed.append(ws.url)))
+    page.goto(server.links["Protection"])
+    page.wait_for_selector(GRID, timeout=60_000)
+    with server.store() as store:
+        before = [row.cells() for row in store.grid_rows("protection")]
+    page.get_by_text("Coller ou importer plusieurs lignes").click()
+    page.locator(".ccm-upload").wait_for(state="visible")
+
+    choose(page, "grille-enorme.csv", big_csv())
+    note = page.locator(".ccm-upload-note")
+    note.wait_for(state="visible", timeout=5_000)
+    text = note.inner_text()
+    assert "« grille-enorme.csv » n'a pas été envoyé" in text
+    assert re.search(r" : 11,\d Mo, au-delà de la limite de 8 Mo par fichier", text), text
+    page.screenshot(path=str(artifacts / "televersement-refuse.png"), full_page=True)
+
+    # the page still talks to its kernel: a typed cell is saved
+    page.wait_for_timeout(1_000)
+    type_in_cell(page, 0, 1, "Défi saisi après le refus")
+    wait_cell_saved(page, 0, "Défis")
+    assert closed == [], f"connexion au noyau fermée : {closed}"
+    with server.store() as store:
+        after = [row.cells() for row in store.grid_rows("protection")]
+    assert len(after) == len(before)  # nothing of the big file arrived
+    assert after[0][1] == "Défi saisi après le refus"
+    assert after[1:] == before[1:]
+
+    # a small file goes through the same picker, and the refusal goes away
+    choose(page, "deux-lignes.csv", "Recommandation;Défis\r\nR un;- a\r\nR deux;\r\n".encode())
+    page.locator(".ccm-status", has_text="2 ligne(s) ajoutée(s)").wait_for(timeout=10_000)
+    assert not note.is_visible()
+    with server.store() as store:
+        rows = store.grid_rows("protection")
+    assert [row.cells() for row in rows[-2:]] == [("R un", "- a", ""), ("R deux", "", "")]
+    page.screenshot(path=str(artifacts / "televersement-accepte.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("notebook", "ready", "pickers"),
+    [("presence", ".ccm-attendance", 1), ("revue", ".ccm-review", 2)],
+)
+def test_every_picker_of_the_facilitator_refuses_a_file_too_big(
+    browser: Any, server: Server, notebook: str, ready: str, pickers: int
+) -> None:
+    key = server.links["animateur"].split("cle=")[1]
+    page = open_page(browser, f"{server.base}/voila/render/{notebook}.ipynb?cle={key}", ready)
+    with server.store() as store:
+        before = (len(store.participants()), len(store.review_rows()))
+    assert page.locator(".ccm-upload").count() == pickers
+    for index in range(pickers):
+        with page.expect_file_chooser() as chooser:
+            page.locator(".ccm-upload").nth(index).click()
+        chooser.value.set_files({"name": "enorme.csv", "mimeType": "text/csv", "buffer": big_csv()})
+        note = page.locator(".ccm-upload-note").nth(index)
+        note.wait_for(state="visible", timeout=5_000)
+        assert "limite de 8 Mo" in note.inner_text()
+    # the kernel still answers: a small file through the first picker is read (and refused
+    # for its columns, which says the kernel got it), and the refusal next to it goes away
+    with page.expect_file_chooser() as chooser:
+        page.locator(".ccm-upload").first.click()
+    chooser.value.set_files(
+        {"name": "petit.csv", "mimeType": "text/csv", "buffer": b"Prix;Nom\n1;a\n"}
+    )
+    page.locator(".ccm-status", has_text="petit.csv").wait_for(timeout=10_000)
+    assert not page.locator(".ccm-upload-note").first.is_visible()
+    with server.store() as store:
+        assert (len(store.participants()), len(store.review_rows())) == before
+    page.context.close()
