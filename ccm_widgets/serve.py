@@ -150,7 +150,6 @@ def cache_versioned_assets(web_app: Any) -> int:
     return changed
 
 
-
 def _spelled(char: str) -> str:
     """A pattern for ``char`` as a URL may carry it: as is, percent-encoded (Tornado decodes
     ``c%6ce=`` into ``cle=``), or encoded again inside another URL (a log-in's ``next=``)."""

@@ -76,7 +76,9 @@ def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: f
     raise TimeoutError(f"ccm serve ne répond pas :\n{log.read_text()}")
 
 
-def start_server(folder: Path, store_path: Path | str) -> Server:
+def start_server(
+    folder: Path, store_path: Path | str, extra_env: dict[str, str] | None = None
+) -> Server:
     """``ccm serve`` on a free port of 127.0.0.1 (demo meeting if the store is empty)."""
     port = free_port()
     log_path = folder / f"serve-{port}.log"
@@ -85,6 +87,7 @@ def start_server(folder: Path, store_path: Path | str) -> Server:
         "CCM_STORE": str(store_path),
         "CCM_EXPORTS": str(folder / "exports"),
         "CCM_KERNEL_GRACE": "3",  # kernels of closed tabs go within seconds, not minutes
+        **(extra_env or {}),
     }
     env.pop("QUERY_STRING", None)
     with log_path.open("w") as log:

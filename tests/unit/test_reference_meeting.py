@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ccm_widgets.cli import main
-from ccm_widgets.exporting import current_synthesis
+from ccm_widgets.exporting import current_synthesis, escape_formula
 from ccm_widgets.report import synthesis_html
 from ccm_widgets.store import Store
 
@@ -74,7 +74,8 @@ def test_five_grids_give_the_reference_synthesis_exactly(
     got = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     want = expected()
     assert len(want) > 60
-    assert got == want
+    # the CSV puts an apostrophe before cells a spreadsheet would run ("- Insécurité…")
+    assert got == [[escape_formula(cell) for cell in line] for line in want]
     # the plenary's synthesis view shows the same rows in the same order
     with Store() as store:
         rows = [row.cells() for _, row in current_synthesis(store).rows()]
