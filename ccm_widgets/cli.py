@@ -162,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--preheat", type=int, default=2, metavar="N",
         help="noyaux de groupe préchauffés en attente (défaut 2 ; 0 : aucun)",
     )  # fmt: skip
+    serve.add_argument(
+        "--max-pages", type=int, default=None, metavar="N",
+        help="pages ouvertes à la fois au plus, au-delà « salle pleine » (défaut : deux par"
+        " groupe et huit pour l'animateur ; ou la variable CCM_MAX_PAGES)",
+    )  # fmt: skip
     return parser
 
 
@@ -201,6 +206,7 @@ def _run(args: argparse.Namespace) -> int:
             preheat=args.preheat,
             public_url=args.public_url,
             qr=args.qr,
+            max_pages=args.max_pages,
         )
     if command == "import":
         _check_file(args.file)

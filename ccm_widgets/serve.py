@@ -248,6 +248,7 @@ def serve(
     preheat: int = 2,
     public_url: str = "",
     qr: bool = False,
+    max_pages: int | None = None,
 ) -> int:
     """Prepare the store, print the links, run Voilà until interrupted.
 
@@ -277,6 +278,8 @@ def serve(
         print_links(meeting_links(opened, public_url), qr=qr)
         sys.stdout.flush()
     os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
+    if max_pages is not None:  # read by the door, as CCM_MAX_PAGES is
+        os.environ["CCM_MAX_PAGES"] = str(max_pages)
     from voila.app import Voila
 
     app = Voila.instance(config=voila_config(preheat))

@@ -561,3 +561,61 @@ def test_a_preheated_page_that_cannot_be_built_says_so(
     while not page.children and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "Rechargez-la" in html.unescape(page.children[0].value)
+
+
+def test_a_preheated_kernel_waits_for_its_request_and_shows_its_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request comes over ``voila/query`` to a kernel that shows the server's secret;
+    a socket dropped meanwhile is opened again, the request still comes."""
+    import json
+    import threading
+
+    from websockets.sync.server import serve
+
+    from ccm_widgets import pages
+
+    seen: list[str | None] = []
+
+    def answer(socket: object) -> None:
+        seen.append(socket.request.headers.get("X-Ccm-Requete"))  # type: ignore[attr-defined]
+        if len(seen) == 1:
+            return  # the first socket drops without a word
+        socket.send(json.dumps({"QUERY_STRING": "groupe=x&cle=y"}))  # type: ignore[attr-defined]
+
+    with serve(answer, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setenv("VOILA_PREHEAT", "True")
+        monkeypatch.setenv("VOILA_APP_PORT", str(server.socket.getsockname()[1]))
+        monkeypatch.setenv("VOILA_KERNEL_ID", "k")
+        monkeypatch.setenv("CCM_QUERY_SECRET", "secret")
+        monkeypatch.delenv("QUERY_STRING", raising=False)
+        pages.wait_for_request(poll=0.2)
+        server.shutdown()
+    assert seen == ["secret", "secret"]
+    assert pages.query_params() == {"groupe": "x", "cle": "y"}
+
+
+def test_a_tab_whose_request_never_comes_is_told_to_reload(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tab asked this kernel for its widgets, but the request was lost: after the patience,
+    the page says to reload instead of staying blank."""
+    from ccm_widgets import pages
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("VOILA_APP_PORT", "9")  # nothing listens: the request cannot come
+    monkeypatch.setitem(pages.TAB_SEEN, "at", time.monotonic() - 31)
+    with pytest.raises(pages.RequestLost):
+        pages.wait_for_request(patience=30, poll=0.1)
+
+    def lost() -> None:
+        raise pages.RequestLost("k")
+
+    monkeypatch.setattr(pages, "wait_for_request", lost)
+    page = group_page(store=demo_store)
+    deadline = time.monotonic() + 10
+    while not page.children and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "Rechargez-la" in html.unescape(page.children[0].value)
+    assert "demande" in html.unescape(page.children[0].value)
