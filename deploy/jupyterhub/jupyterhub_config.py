@@ -1,4 +1,4 @@
-"""JupyterHub for ccm-workbook: one server per facilitator, Voilà inside it, meetings on
+r"""JupyterHub for ccm-workbook: one server per facilitator, Voilà inside it, meetings on
 PostgreSQL. Start with ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py``.
 
 Read by JupyterHub (traitlets): ``c`` is its configuration. Each facilitator logs in and
@@ -15,11 +15,39 @@ Settings from the environment (defaults in brackets):
   facilitator's tab came through, in http]
 - ``CCM_HUB_BIND_URL``: where the hub listens [http://127.0.0.1:8000]; put the ministry's
   TLS proxy (nginx, Caddy) in front for anything beyond this machine
-- ``CCM_HUB_STORE``: each facilitator's store, ``{username}`` replaced
-  [postgresql://ccm@127.0.0.1:5432/ccm_{username}]
+- ``CCM_HUB_STORE``: each facilitator's store, ``{username}`` replaced: their own role on
+  their own database [postgresql://ccm_{username}@127.0.0.1:5432/ccm_{username}]
 - ``CCM_HUB_EXPORTS``: each facilitator's export folder [/srv/ccm/exports/{username}]
 - ``CCM_HUB_ROOMS``: the rooms file [salles.toml beside this file]
 - ``CCM_HUB_STATE``: the hub's own database and secrets [/srv/ccm/hub]
+- ``CCM_HUB_MAX_PAGES``: pages (kernels) open at once on a facilitator's server [two per
+  group and eight for the facilitator]; ``CCM_HUB_MEM_LIMIT`` [3G], ``CCM_HUB_CPU_LIMIT``
+  [2]: a facilitator's server's memory and cores, enforced by some spawners only (below)
+
+Each meeting's database, closed to the other facilitators. A server, and any kernel of it,
+runs with its facilitator's rights; so each facilitator has their own PostgreSQL role,
+``ccm_<name>``, owning their own database, ``ccm_<name>``, on which ``CONNECT`` is revoked
+from ``PUBLIC``: another facilitator's role is refused there (``permission denied``). As
+PostgreSQL's superuser, per facilitator, which ``base-animateur.sh`` beside this file does::
+
+    createuser --login ccm_animatrice-niamey            # add --pwprompt for a password
+    createdb -O ccm_animatrice-niamey -E UTF8 -T template0 ccm_animatrice-niamey
+    psql -c 'REVOKE CONNECT, TEMPORARY ON DATABASE "ccm_animatrice-niamey" FROM PUBLIC'
+
+and in ``pg_hba.conf``, before any ``host all all`` line, one of (a role reaches only the
+database of its own name: ``sameuser``)::
+
+    # TYPE  DATABASE  USER  ADDRESS        METHOD
+    host    sameuser  all   127.0.0.1/32   scram-sha-256   # the role's password, kept in the
+                                                           # facilitator's ~/.pgpass (mode 600)
+    local   sameuser  all                  peer map=ccm    # or no password: the server runs as
+                                                           # the facilitator's Unix account
+
+with, for ``peer``, ``ccm  /^(.*)$  ccm_\1`` in ``pg_ident.conf`` (Unix user ``animatrice-niamey``
+is role ``ccm_animatrice-niamey``) and ``CCM_HUB_STORE`` set to
+``postgresql:///ccm_{username}?host=/var/run/postgresql&user=ccm_{username}``. The meeting is
+then created by its own role (``ccm init … --store postgresql://ccm_animatrice-niamey@…``,
+as the facilitator), so that the role owns its tables.
 
 Tested by ``tests/browser/test_jupyterhub.py``, which adds the test-only settings (a dummy
 password login, servers run as the test's user) in a file that loads this one.
@@ -38,9 +66,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 BIN = Path(sys.executable).parent  # the environment ccm-workbook and jupyterhub live in
 STATE = Path(os.environ.get("CCM_HUB_STATE", "/srv/ccm/hub"))
-STORE = os.environ.get("CCM_HUB_STORE", "postgresql://ccm@127.0.0.1:5432/ccm_{username}")
+STORE = os.environ.get("CCM_HUB_STORE", "postgresql://ccm_{username}@127.0.0.1:5432/ccm_{username}")
 EXPORTS = os.environ.get("CCM_HUB_EXPORTS", "/srv/ccm/exports/{username}")
 PUBLIC = os.environ.get("CCM_HUB_URL", "").rstrip("/")
+MAX_PAGES = os.environ.get("CCM_HUB_MAX_PAGES", "")  # empty: the door's default
+MEM_LIMIT = os.environ.get("CCM_HUB_MEM_LIMIT", "3G")
+CPU_LIMIT = float(os.environ.get("CCM_HUB_CPU_LIMIT", "2"))
 ROOMS = tomllib.loads(Path(os.environ.get("CCM_HUB_ROOMS", HERE / "salles.toml")).read_text())
 
 # --- the hub: loopback unless told, state kept apart ---------------------------------------
@@ -76,6 +107,7 @@ c.JupyterHub.tornado_settings = {
 }
 
 # --- each facilitator's server: Voilà over workbooks/, the room's set-up ------------------
+EXTENSION = "ccm_widgets.server_extension"
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = str(REPO / "workbooks")
 c.Spawner.default_url = "/voila"  # ccm's home page: where to find the links
@@ -84,16 +116,36 @@ c.Spawner.environment = {
     "CCM_EXPORTS": lambda spawner: EXPORTS.format(username=spawner.user.name),
     "CCM_PUBLIC_URL": lambda spawner: f"{PUBLIC}/user/{spawner.user.name}" if PUBLIC else "",
     "JUPYTER_PATH": str(REPO / "ccm_widgets" / "templates"),  # the ccm page template
+    "CCM_MAX_PAGES": MAX_PAGES,  # the room's page cap, read by the server's door
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 c.Spawner.args = [
     *room_settings(),  # the page template, no tracebacks, idle kernels culled: as ccm serve
     "--VoilaConfiguration.file_allowlist=(?!)",  # a pattern no path matches: no files served
     "--ServerApp.terminals_enabled=False",
-    "--ServerApp.jpserver_extensions=ccm_widgets.server_extension=True",
-    "--ServerApp.authorizer_class=ccm_widgets.server_extension.RoomAuthorizer",
+    f"--ServerApp.jpserver_extensions={EXTENSION}=True",
+    # The room's rapporteurs reach the pages and their own kernel, nothing else of the server
+    # (RoomAuthorizer); on that kernel's websocket only what a Voilà page sends: no code
+    # (RoomKernelConnection). The facilitator, the server's owner, keeps everything.
+    f"--ServerApp.authorizer_class={EXTENSION}.RoomAuthorizer",
+    f"--ServerApp.kernel_websocket_connection_class={EXTENSION}.RoomKernelConnection",
 ]
 # A facilitator's server must not be stopped mid-meeting: install no idle-server culler, or
 # give it a timeout longer than a meeting day.
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
+
+# --- each facilitator's server within bounds ------------------------------------------------
+# About 100 MB per open page (its kernel), 100 MB for the server, 300 MB while Chromium prints
+# a PDF: 3G holds the default page cap of a room of ten groups. Enforced only by spawners that
+# put each server in its own cgroup, kernels included: systemdspawner (the server's systemd
+# unit gets MemoryMax= and CPUQuota=), DockerSpawner, KubeSpawner. The default local process
+# spawner does not enforce them: it only hands them to the server as MEM_LIMIT and CPU_LIMIT.
+# What bounds a meeting there is what the server itself holds: the page cap above (a page
+# past it gets the « salle pleine » page, no kernel), idle and closed tabs' kernels stopped,
+# no terminals, and no kernel a rapporteur could start.
+c.Spawner.mem_limit = MEM_LIMIT
+c.Spawner.cpu_limit = CPU_LIMIT
+# To enforce them: pip install jupyterhub-systemdspawner (servers then run as the
+# facilitators' Unix accounts, in units of their own), and
+# c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"

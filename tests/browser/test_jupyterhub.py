@@ -1,15 +1,18 @@
 """The JupyterHub deployment of ``deploy/jupyterhub/``, run for real on 127.0.0.1.
 
 A hub with its proxy; the facilitator's server runs Voilà as a Jupyter server extension,
-the meeting on PostgreSQL. A rapporteur of the room logs in through the hub, lands on the
-group's grid, types, and the store holds it; the Jupyter API stays closed to them; a hub
-user outside the room is refused; the facilitator's page hands out links under the hub's
-address; nothing is fetched from outside. The test only adds what a test needs (a password
-login, servers run as the test's user) in a file that loads the deployment's own.
+the meeting on PostgreSQL, in the facilitator's own database under their own role. A
+rapporteur of the room logs in through the hub, lands on the group's grid, types, and the
+store holds it; the Jupyter API and the hub's own routes stay closed to them, and code they
+send to their page's kernel over its websocket is not run (the facilitator's is); a hub user
+outside the room is refused; the facilitator's page hands out links under the hub's address;
+nothing is fetched from outside. The test only adds what a test needs (a password login,
+servers run as the test's user) in a file that loads the deployment's own.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +29,7 @@ from ccm_widgets.loading import load_demo
 from ccm_widgets.store import Store
 from tests.browser.conftest import ARTIFACTS, free_port
 from tests.browser.helpers import GRID, open_page, row_editor_text
+from tests.unit.test_meeting_databases import facilitator_database, with_password
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 PROXY = REPO / ".cache" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "mot-de-passe-de-test"
+DB_PASSWORD = "mot-de-passe-de-la-base"
 FACILITATOR, RAPPORTEUR, OUTSIDER = "animatrice", "rapporteur", "intrus"
 
 TEST_CONFIG = """\
@@ -68,7 +73,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
     if not PROXY.exists():
         pytest.fail("configurable-http-proxy absent : lancez « make test », qui l'installe.")
     folder = tmp_path_factory.mktemp("hub")
-    store_url = postgres.new_database()
+    # The facilitator's meeting in their own database, under their own role, as the README
+    # sets it up; their server finds the role's password in their ~/.pgpass.
+    store_url = facilitator_database(postgres, FACILITATOR, DB_PASSWORD)
+    home = folder / "home" / FACILITATOR
+    home.mkdir(parents=True)
+    role = f"ccm_{FACILITATOR}"
+    (home / ".pgpass").write_text(f"127.0.0.1:{postgres.port}:{role}:{role}:{DB_PASSWORD}\n")
+    (home / ".pgpass").chmod(0o600)
+    store_url = with_password(store_url, DB_PASSWORD)  # the test's own connections
     with Store(store_url) as store:
         load_demo(store)
     (folder / "state").mkdir()
@@ -88,7 +101,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
     env = {
         **os.environ,
         "CCM_HUB_STATE": str(folder / "state"),
-        "CCM_HUB_STORE": store_url,  # one meeting: no {username} in it
+        # the deployment's default, on the tests' server
+        "CCM_HUB_STORE": f"postgresql://ccm_{{username}}@127.0.0.1:{postgres.port}/ccm_{{username}}",
         "CCM_HUB_EXPORTS": str(folder / "exports" / "{username}"),
         "CCM_HUB_ROOMS": str(rooms),
         "CCM_HUB_URL": base,
@@ -113,7 +127,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"le hub ne démarre pas :\n{log.read_text()}") from None
                 time.sleep(0.3)
-        yield {"base": base, "store": store_url, "log": log, "process": process}
+        yield {"base": base, "store": store_url, "log": log, "folder": folder}
     finally:
         _stop(process)
     leftovers = subprocess.run(
@@ -129,6 +143,69 @@ def log_in(browser: Any, url: str, user: str, outside: list[str]) -> Any:
     page.fill("input[name=password]", PASSWORD)
     page.click("[type=submit]")
     return page
+
+
+def hub_routes_stay_closed(page: Any, base: str, server: str) -> None:
+    """Nothing of the facilitator's server but its Voilà pages, nothing of the hub's own API
+    or admin page: 403 or 404, never a page (redirects not followed: no login page either)."""
+    api = page.context.request
+    xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_xsrf"), "")
+    gets = [f"{server}/{path}" for path in (
+        "api/contents", "api/contents/groupe.ipynb", "api/kernels", "api/sessions",
+        "api/terminals", "api/kernelspecs", "lab", "tree", "files/groupe.ipynb",
+        "edit/groupe.ipynb", "nbconvert/html/groupe.ipynb", "voila/api/contents",
+    )] + [f"{base}/hub/api/users", f"{base}/hub/api/groups", f"{base}/hub/admin"]  # fmt: skip
+    for url in gets:
+        status = api.get(url, max_redirects=0).status
+        assert status in {403, 404}, f"GET {url} → {status} pour un rapporteur"
+    for path in ("api/kernels", "api/sessions", "api/terminals"):
+        status = api.post(f"{server}/{path}", headers={"X-XSRFToken": xsrf}, data={}).status
+        assert status in {403, 404}, f"POST {path} → {status} pour un rapporteur"
+
+
+def kernel_exchange(page: Any, server: str, kernel: str, marker: Path) -> list[str]:
+    """As ``page``'s user, send a kernel over its websocket (protocol v1, the one Voilà's
+    page speaks) code that would create ``marker``, the requests a notebook editor sends,
+    then ``kernel_info_request``. The types of the messages received until its reply: the
+    kernel answers its shell messages in order, so a request it ran has answered before."""
+    from jupyter_client.session import Session, json_packer
+    from jupyter_server.services.kernels.connection.base import (
+        deserialize_msg_from_ws_v1,
+        serialize_msg_to_ws_v1,
+    )
+    from websockets.sync.client import connect
+
+    session = Session()
+    sent = [
+        ("execute_request", {"code": f"open({str(marker)!r}, 'w').close()", "silent": False,
+                             "store_history": True, "user_expressions": {},
+                             "allow_stdin": False, "stop_on_error": True}),
+        ("inspect_request", {"code": "open", "cursor_pos": 4, "detail_level": 0}),
+        ("complete_request", {"code": "impo", "cursor_pos": 4}),
+        ("is_complete_request", {"code": "1 +"}),
+        ("history_request", {"output": False, "raw": True, "hist_access_type": "tail", "n": 5}),
+        ("kernel_info_request", {}),
+    ]  # fmt: skip
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies(server + "/"))
+    url = server.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+    received = []
+    with connect(
+        f"{url}?session_id={session.session}", subprotocols=["v1.kernel.websocket.jupyter.org"],
+        additional_headers={"Cookie": cookies}, origin=server.split("/user/")[0],
+        open_timeout=10,
+    ) as ws:  # fmt: skip
+        for msg_type, content in sent:
+            message = session.msg(msg_type, content)
+            ws.send(serialize_msg_to_ws_v1(message, "shell", json_packer))
+        last = message["header"]["msg_id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _, parts = deserialize_msg_from_ws_v1(ws.recv(timeout=deadline - time.monotonic()))
+            header, parent = json.loads(parts[0]), json.loads(parts[1])
+            received.append(header["msg_type"])
+            if header["msg_type"] == "kernel_info_reply" and parent.get("msg_id") == last:
+                return received
+    raise AssertionError(f"pas de réponse à kernel_info_request : {received}")
 
 
 def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
@@ -163,17 +240,24 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
     assert row.updated_by.startswith("groupe:protection")
     rapporteur.screenshot(path=str(ARTIFACTS / "jupyterhub-groupe.png"), full_page=True)
 
-    # The hub let the rapporteur into the facilitator's server: only the Voilà pages.
-    api = rapporteur.context.request
-    for path in ("api/contents", "api/contents/groupe.ipynb", "api/kernels", "api/sessions",
-                 "files/groupe.ipynb"):  # fmt: skip
-        status = api.get(f"{server}/{path}").status
-        assert status in {403, 404}, f"{path} → {status} pour un rapporteur"
-    xsrf = next((c["value"] for c in rapporteur.context.cookies() if c["name"] == "_xsrf"), "")
-    started = api.post(f"{server}/api/kernels", headers={"X-XSRFToken": xsrf}).status
-    assert started == 403, f"un rapporteur a pu démarrer un noyau ({started})"
-    # the facilitator keeps the whole server
+    # The hub let the rapporteur into the facilitator's server: only the Voilà pages; the
+    # facilitator keeps the whole server.
+    hub_routes_stay_closed(rapporteur, base, server)
     assert facilitator.context.request.get(f"{server}/api/contents").status == 200
+
+    # The page's own kernel runs only what a Voilà page sends it: widget messages. Code sent
+    # over the rapporteur's websocket to that kernel is dropped.
+    kernel = rapporteur.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    marker = hub["folder"] / "exécuté-par-le-rapporteur"
+    replies = kernel_exchange(rapporteur, server, kernel, marker)
+    assert not marker.exists(), "le code envoyé par le rapporteur a été exécuté"
+    refused = {"execute_reply", "execute_input", "inspect_reply", "complete_reply",
+               "history_reply", "is_complete_reply", "execute_result"}  # fmt: skip
+    assert refused.isdisjoint(replies), f"le noyau a répondu au rapporteur : {replies}"
+    assert "kernel_info_reply" in replies  # the page's own messages still pass
+    assert "message « execute_request » de rapporteur ignoré" in hub["log"].read_text()
 
     # The facilitator's home page hands out the links under the hub's address.
     facilitator.goto(links["animateur"])
@@ -181,6 +265,15 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
     shown = facilitator.locator(".ccm-home code").all_inner_texts()
     assert shown
     assert all(u.startswith(f"{server}/voila/render/groupe.ipynb?") for u in shown)
+    # The facilitator, the server's owner, keeps every message type on their page's kernel.
+    kernel = facilitator.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    owner_marker = hub["folder"] / "exécuté-par-l-animatrice"
+    replies = kernel_exchange(facilitator, server, kernel, owner_marker)
+    assert owner_marker.exists(), replies
+    assert {"execute_reply", "inspect_reply", "complete_reply", "is_complete_reply",
+            "history_reply"} <= set(replies)  # fmt: skip
 
     # A hub user outside the room sees nothing of it.
     outsider = log_in(browser, links["Protection"], OUTSIDER, outside)
