@@ -3,7 +3,8 @@
 #   make test    everything CI runs: set-up, lint, types, unit, workbook and browser tests
 # Both do their own set-up on a fresh machine: .venv, packages, Debian's Chromium (and, for
 # the tests, Debian's PostgreSQL, which the tests start themselves on 127.0.0.1, and
-# JupyterHub's proxy from the npm registry, for the test of the JupyterHub deployment).
+# JupyterHub's proxy from the npm registry, for the test of the JupyterHub deployment, and
+# Debian's nginx, for the test of the TLS proxy's sample configuration).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8866
 IP ?= 127.0.0.1
 
-.PHONY: serve test lint bench setup chromium postgres hub-proxy clean
+.PHONY: serve test lint bench setup chromium postgres hub-proxy nginx clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ postgres:
 hub-proxy:
 	@./scripts/ensure-hub-proxy
 
+nginx:
+	@./scripts/ensure-nginx
+
 serve: setup
 	$(BIN)/ccm serve --ip $(IP) --port $(PORT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
@@ -38,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup postgres hub-proxy lint
+test: setup postgres hub-proxy nginx lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
