@@ -161,6 +161,7 @@ def test_a_group_types_through_the_tls_proxy(
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as redirected:
         opener.open(f"http://127.0.0.1:{proxied['http']}/voila/render/groupe.ipynb", timeout=5)
+    redirected.value.close()
     assert redirected.value.code == 301
     assert redirected.value.headers["Location"].startswith("https://127.0.0.1/voila/render/")
 
