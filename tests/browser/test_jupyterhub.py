@@ -164,10 +164,10 @@ def hub_routes_stay_closed(page: Any, base: str, server: str) -> None:
 
 
 def kernel_exchange(page: Any, server: str, kernel: str, marker: Path) -> list[str]:
-    """As ``page``'s user, send a kernel over its websocket (protocol v1, the one Voilà's
-    page speaks) code that would create ``marker``, the requests a notebook editor sends,
-    then ``kernel_info_request``. The types of the messages received until its reply: the
-    kernel answers its shell messages in order, so a request it ran has answered before."""
+    """As ``page``'s user, send to ``kernel`` over its websocket (protocol v1, the one Voilà's
+    page speaks) code that would create ``marker``, the other requests a notebook editor
+    sends, then ``kernel_info_request``. Returns the types of the messages received until its
+    reply: the kernel answers shell messages in order, so any request it ran answered first."""
     from jupyter_client.session import Session, json_packer
     from jupyter_server.services.kernels.connection.base import (
         deserialize_msg_from_ws_v1,
