@@ -195,7 +195,10 @@ def _patch_page_handler() -> None:
     async def get(self: Any, path: str | None = None) -> None:
         door = _door(self)
         if door is None or not self.current_user:  # no door, or the log-in comes first
-            await original(self, path)
+            # ``@authenticated`` answers a logged-out user with a redirect, not a coroutine.
+            answered = original(self, path)
+            if answered is not None:
+                await answered
             return
         notebook = self.notebook_path or path or ""
         if not await ensure_async(self.contents_manager.file_exists(notebook)):
@@ -210,7 +213,7 @@ def _patch_page_handler() -> None:
             browser = door.new_browser()
             self.set_cookie(
                 COOKIE, browser, path=self.base_url, httponly=True, samesite="Strict",
-                secure=self.request.protocol == "https",
+                secure=_over_tls(self),
             )  # fmt: skip
         opening = _Opening(door, browser, self.kernel_manager)
         door.opening += 1
@@ -223,6 +226,13 @@ def _patch_page_handler() -> None:
                 door.opening -= 1
 
     TornadoVoilaHandler.get = get
+
+
+def _over_tls(handler: Any) -> bool:
+    """Whether the browser reached the page over https: directly, or through a TLS proxy
+    (``deploy/nginx/ccm.conf`` says so in ``X-Forwarded-Proto``)."""
+    forwarded = handler.request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
+    return bool(handler.request.protocol == "https" or forwarded.lower() == "https")
 
 
 def _bind_to_page(kernel_id: str) -> None:
