@@ -1,7 +1,8 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``) runs one.
+``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``) runs
+one.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    door_flood,
     export_times,
     live_latency,
     open_grid,
@@ -26,6 +28,7 @@ def main() -> int:
         "open_grid",
         "live_latency",
         "room_load",
+        "door_flood",
     }
     if "store_writes" in wanted:
         store_writes.main()
@@ -39,6 +42,8 @@ def main() -> int:
         live_latency.main([])
     if "room_load" in wanted:
         room_load.main([])
+    if "door_flood" in wanted:
+        door_flood.main([])
     return 0
 
 
