@@ -172,10 +172,23 @@ def refuse(handler: Any, refusal: Refusal) -> None:
     handler.set_header("Cache-Control", "no-store")
     if refusal.status == 503:
         handler.set_header("Retry-After", "10")
+    handler.finish(_refusal_page(handler, refusal))
+
+
+_REFUSAL_PAGES: dict[tuple[str, int, str], str] = {}
+
+
+def _refusal_page(handler: Any, refusal: Refusal) -> str:
+    """The refusal page, rendered once per message and kept: a flood of keyless requests
+    costs a dictionary look-up each, not a template rendering (80 % of a refusal's time,
+    Voilà resolving the page's stylesheets through its template folders)."""
     title = t(f"door.title_{refusal.status}")
     message = t(refusal.message)
+    cached = (handler.base_url, refusal.status, message)
+    if cached in _REFUSAL_PAGES:
+        return _REFUSAL_PAGES[cached]
     try:
-        body = handler.render_template("refus.html", title=title, message=message)
+        body = str(handler.render_template("refus.html", title=title, message=message))
     except Exception:  # the ccm template missing: the same words, plainly
         import html
 
@@ -184,7 +197,8 @@ def refuse(handler: Any, refusal: Refusal) -> None:
             f"<title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
             f"<p>{html.escape(message)}</p></html>"
         )
-    handler.finish(body)
+    _REFUSAL_PAGES[cached] = body
+    return body
 
 
 def _patch_page_handler() -> None:
