@@ -39,7 +39,7 @@ from typing import Any
 
 from benchmarks.live_latency import _find_server, kernels_of, percentile, rss_mb
 from benchmarks.open_grid import ARGS, CHROMIUM, free_port, running, time_to_editable
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 from tests.browser.helpers import open_cell_editor, wait_cell_saved
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from benchmarks.reference_meeting import build
-from ccm_widgets.exporting import render, report_data
-from ccm_widgets.report import build_notebook
+from ccm_widgets.files.exporting import render, report_data
+from ccm_widgets.report.notebook import build_notebook
 from ccm_widgets.store import Store
 
 BIN = Path(sys.executable).parent

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.open_grid import ARGS, CHROMIUM, free_port, running
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 
 RECORDER = """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ccm_widgets.model import AgendaItem, Group, Meeting, Participant, ReviewRow, slugify
+from ccm_widgets.domain.model import AgendaItem, Group, Meeting, Participant, ReviewRow, slugify
 from ccm_widgets.store import Store
 
 VERBS = ["Renforcer", "Accélérer", "Harmoniser", "Diffuser", "Évaluer", "Organiser", "Créer",

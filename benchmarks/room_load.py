@@ -27,7 +27,7 @@ from typing import Any
 
 from benchmarks.live_latency import _find_server, _open, kernels_of, percentile, rss_mb
 from benchmarks.open_grid import ARGS, CHROMIUM, free_port, running
-from ccm_widgets.model import Group, Meeting
+from ccm_widgets.domain.model import Group, Meeting
 from ccm_widgets.store import Store
 
 GROUPS = 10

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.reference_meeting import sentence
-from ccm_widgets.duplicates import find_duplicates, words
-from ccm_widgets.exporting import current_synthesis
-from ccm_widgets.model import GridRow, Group, Meeting
-from ccm_widgets.report import synthesis_html
+from ccm_widgets.domain.duplicates import find_duplicates, words
+from ccm_widgets.domain.model import GridRow, Group, Meeting
+from ccm_widgets.files.exporting import current_synthesis
+from ccm_widgets.report.notebook import synthesis_html
 from ccm_widgets.store import Store
 
 ROWS = 200
@@ -75,7 +75,7 @@ def main() -> None:
             warm = median_ms(lambda r=rows: find_duplicates(r), runs=3)
             print(f"duplicates_warm_{groups}x{ROWS} {warm:.0f} ms")
         if groups == 50:
-            from ccm_widgets.widgets.plenary_board import PlenaryBoard
+            from ccm_widgets.widgets.plenary.plenary_board import PlenaryBoard
 
             board = PlenaryBoard(store=store, watch=False)
             refresh = median_ms(board.refresh, runs=3)

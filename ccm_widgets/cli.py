@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from ccm_widgets import __version__
+from ccm_widgets.domain.model import ImportProblem, ValidationError, fold
 from ccm_widgets.i18n import t
-from ccm_widgets.model import ImportProblem, ValidationError, fold
 from ccm_widgets.store import Store, StoreError, resolve_location
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -196,7 +196,7 @@ def _open_store(args: argparse.Namespace) -> Store:
 def _run(args: argparse.Namespace) -> int:
     command = args.command
     if command == "serve":
-        from ccm_widgets.serve import serve
+        from ccm_widgets.server.serve import serve
 
         return serve(
             store=resolve_location(args.store),
@@ -214,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
         _check_file(args.meeting_file)
     with _open_store(args) as store:
         if command in {"init", "demo", "import"}:
-            from ccm_widgets import loading
+            from ccm_widgets.files import loading
         if command == "init":
             outcome = loading.init_meeting(store, args.meeting_file, force=args.force)
         elif command == "demo":
@@ -250,7 +250,7 @@ def _check_file(path: Path) -> None:
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
-    from ccm_widgets.exporting import export_meeting, undecided_rows
+    from ccm_widgets.files.exporting import export_meeting, undecided_rows
 
     try:
         path = export_meeting(

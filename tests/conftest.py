@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.loading import DEMO_DIR, load_demo
-from ccm_widgets.model import AgendaItem, Group, Meeting, slugify
+from ccm_widgets.domain.model import AgendaItem, Group, Meeting, slugify
+from ccm_widgets.files.loading import DEMO_DIR, load_demo
 from ccm_widgets.store import Store
 
 REPO = Path(__file__).resolve().parent.parent

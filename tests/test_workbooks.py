@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 from tests.conftest import REPO
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ccm_widgets.model import GENERAL
+from ccm_widgets.domain.model import GENERAL
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError, same_key
 
 log = logging.getLogger(__name__)

@@ -10,22 +10,22 @@ import importlib
 from typing import Any
 
 _HOMES = {
-    "AdoptionPanel": "adoption",
-    "AttendancePanel": "attendance",
-    "DebatesPanel": "debates",
-    "ItemListEditor": "items",
-    "MeetingGuide": "guide",
-    "PreparationPanel": "preparation",
-    "ReviewPanel": "review",
-    "ConsolidationPanel": "consolidation",
-    "DuplicatesPanel": "consolidation",
-    "ProjectionView": "projection",
-    "ChangeWatcher": "watcher",
-    "ExportPanel": "export_panel",
-    "GroupGridEditor": "grid_editor",
-    "PlenaryBoard": "plenary_board",
-    "StatusBar": "status",
-    "SynthesisOrderEditor": "synthesis_order",
+    "AdoptionPanel": "plenary.adoption",
+    "AttendancePanel": "facilitator.attendance",
+    "DebatesPanel": "facilitator.debates",
+    "ItemListEditor": "common.items",
+    "MeetingGuide": "facilitator.guide",
+    "PreparationPanel": "preparation.preparation",
+    "ReviewPanel": "facilitator.review",
+    "ConsolidationPanel": "plenary.consolidation",
+    "DuplicatesPanel": "plenary.consolidation",
+    "ProjectionView": "plenary.projection",
+    "ChangeWatcher": "common.watcher",
+    "ExportPanel": "plenary.export_panel",
+    "GroupGridEditor": "grid.grid_editor",
+    "PlenaryBoard": "plenary.plenary_board",
+    "StatusBar": "common.status",
+    "SynthesisOrderEditor": "preparation.synthesis_order",
 }
 
 __all__ = sorted(_HOMES)

@@ -4,7 +4,7 @@ PostgreSQL. Start with ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py``.
 Read by JupyterHub (traitlets): ``c`` is its configuration. Each facilitator logs in and
 starts their server; it runs Voilà as a Jupyter server extension over ``workbooks/``, with
 the ccm page template, the meeting store named by ``CCM_HUB_STORE`` and the room's set-up
-(``ccm_widgets.server_extension``: nothing from a CDN, closed tabs' kernels stopped). The
+(``ccm_widgets.server.extension``: nothing from a CDN, closed tabs' kernels stopped). The
 rapporteurs of that facilitator's room (``salles.toml``) log in to the hub too, and may open
 that facilitator's Voilà pages, and nothing else of their server. Inside the pages, the
 links' keys decide as everywhere: a group's key opens that group's grid only.
@@ -58,7 +58,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from ccm_widgets.serve import room_settings
+from ccm_widgets.server.serve import room_settings
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821  (given by JupyterHub)
 
@@ -107,7 +107,7 @@ c.JupyterHub.tornado_settings = {
 }
 
 # --- each facilitator's server: Voilà over workbooks/, the room's set-up ------------------
-EXTENSION = "ccm_widgets.server_extension"
+EXTENSION = "ccm_widgets.server.extension"
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = str(REPO / "workbooks")
 c.Spawner.default_url = "/voila"  # ccm's home page: where to find the links

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccm_widgets.widgets.grid_editor import HEADER_HEIGHT, ROW_HEADER_WIDTH, ROW_HEIGHT
+from ccm_widgets.widgets.grid.grid_editor import HEADER_HEIGHT, ROW_HEADER_WIDTH, ROW_HEIGHT
 
 GRID = ".lm-DataGrid"
 EDITOR_INPUT = ".lm-DataGrid-cellEditorInput"

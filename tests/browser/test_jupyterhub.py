@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 from tests.browser.conftest import ARTIFACTS, free_port
 from tests.browser.helpers import GRID, open_page, row_editor_text

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ccm_widgets.importing import MAX_UPLOAD_BYTES
+from ccm_widgets.files.importing import MAX_UPLOAD_BYTES
 from tests.browser.conftest import Server
 from tests.browser.helpers import GRID, open_page, type_in_cell, wait_cell_saved
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccm_widgets.model import GENERAL
+from ccm_widgets.domain.model import GENERAL
 from ccm_widgets.pages import group_page
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, AccessError, Store
 
@@ -91,7 +91,7 @@ def test_a_renewed_key_refuses_the_old_tabs_writes(any_store: Store) -> None:
 
 
 def test_replacing_the_meeting_renews_every_key(meeting_store: Store) -> None:
-    from ccm_widgets.loading import load_demo
+    from ccm_widgets.files.loading import load_demo
 
     old = (meeting_store.facilitator_key(), meeting_store.projection_key())
     plenary = bound(meeting_store, FACILITATOR)
@@ -123,7 +123,7 @@ def test_a_group_page_shows_that_its_link_is_no_longer_valid(demo_store: Store) 
 def _create(store: Store) -> None:
     import datetime as dt
 
-    from ccm_widgets.model import Group, Meeting
+    from ccm_widgets.domain.model import Group, Meeting
 
     store.create_meeting(
         Meeting(title="Essai", date=dt.date(2026, 3, 2), venue="Niamey"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ccm_widgets.cli import main
-from ccm_widgets.loading import DEMO_DIR
+from ccm_widgets.files.loading import DEMO_DIR
 from ccm_widgets.store import Store
 
 MEETING = """

@@ -15,7 +15,11 @@ from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 from tornado.web import Application, RequestHandler, StaticFileHandler
 
-from ccm_widgets.compression import CachedGZipContentEncoding, CompressedFiles, compress_responses
+from ccm_widgets.server.compression import (
+    CachedGZipContentEncoding,
+    CompressedFiles,
+    compress_responses,
+)
 
 GZIP = {"Accept-Encoding": "gzip"}
 T = TypeVar("T")

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccm_widgets.cli import main
-from ccm_widgets.exporting import escape_formula, render
-from ccm_widgets.importing import FORMULA_STARTS, read_synthesis_export, unescape_formula
+from ccm_widgets.files.exporting import escape_formula, render
+from ccm_widgets.files.importing import FORMULA_STARTS, read_synthesis_export, unescape_formula
 from ccm_widgets.store import Store
 
 #: What Excel would run, or turn into #NOM?, if the CSV handed it as typed.
@@ -70,7 +70,7 @@ def test_escaping_is_undone_exactly(text: str) -> None:
 
 
 def test_the_export_reads_back_cell_for_cell(hostile_store: Store) -> None:
-    from ccm_widgets.exporting import current_synthesis
+    from ccm_widgets.files.exporting import current_synthesis
 
     rows = read_synthesis_export("synthese.csv", render(hostile_store, "csv"))
     expected = [row.cells() for _, row in current_synthesis(hostile_store).rows()]

@@ -7,8 +7,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccm_widgets.duplicates import find_duplicates, similarity, words
-from ccm_widgets.model import GridRow
+from ccm_widgets.domain.duplicates import find_duplicates, similarity, words
+from ccm_widgets.domain.model import GridRow
 
 
 def row(row_id: int, section: str, text: str) -> GridRow:

@@ -14,7 +14,7 @@ import re
 import tomllib
 from html.parser import HTMLParser
 
-from ccm_widgets.exporting import render
+from ccm_widgets.files.exporting import render
 from ccm_widgets.store import ITEM_TABLES, Store
 
 

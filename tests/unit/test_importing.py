@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ccm_widgets.importing import (
+from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS
+from ccm_widgets.files.importing import (
     ImportProblem,
     paste_rows,
     read_attendance,
@@ -18,7 +19,6 @@ from ccm_widgets.importing import (
     read_review,
     read_table,
 )
-from ccm_widgets.model import GENERAL, MAX_CELL_CHARS
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -324,7 +324,7 @@ def test_any_pasted_block_gives_its_rows(rows: list[tuple[str, str, str]]) -> No
 def test_any_previous_synthesis_export_is_carried_over_whole(
     rows: list[tuple[str, str, str]], encoding: str
 ) -> None:
-    from ccm_widgets.loading import previous_recommendations
+    from ccm_widgets.files.loading import previous_recommendations
 
     table = [("Général" if not g else "Spécifique", g, r, d, "") for g, r, d in rows]
     data = csv_bytes(

@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 
 from ccm_widgets.cli import main
-from ccm_widgets.importing import (
+from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.files.importing import (
     DEFAULT_MAX_ROWS,
     MAX_FILE_BYTES,
     MAX_UPLOAD_BYTES,
@@ -25,8 +26,12 @@ from ccm_widgets.importing import (
     paste_rows,
     read_grid,
 )
-from ccm_widgets.loading import carry_over_review, import_attendance, import_grid, import_review
-from ccm_widgets.model import ValidationError
+from ccm_widgets.files.loading import (
+    carry_over_review,
+    import_attendance,
+    import_grid,
+    import_review,
+)
 from ccm_widgets.store import Store
 
 #: The refusal names the limit, French style ("2 000", a no-break space between the digits).
@@ -285,7 +290,7 @@ def test_upload_limit_stays_under_the_websocket_limit() -> None:
 
 def test_every_file_picker_carries_the_limit_for_the_browser(demo_store: Store) -> None:
     from ccm_widgets.widgets import AttendancePanel, GroupGridEditor, ReviewPanel
-    from ccm_widgets.widgets.controls import FilePicker
+    from ccm_widgets.widgets.common.controls import FilePicker
 
     grid = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
     review = ReviewPanel(store=demo_store)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccm_widgets.kernel_reaper import KernelReaper
+from ccm_widgets.server.reaper import KernelReaper
 
 
 def test_kernel_without_tab_is_due_after_grace() -> None:
@@ -42,7 +42,7 @@ def test_dead_preheated_kernels_leave_the_pool_which_refills() -> None:
     """A pooled kernel killed while waiting would be handed to the next group's link."""
     import asyncio
 
-    from ccm_widgets.kernel_reaper import pooled_kernels, replace_dead_pooled
+    from ccm_widgets.server.reaper import pooled_kernels, replace_dead_pooled
 
     class Kernel:
         def __init__(self, alive: bool) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ccm_widgets.loading import load_demo
+from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 from tests.postgres import PostgresServer, _bin
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.importing import ImportProblem
-from ccm_widgets.loading import DEMO_DIR
-from ccm_widgets.meeting_file import dump_plan, load_plan
+from ccm_widgets.files.importing import ImportProblem
+from ccm_widgets.files.loading import DEMO_DIR
+from ccm_widgets.files.meeting_file import dump_plan, load_plan
 
 
 def test_demo_plan_reads_with_synthesis_order() -> None:

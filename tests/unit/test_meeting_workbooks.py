@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ccm_widgets.model import AgendaItem
+from ccm_widgets.domain.model import AgendaItem
 from ccm_widgets.pages import (
     attendance_page,
     debates_page,
@@ -14,7 +14,7 @@ from ccm_widgets.pages import (
     review_page,
 )
 from ccm_widgets.store import Store
-from ccm_widgets.widgets.guide import agenda_html, clock_minutes, planned_minutes
+from ccm_widgets.widgets.facilitator.guide import agenda_html, clock_minutes, planned_minutes
 
 
 def key(store: Store) -> dict[str, str]:

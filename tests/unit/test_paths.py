@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import traitlets
 
-from ccm_widgets.exporting import export_meeting
+from ccm_widgets.files.exporting import export_meeting
 from ccm_widgets.store import Store
-from ccm_widgets.widgets.export_panel import ExportPanel
-from ccm_widgets.widgets.grid_editor import GroupGridEditor
+from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
+from ccm_widgets.widgets.plenary.export_panel import ExportPanel
 
 HOSTILE_NAMES = [
     "../../../../tmp/ccm-evil.csv",

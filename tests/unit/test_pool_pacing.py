@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ccm_widgets.pool_pacing import RefillPacer, install
+from ccm_widgets.server.pacing import RefillPacer, install
 
 ENV = {"extra_kernel_env_variables": {"VOILA_REQUEST_URL": "http://x/"}}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.exporting import export_meeting, render, report_data
-from ccm_widgets.report import build_notebook, to_html
+from ccm_widgets.files.exporting import export_meeting, render, report_data
+from ccm_widgets.report.notebook import build_notebook, to_html
 from ccm_widgets.store import Store
 
 HOSTILE = '<script>alert("x")</script> <ul style="color:red"> {{ 7*7 }}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccm_widgets.serve import advertised_host, kernel_pools, voila_argv
+from ccm_widgets.server.serve import advertised_host, kernel_pools, voila_argv
 
 
 def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
@@ -50,7 +50,7 @@ def test_versioned_lab_extension_files_become_cacheable() -> None:
     import tornado.web
     from jupyter_server.base.handlers import FileFindHandler
 
-    from ccm_widgets.serve import cache_versioned_assets
+    from ccm_widgets.server.serve import cache_versioned_assets
 
     app = tornado.web.Application([(r"/a/(.*)", FileFindHandler, {"path": ["/tmp"]})])
     app.add_handlers(
@@ -77,7 +77,7 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
     """Not even the images Voilà serves by default: exports reach the page inside it."""
     from voila.configuration import VoilaConfiguration
 
-    from ccm_widgets.serve import voila_config
+    from ccm_widgets.server.serve import voila_config
 
     default = VoilaConfiguration()
     assert default.file_allowlist  # Voilà's default lets images through
@@ -100,7 +100,7 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
 def test_access_keys_never_reach_the_log(line: str) -> None:
     import logging
 
-    from ccm_widgets.serve import HideKeys
+    from ccm_widgets.server.serve import HideKeys
 
     record = logging.LogRecord("tornado.access", logging.WARNING, "", 0, "%s", (line,), None)
     HideKeys().filter(record)

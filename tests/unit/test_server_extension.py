@@ -20,7 +20,7 @@ from jupyter_server.services.kernels.connection.base import (
     serialize_msg_to_ws_v1,
 )
 
-from ccm_widgets.server_extension import (
+from ccm_widgets.server.extension import (
     GUEST_MESSAGE_TYPES,
     V1_PROTOCOL,
     RoomKernelConnection,

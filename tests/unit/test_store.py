@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.model import GENERAL, MAX_CELL_CHARS, ValidationError
+from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS, ValidationError
 from ccm_widgets.store import SCHEMA_VERSION, ConflictError, Store, StoreError
 
 
@@ -345,7 +345,7 @@ def test_split_puts_the_new_row_right_after(demo_store: Store) -> None:
 
 
 def test_decisions_are_recorded_and_withdrawn_rows_leave_the_synthesis(demo_store: Store) -> None:
-    from ccm_widgets.exporting import current_synthesis
+    from ccm_widgets.files.exporting import current_synthesis
 
     a, b = demo_store.grid_rows("protection")
     demo_store.set_decision(a.id, "adopted", actor="plénière")

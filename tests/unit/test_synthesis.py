@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ccm_widgets.exporting import current_synthesis
-from ccm_widgets.model import GENERAL, GridRow, Group
+from ccm_widgets.domain.model import GENERAL, GridRow, Group
+from ccm_widgets.domain.synthesis import build_synthesis, synthesis_records
+from ccm_widgets.files.exporting import current_synthesis
 from ccm_widgets.store import Store
-from ccm_widgets.synthesis import build_synthesis, synthesis_records
 
 GROUPS = [
     Group("eco", "Économie alternative", number=1),

@@ -9,7 +9,7 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from ccm_widgets.model import GENERAL
+from ccm_widgets.domain.model import GENERAL
 from ccm_widgets.pages import group_page, home_page, plenary_page, query_params
 from ccm_widgets.store import Store
 from ccm_widgets.widgets import ExportPanel, GroupGridEditor, PlenaryBoard
@@ -241,7 +241,7 @@ def test_upload_bad_file_says_why_and_adds_nothing(
 def test_closing_the_breakout_makes_grids_read_only(
     editor: GroupGridEditor, demo_store: Store
 ) -> None:
-    from ccm_widgets.widgets.breakout_control import BreakoutControl
+    from ccm_widgets.widgets.plenary.breakout_control import BreakoutControl
 
     control = BreakoutControl(store=demo_store, tick=False)
     control.start(30)
@@ -262,7 +262,7 @@ def test_closing_the_breakout_makes_grids_read_only(
 def test_countdown_text() -> None:
     import datetime as dt
 
-    from ccm_widgets.widgets.breakout_timer import remaining_text
+    from ccm_widgets.widgets.grid.breakout_timer import remaining_text
 
     now = dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
     assert remaining_text("2026-01-01T10:12:05+00:00", now) == (
@@ -341,7 +341,7 @@ def test_a_change_from_another_kernel_between_two_polls_is_not_skipped(
 
 
 def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: Store) -> None:
-    from ccm_widgets.exporting import render
+    from ccm_widgets.files.exporting import render
 
     board = PlenaryBoard(store=demo_store, watch=False)
     editor = board.order_editor
@@ -432,7 +432,7 @@ def test_duplicates_panel_merges_or_keeps(demo_store: Store) -> None:
 
 
 def test_adoption_goes_row_by_row_and_keeps_the_ledger(demo_store: Store) -> None:
-    from ccm_widgets.exporting import current_synthesis
+    from ccm_widgets.files.exporting import current_synthesis
     from ccm_widgets.widgets import AdoptionPanel
 
     panel = AdoptionPanel(store=demo_store)
@@ -465,7 +465,7 @@ def test_projection_shows_one_section_at_a_time(demo_store: Store) -> None:
 
 def test_duplicates_panel_keeps_its_cards_when_other_columns_change(demo_store: Store) -> None:
     from ccm_widgets.widgets import DuplicatesPanel
-    from ccm_widgets.widgets.consolidation import MAX_SHOWN
+    from ccm_widgets.widgets.plenary.consolidation import MAX_SHOWN
 
     demo_store.add_grid_rows(
         "protection", [(f"Former les agents frontaliers aux droits des migrants {n}", "", "")

@@ -1,0 +1,211 @@
+"""Files out of the store: where exports go, how they are written, and the tabular exports.
+
+Exports go to ``exports/`` named with the meeting date and the time of export; a write is
+atomic (a temporary file renamed into place) and never replaces an earlier export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
+from ccm_widgets.files.importing import FORMULA_STARTS
+from ccm_widgets.report.notebook import ReportData, build_notebook, to_html, to_pdf
+from ccm_widgets.store import Store
+
+EXPORTS_DIR = Path("exports")
+FORMATS = ("csv", "xlsx", "html", "pdf", "docx", "toml")
+PARTS = ("synthesis", "report")
+
+
+def export_name(
+    meeting_date: dt.date, part: str, fmt: str, *, at: dt.datetime | None = None
+) -> str:
+    """``2026-11-26_synthese_143015.html``: the meeting's date, the part, the time of export."""
+    at = at or dt.datetime.now()
+    label = {"synthesis": "synthese", "report": "rapport", "meeting": "reunion"}[part]
+    return f"{meeting_date.isoformat()}_{label}_{at:%H%M%S}.{fmt}"
+
+
+def write_new(directory: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` as a new file in ``directory``: never over an existing one.
+
+    Two exports within the same second get ``-2``, ``-3``… rather than replacing each other.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(name)
+    tmp = _write_temp(directory, data)
+    try:
+        for attempt in range(1, 1000):
+            target = directory / (name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+            try:
+                os.link(tmp, target)  # fails if target exists: no silent overwrite
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(f"trop d'exports nommés {name} dans {directory}")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _write_temp(path.parent, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_temp(directory: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".ccm-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name)
+
+
+def escape_formula(text: str) -> str:
+    """``text`` for a CSV cell: an apostrophe first when a spreadsheet would take it for a
+    formula (``=HYPERLINK(…)``, ``=cmd|…``, or a bullet ``- première action``, which Excel
+    turns into ``#NOM?``), so that opening the file runs nothing (OWASP, "CSV injection").
+
+    Texts already starting with apostrophes before such a character get one more, so that
+    :func:`ccm_widgets.files.importing.unescape_formula` gives every text back exactly.
+    """
+    return "'" + text if text.lstrip("'")[:1] in FORMULA_STARTS else text
+
+
+def synthesis_csv(synthesis: Synthesis) -> bytes:
+    """The synthesis as CSV, UTF-8 (the xlsx export is the one meant for Excel), formula-like
+    cells escaped (:func:`escape_formula`)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(
+        [escape_formula(cell) for cell in record] for record in synthesis_records(synthesis)
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
+    """The synthesis as an Excel workbook: one sheet, header row frozen, text wrapped."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Synthèse"
+    sheet.append(list(CSV_HEADER))
+    for record in synthesis_records(synthesis):
+        sheet.append(list(record))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = {"A": 14, "B": 28, "C": 60, "D": 50, "E": 50}
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text typed by a user, never a formula
+    sheet.freeze_panes = "A2"
+    book.properties.title = title
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def current_synthesis(store: Store) -> Synthesis:
+    """The synthesis as the store holds it now."""
+    return build_synthesis(store.grid_rows(), store.groups(), store.synthesis_order())
+
+
+def undecided_rows(store: Store) -> int:
+    """Rows of the synthesis still without a decision, once the plenary has begun adopting.
+
+    0 before any decision: until adoption starts, the synthesis is exported whole as a draft.
+    """
+    rows = [row for _, row in current_synthesis(store).rows()]
+    if not any(row.decision for row in rows):
+        return 0
+    return sum(1 for row in rows if not row.decision)
+
+
+def report_data(store: Store) -> ReportData:
+    """Everything the report shows, read from ``store``."""
+    return ReportData(
+        meeting=store.meeting(),
+        agenda=tuple(store.agenda()),
+        groups=tuple(store.groups()),
+        synthesis=current_synthesis(store),
+        review=tuple(store.review_rows()),
+        communications=tuple(store.communications()),
+        debates=tuple(store.debate_points()),
+        participants=tuple(store.participants()),
+    )
+
+
+def render(
+    store: Store, fmt: str, part: str = "synthesis", *, mask_contacts: bool = False
+) -> bytes:
+    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx), or the
+    meeting file (``toml``: header, agenda, groups and synthesis order, for ``ccm init``)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format inconnu : {fmt} (attendu : {', '.join(FORMATS)})")
+    if fmt == "toml":  # the meeting file of ccm init, whatever the part
+        from ccm_widgets.files.meeting_file import dump_plan, plan_of
+
+        return dump_plan(plan_of(store)).encode("utf-8")
+    if part not in PARTS:
+        raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
+    if fmt in {"csv", "xlsx"}:
+        if part != "synthesis":
+            raise ValueError(
+                "les formats csv et xlsx ne contiennent que la synthèse (--part synthesis)"
+            )
+        synthesis = current_synthesis(store)
+        if fmt == "csv":
+            return synthesis_csv(synthesis)
+        return synthesis_xlsx(synthesis, title=store.meeting().title)
+    if fmt == "docx":
+        from ccm_widgets.report.word import to_docx
+
+        return to_docx(report_data(store), part=part, mask_contacts=mask_contacts)
+    page = to_html(build_notebook(report_data(store), part=part, mask_contacts=mask_contacts))
+    if fmt == "html":
+        return page.encode("utf-8")
+    return to_pdf(page)
+
+
+def export_meeting(
+    store: Store,
+    fmt: str,
+    part: str = "synthesis",
+    *,
+    output: Path | None = None,
+    directory: Path = EXPORTS_DIR,
+    mask_contacts: bool = False,
+) -> Path:
+    """Render an export and write it: to ``output`` if given, else as a new file in
+    ``directory``."""
+    data = render(store, fmt, part, mask_contacts=mask_contacts)
+    if output is not None:
+        return write_atomic(output, data)
+    name = export_name(store.meeting().date, "meeting" if fmt == "toml" else part, fmt)
+    return write_new(directory, name, data)

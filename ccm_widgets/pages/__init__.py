@@ -1,0 +1,385 @@
+"""What each workbook shows, decided from the URL: the group, the key, the role.
+
+A workbook cell is one call: ``group_page()``, ``plenary_page()`` or ``home_page()``. Each
+opens the store named by ``CCM_STORE``, reads the tab's query string (Voilà puts it in the
+kernel's ``QUERY_STRING``), checks the key and returns the widget to display, or a French
+message saying why there is nothing to edit.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import GENERAL, ValidationError
+from ccm_widgets.i18n import t
+from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
+from ccm_widgets.report.notebook import french_date
+from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+PAGE_CSS = """
+<style>
+.jp-Notebook, body { background: #fff; }
+.ccm-page { max-width: 1180px; }
+.ccm-message { font-size: 1.2em; padding: 12px 16px; border-left: 6px solid #b3261e;
+  background: #fbeeee; }
+.ccm-row-editor textarea { font-family: inherit; font-size: 14px; line-height: 1.4; }
+.ccm-items textarea, .ccm-preparation textarea { font-family: inherit; font-size: 14px; }
+.ccm-home a { color: #0b57d0; text-decoration: underline; }
+.ccm-home ul { display: flex; flex-wrap: wrap; gap: 8px 24px; padding-left: 0;
+  list-style: none; }
+.ccm-home li { margin: 6px 0; font-size: 1.05em; width: 520px; }
+.ccm-qr { margin-top: 4px; }
+.ccm-home code { font-size: 0.85em; user-select: all; }
+</style>
+"""
+
+
+#: Seconds a tab that has opened the page waits for its request before saying "reload".
+REQUEST_PATIENCE = 30.0
+
+
+class RequestLost(RuntimeError):
+    """A tab has opened this preheated kernel's page, but its request never came."""
+
+
+def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> None:
+    """In a preheated kernel, wait until a browser tab takes it, then load its request.
+
+    Voilà runs a preheated kernel's notebook before any request exists; the request's
+    variables (``QUERY_STRING``, ``SERVER_NAME``…) arrive over Voilà's ``voila/query``
+    websocket, which answers this server's kernels only (the secret they inherit). The kernel
+    may wait in the pool for hours: it waits as long as no tab has come. Once a tab has
+    asked this kernel for its widgets, the request has arrived or is lost: after
+    ``patience`` seconds without it, :class:`RequestLost`. A dropped socket is opened again
+    (the server keeps the request for a kernel that reconnects).
+
+    ``voila.utils.get_query_string`` does this too, but importing ``voila.utils`` in a kernel
+    pulls in jupyter_server (seconds); this is the same exchange, kept light. A kernel
+    started for a request (no preheating) returns at once.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") != "True":
+        return
+    import json
+    import time
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    ip = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    url = f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
+    headers = {"X-Ccm-Requete": os.environ.get("CCM_QUERY_SECRET", "")}
+    while True:
+        try:
+            with connect(
+                url, additional_headers=headers, proxy=None, open_timeout=10, close_timeout=1
+            ) as socket:
+                while True:
+                    try:
+                        info = json.loads(socket.recv(timeout=poll))
+                        break
+                    except TimeoutError:
+                        seen = TAB_SEEN.get("at")
+                        if seen is not None and time.monotonic() - seen > patience:
+                            raise RequestLost(kernel_id) from None
+            break
+        except (OSError, ConnectionClosed):
+            seen = TAB_SEEN.get("at")
+            if seen is not None and time.monotonic() - seen > patience:
+                raise RequestLost(kernel_id) from None
+            time.sleep(1.0)
+    for name, value in info.items():
+        os.environ[name] = str(value)
+
+
+#: When a tab first asked this kernel for its widgets (``time.monotonic()``): a kernel
+#: serves one tab, so this is per process.
+TAB_SEEN: dict[str, float] = {}
+
+
+def notice_tab() -> None:
+    """Note when a browser tab first asks this kernel for its widgets.
+
+    ipywidgets answers a tab's ``request_states`` on its control comm; the hook is put in
+    place before a tab can open that comm (it is opened by the tab).
+    """
+    import time
+
+    from ipywidgets import Widget
+
+    handle = Widget._handle_control_comm_msg
+    if getattr(handle, "ccm_hooked", False):
+        return
+
+    def hooked(cls: type, msg: dict[str, object]) -> None:
+        TAB_SEEN.setdefault("at", time.monotonic())
+        handle(msg)
+
+    setattr(hooked, "ccm_hooked", True)  # noqa: B010  (read back above)
+    Widget._handle_control_comm_msg = classmethod(hooked)
+
+
+def query_params(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The tab's query string as a dict (first value of each name)."""
+    environ = os.environ if environ is None else environ
+    parsed = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items() if values}
+
+
+def message_page(text: str) -> w.HTML:
+    """A page that only says ``text`` (escaped)."""
+    return w.HTML(f"{PAGE_CSS}<div class='ccm-message' role='alert'>{html.escape(text)}</div>")
+
+
+def server_base(environ: Mapping[str, str] | None = None) -> str:
+    """The address the links handed out must carry, without a trailing ``/``.
+
+    ``CCM_PUBLIC_URL`` when set: ``ccm serve`` sets it to the address it prints (the room's
+    network address with ``--ip 0.0.0.0``, so the QR codes work on the groups' phones even
+    when the facilitator opened the page as ``localhost``), a deployment behind JupyterHub
+    to the user's server (``https://hub.example/user/anna``). Otherwise the server this tab
+    came through, as Voilà tells it, with the path before ``/voila/`` (a hub's
+    ``/user/<name>`` prefix).
+    """
+    environ = os.environ if environ is None else environ
+    public = environ.get("CCM_PUBLIC_URL", "").strip().rstrip("/")
+    if public:
+        return public
+    name, port = environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", "")
+    if not name:
+        return ""
+    prefix = environ.get("SCRIPT_NAME", "").partition("/voila/")[0].rstrip("/")
+    host = f"{name}:{port}" if port else name
+    return f"http://{host}{prefix}"
+
+
+def guarded(store: Store, page: w.Box) -> w.Box:
+    """``page``, watched: a notice appears on top if its link's key stops being valid."""
+    from ccm_widgets.widgets.common.access_guard import AccessGuard
+
+    page.ccm_guard = AccessGuard(store=store, page=page)  # kept as long as the page
+    return page
+
+
+def _open(store: Store | None) -> Store:
+    return store if store is not None else Store()
+
+
+def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
+    """The group workbook: that group's grid, if the link's key opens it.
+
+    In a preheated kernel the page is shown at once, empty, and filled in once a tab has
+    taken the kernel: so Voilà answers the page's request without waiting for the grid to
+    be built. The browser spends about a second on Voilà's JavaScript before it asks the
+    kernel for the widgets, and by then they are there.
+    """
+    # Heavy imports before the wait, so that a preheated kernel has already paid for them.
+    from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor  # noqa: F401
+
+    if params is None and os.environ.get("VOILA_PREHEAT", "False") == "True":
+        page = w.VBox()
+        notice_tab()
+
+        def fill() -> None:
+            try:
+                wait_for_request()
+                page.children = (_group_widget(store, query_params()),)
+            except RequestLost:
+                log.error("la demande de la page n'est jamais arrivée")
+                page.children = (message_page(t("page.request_lost")),)
+            except Exception:  # the tab must say something rather than stay blank
+                log.exception("page de groupe impossible à construire")
+                page.children = (message_page(t("page.failed")),)
+
+        threading.Thread(target=fill, name="ccm-page", daemon=True).start()
+        return page
+    return _group_widget(store, query_params() if params is None else params)
+
+
+def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
+    from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
+
+    try:
+        store = _open(store)
+        store.meeting()
+        slug = params.get("groupe", "")
+        given = params.get("cle", "")
+        facilitator = key_matches(given, store.facilitator_key())
+        if slug == GENERAL:
+            if not facilitator:
+                return message_page(t("page.bad_key"))
+        else:
+            try:
+                store.group(slug)
+            except ValidationError:
+                return message_page(t("page.unknown_group"))
+            if not (facilitator or key_matches(given, store.group_key(slug))):
+                return message_page(t("page.bad_key"))
+        store.bind_access(Access(FACILITATOR if facilitator else slug, given))
+        actor = "animateur" if facilitator else f"groupe:{slug}"
+        editor = GroupGridEditor(store=store, section=slug, actor=actor)
+        editor.add_class("ccm-page")
+        return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
+    except StoreError as error:
+        return message_page(str(error))
+
+
+def _facilitator_store(
+    store: Store | None,
+    params: Mapping[str, str] | None,
+    *,
+    also: Callable[[Store], str] | None = None,
+) -> tuple[Store | None, w.Widget | None]:
+    """The store, if the link's key is the facilitator's (or the one ``also`` gives);
+    otherwise ``None`` and the French page that says why."""
+    if params is None:
+        wait_for_request()
+        params = query_params()
+    try:
+        opened = _open(store)
+        opened.meeting()
+    except StoreError as error:
+        return None, message_page(str(error))
+    given = params.get("cle", "")
+    if key_matches(given, opened.facilitator_key()):
+        opened.bind_access(Access(FACILITATOR, given))
+    elif also is not None and key_matches(given, also(opened)):
+        opened.bind_access(Access(PROJECTION, given))
+    else:
+        return None, message_page(t("page.bad_key"))
+    return opened, None
+
+
+def plenary_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The plenary workbook: every group's rows, the synthesis, the export panel."""
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    from ccm_widgets.widgets.plenary.breakout_control import BreakoutControl
+    from ccm_widgets.widgets.plenary.export_panel import ExportPanel
+    from ccm_widgets.widgets.plenary.plenary_board import PlenaryBoard
+
+    return guarded(
+        opened,
+        w.VBox(
+            [
+                w.HTML(PAGE_CSS),
+                BreakoutControl(store=opened),
+                PlenaryBoard(store=opened),
+                ExportPanel(store=opened),
+            ]
+        ),
+    )
+
+
+def projection_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """The projection: the synthesis section by section in large type, read-only.
+
+    Opened by the projection key (which opens nothing else) or the facilitator's key.
+    """
+    opened, refusal = _facilitator_store(store, params, also=Store.projection_key)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    from ccm_widgets.widgets.plenary.projection import ProjectionView
+
+    return guarded(opened, ProjectionView(store=opened))
+
+
+def _facilitator_panel(
+    store: Store | None, params: Mapping[str, str] | None, build: str
+) -> w.Widget:
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    import importlib
+
+    module, name = build.rsplit(".", 1)
+    panel = getattr(importlib.import_module(f"ccm_widgets.widgets.{module}"), name)
+    return guarded(opened, w.VBox([w.HTML(PAGE_CSS), panel(store=opened)]))
+
+
+def preparation_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Préparation: header, objectives, agenda, groups, synthesis order, meeting file."""
+    return _facilitator_panel(store, params, "preparation.preparation.PreparationPanel")
+
+
+def attendance_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Liste de présence: form, upload, defects, count by institution."""
+    return _facilitator_panel(store, params, "facilitator.attendance.AttendancePanel")
+
+
+def review_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
+    """Revue de la mise en œuvre: the review table, its import, carry-over and chart."""
+    return _facilitator_panel(store, params, "facilitator.review.ReviewPanel")
+
+
+def debates_page(
+    *, store: Store | None = None, params: Mapping[str, str] | None = None
+) -> w.Widget:
+    """Communications et débats, typed live."""
+    return _facilitator_panel(store, params, "facilitator.debates.DebatesPanel")
+
+
+def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
+    """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
+    opened, refusal = _facilitator_store(store, params)
+    if opened is None:
+        return refusal or message_page(t("page.bad_key"))
+    meeting = opened.meeting()
+    links = meeting_links(opened, server_base())
+    items = []
+    for link in links:
+        if link.group:
+            group = opened.group(link.group)
+            label = t("home.group_link", number=group.number, name=group.name)
+            url = html.escape(link.url)
+            items.append(
+                f"<li><a href='{url}' target='_blank'>{html.escape(label)}</a>"
+                + (f" — {html.escape(group.moderator)}" if group.moderator else "")
+                + f"<br><code>{url}</code>"
+                + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
+            )
+    plenary = next(link for link in links if link.label == "pleniere")
+    projection = next(link for link in links if link.label == "projection")
+    general = page_url(server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.facilitator_key())
+    head = (
+        f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
+        f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p></div>"
+    )
+    body = (
+        f"<div class='ccm-home'><h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
+        f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.plenary'))}</a></p>"
+        f"<p><a href='{html.escape(projection.url)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.projection'))}</a></p>"
+        f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
+        f"{html.escape(t('home.general'))}</a></p></div>"
+    )
+    from ccm_widgets.widgets.facilitator.guide import PHASES, MeetingGuide
+
+    key = opened.facilitator_key()
+    notebooks = {p.notebook for p in PHASES if p.notebook}
+    guide = MeetingGuide(
+        store=opened, links={n: page_url(server_base(), n, cle=key) for n in notebooks}
+    )
+    return guarded(opened, w.VBox([w.HTML(head), guide, w.HTML(body)]))

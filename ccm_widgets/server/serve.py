@@ -1,0 +1,289 @@
+"""``ccm serve``: Voilà configured for a meeting room.
+
+Serves ``workbooks/`` with our page template (nothing fetched from the internet), the store
+path handed to every kernel through ``CCM_STORE``, idle kernels culled, 127.0.0.1 unless told
+otherwise. Loads the demo meeting when the store is empty and prints the links first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ccm_widgets.files.loading import load_demo
+from ccm_widgets.links import meeting_links, print_links
+from ccm_widgets.store import Store
+
+PACKAGE = Path(__file__).resolve().parent.parent
+WORKBOOKS = PACKAGE.parent / "workbooks"
+TEMPLATE_ROOT = PACKAGE / "templates"  # holds voila/templates/ccm, found through JUPYTER_PATH
+#: Fallback behind the kernel reaper: a kernel idle this long with no tab is culled.
+CULL_IDLE_SECONDS = 300
+CULL_INTERVAL_SECONDS = 60
+
+
+def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int = 2) -> list[str]:
+    """Voilà's command line for the room.
+
+    ``preheat`` kernels of the group workbook wait ready (its code run up to the request), so
+    that a group's link opens without waiting for Python to start and import the grid.
+    """
+    # When to refill the pool after a page took a kernel is ccm_widgets.server.pacing's call.
+    preheating = ["--VoilaConfiguration.preheat_kernel=True"] if preheat > 0 else []
+    return [
+        *preheating,
+        str(workbooks),
+        f"--Voila.ip={ip}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.open_browser=False",
+        *room_settings(),
+        # A kernel that died is not restarted bare: restarted, it has lost the page's widgets
+        # (the tab must be reopened anyway), and a preheated one would sit in the pool with
+        # its workbook not run, to be handed to the next group (the reaper replaces it).
+        "--KernelManager.autorestart=False",
+    ]
+
+
+def room_settings() -> list[str]:
+    """Voilà's and the kernels' settings for a room, wherever Voilà runs: ``ccm serve``, or a
+    Jupyter server behind JupyterHub (``deploy/jupyterhub/jupyterhub_config.py``)."""
+    return [
+        "--VoilaConfiguration.template=ccm",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def kernel_pools(preheat: int) -> dict[str, dict[str, int]]:
+    """Voilà's pool sizes: ``preheat`` kernels for the group workbook, none for the others.
+
+    Given as configuration, not on the command line, where traitlets deprecates dict values.
+    """
+    return {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": max(preheat, 0)}}
+
+
+def voila_config(preheat: int) -> Any:
+    """What ``voila_argv`` cannot say on a command line: the kernel pools, and no files.
+
+    Voilà serves the images found beside the workbooks under ``/voila/files/``; the workbooks
+    need none, and an export reaches the browser inside the page that made it (read from
+    ``exports/``). So the file route serves nothing at all.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.VoilaKernelManager.kernel_pools_config = kernel_pools(preheat)
+    config.VoilaConfiguration.file_allowlist = []
+    return config
+
+
+def serve_environment(store_path: str, exports: Path, public_url: str = "") -> dict[str, str]:
+    """Variables every kernel inherits: where the store and the exports are, our templates,
+    and the address the links handed out carry (the one ``ccm serve`` prints)."""
+    paths = [
+        str(TEMPLATE_ROOT),
+        *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
+    ]
+    return {
+        "CCM_STORE": store_path,
+        "CCM_EXPORTS": str(exports),
+        "JUPYTER_PATH": os.pathsep.join(paths),
+        "CCM_PUBLIC_URL": public_url,
+    }
+
+
+def advertised_host(ip: str) -> str:
+    """The address to print in the links for a server listening on ``ip``.
+
+    Listening on every interface (``0.0.0.0``) for the room's network, the links must carry
+    an address the groups' phones can reach: the address this machine would send from
+    towards the network (a UDP socket is "connected" to a documentation address, which only
+    asks the routing table: no packet is sent, no internet needed), else a non-loopback
+    address its own name resolves to, else 127.0.0.1 (no network at all).
+    """
+    if ip not in {"0.0.0.0", "", "::"}:
+        return ip
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("198.51.100.1", 9))
+        address = str(probe.getsockname()[0])
+        if not address.startswith(("127.", "0.")):
+            return address
+    try:
+        _, _, addresses = socket.gethostbyname_ex(socket.gethostname())
+    except OSError:
+        addresses = []
+    lan = [a for a in addresses if not a.startswith("127.")]
+    return lan[0] if lan else "127.0.0.1"
+
+
+def cache_versioned_assets(web_app: Any) -> int:
+    """Let browsers keep the widgets' JavaScript instead of asking for it at every open.
+
+    Voilà serves the lab extensions (the widget manager, ipydatagrid…) with
+    ``Cache-Control: no-cache`` although their URLs carry a content hash (``?v=…``): every
+    reopen of a link asked again for some 130 files, six at a time over HTTP/1.1, each
+    answered "304 Not Modified" by the same Tornado thread that talks to the kernels. Files
+    asked for with ``?v=`` are now cached by the browser (the hash changes when the file
+    does); other files keep their revalidation. Returns the number of routes changed.
+    """
+    changed = 0
+    routers = [web_app.default_router, web_app.wildcard_router]
+    while routers:  # handlers added later sit in routers nested under the default one
+        for rule in getattr(routers.pop(), "rules", []):
+            if hasattr(rule.target, "rules"):
+                routers.append(rule.target)
+            kwargs = getattr(rule, "target_kwargs", None)
+            if isinstance(kwargs, dict) and kwargs.get("no_cache_paths"):
+                kwargs["no_cache_paths"] = []
+                changed += 1
+    return changed
+
+
+def _spelled(char: str) -> str:
+    """A pattern for ``char`` as a URL may carry it: as is, percent-encoded (Tornado decodes
+    ``c%6ce=`` into ``cle=``), or encoded again inside another URL (a log-in's ``next=``)."""
+    codes = {f"{ord(char.lower()):02x}", f"{ord(char.upper()):02x}"}
+    encoded = "|".join(f"%(?:25)?{code}" for code in sorted(codes))
+    return f"(?:{re.escape(char)}|{encoded})"
+
+
+#: ``cle=…`` in a URL, however it is spelled (see :func:`_spelled`).
+KEY_IN_URL = re.compile(
+    rf"((?:^|[?;\s]|{_spelled('&')}|{_spelled('?')})"
+    rf"{_spelled('c')}{_spelled('l')}{_spelled('e')}{_spelled('=')})[^&%\s'\"]*",
+    re.IGNORECASE,
+)
+
+
+class HideKeys(logging.Filter):
+    """Take the access keys out of log lines: a server's log lists the URLs it refused (a
+    mistyped page name, say), and the key in such a URL is still a good one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = KEY_IN_URL.sub(r"\1[clé masquée]", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def hide_keys_in_logs(*loggers: logging.Logger) -> None:
+    """Put :class:`HideKeys` on every handler that the server's log lines reach."""
+    seen = [logging.getLogger(), logging.getLogger("tornado"), *loggers]
+    for logger in seen:
+        for handler in logger.handlers:
+            if not any(isinstance(f, HideKeys) for f in handler.filters):
+                handler.addFilter(HideKeys())
+
+
+def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) -> int:
+    """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
+    server: the door (keys checked before a kernel is spent, kernels bound to their pages'
+    browsers, at most so many pages), no access key in the log, closed tabs' kernels stopped
+    (their beacon accepted, the reaper), preheated kernels refilled when pages are not
+    loading, the widgets' JavaScript cached and compressed. Returns the reaper's grace.
+
+    ``strict``: every kernel belongs to a page (``ccm serve``); off in a Jupyter server,
+    whose owner's own kernels (JupyterLab) are left to its authorisation.
+    """
+    from tornado.ioloop import IOLoop
+
+    from ccm_widgets.server import compression, door, pacing, patches, reaper
+    from ccm_widgets.store import resolve_location
+
+    hide_keys_in_logs(app.log)
+    reaper.accept_shutdown_beacons()
+    grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
+    start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", reaper.START_GRACE))
+    pages = os.environ.get("CCM_MAX_PAGES", "")
+    the_door = door.Door(
+        resolve_location(None), max_pages=int(pages) if pages else None, strict=strict
+    )
+    # Kernels started from now on show this to /voila/query (preheated ones inherit it).
+    os.environ[door.QUERY_SECRET_ENV] = the_door.query_secret
+    loop = IOLoop.current()
+    loop.add_callback(lambda: patches.install(web_app(), app.kernel_manager, the_door))
+    loop.add_callback(
+        reaper.install,
+        app,
+        grace=grace,
+        interval=min(5.0, grace),
+        start_grace=start_grace,
+    )
+    loop.add_callback(lambda: pacing.install(app.kernel_manager))
+    loop.add_callback(lambda: cache_versioned_assets(web_app()))
+    loop.add_callback(lambda: compression.compress_responses(web_app()))
+    return int(grace)
+
+
+def port_is_free(ip: str, port: int) -> bool:
+    """True when nothing listens on ``ip:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((ip, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(
+    *,
+    store: str,
+    ip: str = "127.0.0.1",
+    port: int = 8866,
+    demo: bool = True,
+    preheat: int = 2,
+    public_url: str = "",
+    qr: bool = False,
+    max_pages: int | None = None,
+) -> int:
+    """Prepare the store, print the links, run Voilà until interrupted.
+
+    The links (printed, and in the facilitator's page with their QR codes) carry
+    ``public_url``, else this machine's network address when listening on every interface.
+    """
+    url = store.startswith(("postgresql://", "postgres://", "sqlite:///"))
+    store_path = store if url else str(Path(store).resolve())
+    with Store(store_path) as opened:
+        if not opened.has_meeting():
+            if not demo:
+                print(f"ccm : aucune réunion dans {opened.where} ; lancez « ccm init » d'abord.",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+            print(load_demo(opened).summary)
+        if not port_is_free(ip, port):
+            print(f"ccm : le port {port} est déjà utilisé ; choisissez-en un autre avec --port.",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        shown = advertised_host(ip)
+        if shown.startswith("127.") and ip != shown and not public_url:
+            print("ccm : aucune adresse réseau trouvée ; les liens ne marcheront que sur cette"
+                  " machine (--public-url pour en donner une).", file=sys.stderr)  # fmt: skip
+        public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
+        print(f"Réunion : {opened.meeting().title}")
+        print(f"Stockage : {opened.where}")
+        print_links(meeting_links(opened, public_url), qr=qr)
+        sys.stdout.flush()
+    os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
+    if max_pages is not None:  # read by the door, as CCM_MAX_PAGES is
+        os.environ["CCM_MAX_PAGES"] = str(max_pages)
+    from voila.app import Voila
+
+    app = Voila.instance(config=voila_config(preheat))
+    app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
+    # Voilà makes its kernel manager and web application in start(): read them once it runs.
+    room_set_up(app, lambda: app.app)
+    app.start()
+    return 0

@@ -1,0 +1,219 @@
+"""A list of ordered items typed live: agenda, presentations, debate points, participants,
+review rows. Pick one to edit it, or "Nouveau" to type a new one; move, delete.
+
+Every change is a store transaction with its history (see :meth:`Store.add_item`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.i18n import t
+from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.common.controls import button, short
+from ccm_widgets.widgets.common.status import StatusBar
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of the form: a store column, its French label, how it is typed."""
+
+    name: str
+    label: str
+    kind: str = "text"  # "text", "area" or "choice"
+    choices: Callable[[], Sequence[tuple[str, str]]] | None = None
+    placeholder: str = ""
+
+
+class ItemListEditor(w.VBox):
+    """Items of one table in their order, with a form to add or change one."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        table: str,
+        fields: Sequence[Field],
+        title: str,
+        describe: Callable[[Item], str] | None = None,
+        actor: str = "animateur",
+        rows: int = 8,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.table = table
+        self.fields = tuple(fields)
+        self.actor = actor
+        self.describe = describe or (lambda item: str(item[self.fields[0].name]))
+        self.items: list[Item] = []
+        self._refreshing = False
+        self.picker = w.Select(rows=rows, layout=w.Layout(width="100%"))
+        self.picker.observe(self._on_pick, names="value")
+        self.inputs: dict[str, w.ValueWidget] = {}
+        boxes = []
+        for field in self.fields:
+            control = self._control(field)
+            self.inputs[field.name] = control
+            boxes.append(w.VBox([w.HTML(f"<b>{html.escape(field.label)}</b>"), control]))
+        self.new_button = button(t("items.new"), self._on_new)
+        self.save_button = button(t("items.save"), self._on_save, "primary")
+        self.save_button.layout.width = "160px"
+        self.delete_button = button(t("items.delete"), self._on_delete, "danger")
+        self.up_button = button(t("order.up"), lambda _b: self.move(-1))
+        self.down_button = button(t("order.down"), lambda _b: self.move(+1))
+        self.mode = w.HTML()
+        self.status = StatusBar()
+        self.layout.width = "100%"
+        self.add_class("ccm-items")
+        self.add_class(f"ccm-items-{table.replace('_', '-')}")
+        self.children = (
+            w.HTML(f"<h3 style='margin:6px 0'>{html.escape(title)}</h3>"),
+            self.picker,
+            w.HBox([self.new_button, self.up_button, self.down_button, self.delete_button]),
+            self.mode,
+            w.VBox(boxes),
+            self.save_button,
+            self.status,
+        )
+        self.refresh()
+        self._on_new()
+
+    @staticmethod
+    def _control(field: Field) -> w.ValueWidget:
+        layout = w.Layout(width="100%")
+        if field.kind == "area":
+            return w.Textarea(
+                placeholder=field.placeholder, layout=w.Layout(width="100%", height="80px")
+            )
+        if field.kind == "choice":
+            options = list(field.choices()) if field.choices else []
+            return w.Dropdown(options=options, layout=w.Layout(width="360px"))
+        return w.Text(placeholder=field.placeholder, layout=layout)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> int | None:
+        value = self.picker.value
+        return int(value) if value is not None else None
+
+    def refresh(self) -> None:
+        """Read the items again, keeping the selection; choices are read again too."""
+        self.items = self.store.items(self.table)
+        selected = self.selected
+        options = [
+            (f"{n}. {short(self.describe(item), 90)}", int(item["id"]))
+            for n, item in enumerate(self.items, start=1)
+        ]
+        self._refreshing = True
+        try:
+            for field in self.fields:
+                if field.kind == "choice" and field.choices:
+                    control = self.inputs[field.name]
+                    value = control.value
+                    control.options = list(field.choices())
+                    if value in [v for _, v in control.options]:
+                        control.value = value
+            if list(self.picker.options) != options:
+                self.picker.options = options
+            ids = [i for _, i in options]
+            self.picker.value = selected if selected in ids else None
+        finally:
+            self._refreshing = False
+
+    def _on_pick(self, _change: object = None) -> None:
+        if self._refreshing:
+            return
+        item = next((i for i in self.items if i["id"] == self.selected), None)
+        if item is None:
+            return
+        for field in self.fields:
+            control = self.inputs[field.name]
+            value = item[field.name] or ""
+            if field.kind == "choice":
+                choices = [v for _, v in control.options]
+                if value not in choices:  # e.g. a group renamed since: keep it selectable
+                    control.options = [*control.options, (value, value)]
+            control.value = value
+        self.mode.value = html.escape(t("items.editing", number=self.items.index(item) + 1))
+        self.delete_button.disabled = False
+
+    def _on_new(self, _button: object = None) -> None:
+        self._refreshing = True
+        self.picker.value = None
+        self._refreshing = False
+        for field in self.fields:
+            if field.kind != "choice":
+                self.inputs[field.name].value = ""
+        self.mode.value = html.escape(t("items.creating"))
+        self.delete_button.disabled = True
+
+    def values(self) -> dict[str, str]:
+        """What the form holds now."""
+        return {f.name: str(self.inputs[f.name].value or "") for f in self.fields}
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _on_save(self, _button: object = None) -> None:
+        self.save()
+
+    def save(self) -> int | None:
+        """Create the item typed in the form, or save the changes of the selected one."""
+        values = self.values()
+        if not any(v.strip() for k, v in values.items() if self._field(k).kind != "choice"):
+            self.status.show(t("items.empty"), "warning")
+            return None
+        try:
+            if self.selected is None:
+                item_id = self.store.add_item(self.table, values, actor=self.actor)
+                message = t("items.added")
+            else:
+                item_id = self.selected
+                self.store.update_item(self.table, item_id, values, actor=self.actor)
+                message = t("items.saved")
+        except (StoreError, ValidationError) as error:
+            self.status.show(str(error), "error")  # the typed text stays in the form
+            return None
+        self.refresh()
+        if message == t("items.added"):
+            self._on_new()
+        self.status.show(message, "ok")
+        return item_id
+
+    def _field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def _on_delete(self, _button: object = None) -> None:
+        item_id = self.selected
+        if item_id is None:
+            return
+        try:
+            self.store.delete_item(self.table, item_id, actor=self.actor)
+        except StoreError as error:
+            self.status.show(str(error), "error")
+            return
+        self.refresh()
+        self._on_new()
+        self.status.show(t("items.deleted"), "ok")
+
+    def move(self, offset: int) -> None:
+        """Move the selected item up or down."""
+        item_id = self.selected
+        if item_id is None:
+            self.status.show(t("items.select_first"), "warning")
+            return
+        try:
+            self.store.move_item(self.table, item_id, offset, actor=self.actor)
+        except (StoreError, ValidationError) as error:
+            self.status.show(str(error), "error")
+            return
+        self.refresh()
+        self.status.show(t("items.moved"), "ok")

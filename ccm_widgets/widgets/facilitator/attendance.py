@@ -1,0 +1,172 @@
+"""The attendance list: typed live in a short form or imported from a sign-in sheet.
+
+Every row is kept; defects (no phone, no e-mail, an e-mail without "@", the same person
+twice) are highlighted in the table and counted; a small chart counts people by institution.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Sequence
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import ImportProblem, Participant, ValidationError
+from ccm_widgets.files.importing import attendance_defects
+from ccm_widgets.i18n import t
+from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.common.controls import file_picker
+from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.status import StatusBar
+
+ATTENDANCE_CSS = """
+<style>
+.ccm-attendance table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.ccm-attendance th, .ccm-attendance td { border: 1px solid #888; padding: 3px 6px;
+  text-align: left; vertical-align: top; }
+.ccm-attendance th { background: #dde4ee; }
+.ccm-attendance tr.defect td { background: #fff3cd; }
+.ccm-attendance td.missing { background: #f8d7da !important; font-style: italic; }
+.ccm-attendance .defects { color: #8a5300; font-size: 12px; }
+.ccm-bars { font-size: 14px; }
+.ccm-bars .bar { background: #2c5d8f; height: 16px; display: inline-block; vertical-align: middle; }
+.ccm-bars td { border: none !important; padding: 2px 6px !important; }
+</style>
+"""
+
+
+def bar_chart(counts: Sequence[tuple[str, int]], *, width: int = 320) -> str:
+    """A horizontal bar chart in plain HTML (nothing to load, prints as it shows), escaped."""
+    if not counts:
+        return ""
+    top = max(n for _, n in counts) or 1
+    rows = "".join(
+        f"<tr><td>{html.escape(label)}</td><td><span class='bar' "
+        f"style='width:{max(2, round(width * n / top))}px'></span> {n}</td></tr>"
+        for label, n in counts
+    )
+    return f"<table class='ccm-bars'>{rows}</table>"
+
+
+def by_institution(people: Sequence[Participant]) -> list[tuple[str, int]]:
+    """People counted by institution, largest first (unnamed institutions together)."""
+    counter = Counter((p.institution.strip() or t("attendance.no_institution")) for p in people)
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def attendance_table(people: Sequence[Participant], defects: dict[int, list[str]]) -> str:
+    """The list with defective rows and missing cells highlighted, every text escaped."""
+    head = "".join(
+        f"<th>{html.escape(t(f'attendance.col_{c}'))}</th>"
+        for c in ("number", "name", "institution", "phone", "email", "group")
+    )
+    body = []
+    for p in people:
+        found = defects.get(p.id, [])
+        cells = []
+        for key, value in (
+            ("number", str(p.number)), ("name", p.name), ("institution", p.institution),
+            ("phone", p.phone), ("email", p.email), ("group", p.group),
+        ):  # fmt: skip
+            missing = key in {"phone", "email", "name"} and not value
+            bad = key == "email" and value and any("e-mail" in d for d in found)
+            css = " class='missing'" if missing or bad else ""
+            cells.append(f"<td{css}>{html.escape(value) or '—'}</td>")
+        note = (
+            f"<tr class='defect-note'><td></td><td colspan='5' class='defects'>"
+            f"{html.escape(' ; '.join(found))}</td></tr>"
+            if found
+            else ""
+        )
+        css = " class='defect'" if found else ""
+        body.append(f"<tr{css}>{''.join(cells)}</tr>{note}")
+    return (
+        f"<table class='ccm-attendance-list'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+class AttendancePanel(w.VBox):
+    """Form, upload, summary, chart by institution and the highlighted list."""
+
+    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.form = ItemListEditor(
+            store=store,
+            table="participants",
+            title=t("attendance.form_title"),
+            actor=actor,
+            describe=lambda item: f"{item['name']} — {item['institution']}",
+            fields=[
+                Field("name", t("attendance.col_name")),
+                Field("institution", t("attendance.col_institution")),
+                Field("phone", t("attendance.col_phone")),
+                Field("email", t("attendance.col_email")),
+                Field("grp", t("attendance.col_group"), "choice", self._group_choices),
+            ],
+            rows=6,
+        )
+        self.upload = file_picker(
+            self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("attendance.upload")
+        )
+        self.summary = w.HTML()
+        self.chart = w.HTML()
+        self.table = w.HTML()
+        self.status = StatusBar()
+        self.form.layout = w.Layout(flex="1 1 50%", width="50%", margin="0 16px 0 0")
+        self.add_class("ccm-attendance")
+        self.form.save_button.on_click(lambda _b: self.refresh())
+        self.form.delete_button.on_click(lambda _b: self.refresh())
+        self.children = (
+            w.HTML(f"{ATTENDANCE_CSS}<h2>{html.escape(t('attendance.title'))}</h2>"),
+            w.HBox(
+                [self.form, w.VBox([self.upload, self.status, self.chart])],
+                layout=w.Layout(width="100%"),
+            ),
+            self.summary,
+            self.table,
+        )
+        self.refresh()
+
+    def _group_choices(self) -> list[tuple[str, str]]:
+        return [(t("attendance.no_group"), "")] + [(g.name, g.name) for g in self.store.groups()]
+
+    def refresh(self) -> None:
+        """Summary, chart and table from the store."""
+        people = self.store.participants()
+        defects, counts = attendance_defects(
+            [(p.id, p.number, p.name, p.institution, p.phone, p.email) for p in people]
+        )
+        self.summary.value = html.escape(
+            t(
+                "attendance.summary",
+                count=len(people),
+                no_phone=counts["no_phone"],
+                no_email=counts["no_email"],
+                bad_email=counts["bad_email"],
+                duplicates=counts["duplicates"],
+            )
+        )
+        self.chart.value = f"<b>{html.escape(t('attendance.by_institution'))}</b>" + bar_chart(
+            by_institution(people)
+        )
+        self.table.value = attendance_table(people, defects)
+        self.form.refresh()
+
+    def import_file(self, name: str, content: bytes) -> int:
+        """Import a sign-in sheet; the defects are listed; a refused file writes nothing."""
+        from ccm_widgets.files.loading import import_attendance
+
+        before = len(self.store.participants())
+        try:
+            outcome = import_attendance(self.store, name, data=content, actor=self.actor)
+        except (ImportProblem, ValidationError, StoreError) as error:
+            self.status.show(str(error), "error")
+            return 0
+        level = "warning" if outcome.warnings else "ok"
+        self.status.show(outcome.summary, level)
+        self.refresh()
+        return len(self.store.participants()) - before

@@ -1,0 +1,252 @@
+"""Le déroulé: the facilitator's guide through the meeting's phases, in order.
+
+Where we are (the current phase, kept in the store), what is done (read from the data: an
+agenda and groups, an attendance list, a review with its states…), what comes next, one click
+to each workbook; and the current agenda item with its planned and elapsed time, large enough
+for the projector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import AgendaItem
+from ccm_widgets.i18n import t
+from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.watcher import ChangeWatcher
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the meeting: its key, the workbook that serves it, how to tell it is done."""
+
+    key: str
+    notebook: str
+    done: Callable[[Store], bool]
+
+
+def _exports_made(_store: Store) -> bool:
+    folder = Path(os.environ.get("CCM_EXPORTS", "exports"))
+    return folder.is_dir() and any(p.suffix in {".pdf", ".html", ".docx"} for p in folder.iterdir())
+
+
+def _plenary_done(store: Store) -> bool:
+    rows = [r for r in store.grid_rows() if not r.is_blank()]
+    return bool(rows) and all(r.decision for r in rows)
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase("preparation", "preparation.ipynb", lambda s: bool(s.agenda()) and bool(s.groups())),
+    Phase("attendance", "presence.ipynb", lambda s: bool(s.participants())),
+    Phase("opening", "", lambda s: s.progress()[1] >= 0),
+    Phase(
+        "review", "revue.ipynb",
+        lambda s: bool(rows := s.review_rows()) and all(r.state or r.status for r in rows),
+    ),
+    Phase("communications", "debats.ipynb", lambda s: bool(s.communications())),
+    Phase("debates", "debats.ipynb", lambda s: bool(s.debate_points())),
+    Phase("breakout", "pleniere.ipynb", lambda s: not s.breakout()[0] and bool(s.grid_rows())),
+    Phase("plenary", "pleniere.ipynb", _plenary_done),
+    Phase("export", "pleniere.ipynb", _exports_made),
+)  # fmt: skip
+
+_CLOCK = re.compile(r"^\s*(\d{1,2})\s*[hH:]\s*(\d{0,2})\s*$")
+
+
+def clock_minutes(text: str) -> int | None:
+    """``"10h15"``, ``"10:15"`` or ``"10h"`` as minutes after midnight; ``None`` otherwise."""
+    match = _CLOCK.match(text)
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    return hours * 60 + minutes if hours < 24 and minutes < 60 else None
+
+
+def planned_minutes(agenda: list[AgendaItem], index: int) -> int | None:
+    """Minutes planned for item ``index``: until the next item's time, when both are given."""
+    if not 0 <= index < len(agenda) - 1:
+        return None
+    start, end = clock_minutes(agenda[index].time), clock_minutes(agenda[index + 1].time)
+    if start is None or end is None or end <= start:
+        return None
+    return end - start
+
+
+def agenda_html(agenda: list[AgendaItem], index: int, started: str, now: dt.datetime) -> str:
+    """The current agenda item, large: what, who, planned time, elapsed time (escaped)."""
+    if not 0 <= index < len(agenda):
+        return f"<div class='ccm-agenda-now'>{html.escape(t('guide.no_item'))}</div>"
+    item = agenda[index]
+    elapsed = ""
+    if started:
+        minutes = int((now - dt.datetime.fromisoformat(started)).total_seconds() // 60)
+        elapsed = t("guide.elapsed", minutes=max(minutes, 0))
+    planned = planned_minutes(agenda, index)
+    plan = t("guide.planned", time=item.time or "—") + (
+        " " + t("guide.planned_length", minutes=planned) if planned else ""
+    )
+    over = (
+        planned is not None
+        and started
+        and elapsed
+        and ((now - dt.datetime.fromisoformat(started)).total_seconds() > planned * 60)
+    )
+    style = "color:#b3261e" if over else ""
+    return (
+        f"<div class='ccm-agenda-now'>"
+        f"<div class='label'>{html.escape(t('guide.current_item', number=index + 1, total=len(agenda)))}</div>"  # noqa: E501
+        f"<div class='what'>{html.escape(item.item)}</div>"
+        f"<div class='who'>{html.escape(item.presenter)}</div>"
+        f"<div class='when'>{html.escape(plan)} — <b style='{style}'>{html.escape(elapsed)}</b>"
+        f"</div></div>"
+    )
+
+
+GUIDE_CSS = """
+<style>
+.ccm-guide ol { padding-left: 0; list-style: none; counter-reset: phase; }
+.ccm-guide li { margin: 4px 0; padding: 6px 10px; border-left: 6px solid #ccc; font-size: 1.1em; }
+.ccm-guide li.done { border-color: #17602a; }
+.ccm-guide li.current { border-color: #0b57d0; background: #e8f0fe; font-weight: bold; }
+.ccm-guide li.next { border-color: #8a5300; }
+.ccm-guide li .state { font-size: 0.85em; color: #555; margin-left: 8px; }
+.ccm-guide a { color: #0b57d0; text-decoration: underline; margin-left: 10px; }
+.ccm-agenda-now { font-size: 24px; line-height: 1.3; padding: 10px 14px; border: 3px solid #000;
+  margin: 8px 0; }
+.ccm-agenda-now .label { font-size: 16px; color: #333; }
+.ccm-agenda-now .what { font-size: 30px; font-weight: bold; }
+.ccm-agenda-now .when { font-size: 20px; }
+</style>
+"""
+
+
+class MeetingGuide(w.VBox):
+    """The phases with their state and links; the current agenda item and its clock."""
+
+    def __init__(
+        self, *, store: Store, links: dict[str, str], watch: bool = True, tick: bool = True
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.links = links
+        self.steps = w.HTML()
+        self.agenda_view = w.HTML()
+        self.phase_choice = w.Dropdown(
+            options=[(t(f"guide.phase_{p.key}"), p.key) for p in PHASES],
+            layout=w.Layout(width="260px"),
+        )
+        self.set_phase_button = w.Button(description=t("guide.set_phase"))
+        self.next_phase_button = w.Button(description=t("guide.next_phase"), button_style="primary")
+        self.next_item_button = w.Button(description=t("guide.next_item"), button_style="info")
+        self.previous_item_button = w.Button(description=t("guide.previous_item"))
+        for button in (
+            self.set_phase_button, self.next_phase_button, self.next_item_button,
+            self.previous_item_button,
+        ):  # fmt: skip
+            button.layout.width = "auto"
+        self.set_phase_button.on_click(lambda _b: self.set_phase(self.phase_choice.value))
+        self.next_phase_button.on_click(lambda _b: self.next_phase())
+        self.next_item_button.on_click(lambda _b: self.move_item(+1))
+        self.previous_item_button.on_click(lambda _b: self.move_item(-1))
+        self.add_class("ccm-guide")
+        self.children = (
+            w.HTML(f"{GUIDE_CSS}<h2>{html.escape(t('guide.title'))}</h2>"),
+            self.agenda_view,
+            w.HBox([self.previous_item_button, self.next_item_button]),
+            self.steps,
+            w.HBox([self.next_phase_button, self.phase_choice, self.set_phase_button]),
+        )
+        self.refresh()
+        self.watcher = ChangeWatcher(store)
+        self.watcher.on_change(lambda _c: self.refresh())
+        if watch:
+            self.watcher.start()
+        self._stop = threading.Event()
+        if tick:
+            threading.Thread(target=self._tick, name="ccm-guide", daemon=True).start()
+
+    def current_phase(self) -> str:
+        phase = self.store.progress()[0]
+        return phase if phase in {p.key for p in PHASES} else PHASES[0].key
+
+    def refresh(self, now: dt.datetime | None = None) -> None:
+        """Redraw the phases and the agenda item from the store."""
+        current = self.current_phase()
+        keys = [p.key for p in PHASES]
+        position = keys.index(current)
+        items = []
+        for index, phase in enumerate(PHASES):
+            done = phase.done(self.store)
+            css = "current" if index == position else "next" if index == position + 1 else ""
+            css = f"{css} done" if done else css
+            state = t("guide.done") if done else t("guide.todo")
+            if index == position:
+                state = t("guide.now") + (f" · {t('guide.done')}" if done else "")
+            elif index == position + 1:
+                state = t("guide.next") + (f" · {t('guide.done')}" if done else "")
+            url = self.links.get(phase.notebook, "")
+            link = (
+                f"<a href='{html.escape(url)}' target='_blank'>{html.escape(t('guide.open'))}</a>"
+                if url
+                else ""
+            )
+            items.append(
+                f"<li class='{css.strip()}' data-phase='{phase.key}'>"
+                f"{index + 1}. {html.escape(t(f'guide.phase_{phase.key}'))}"
+                f"<span class='state'>{html.escape(state)}</span>{link}</li>"
+            )
+        self.steps.value = f"<ol>{''.join(items)}</ol>"
+        self.phase_choice.value = current
+        self.next_phase_button.disabled = position >= len(PHASES) - 1
+        self._render_agenda(now)
+
+    def _render_agenda(self, now: dt.datetime | None = None) -> None:
+        _, index, started = self.store.progress()
+        agenda = self.store.agenda()
+        value = agenda_html(agenda, index, started, now or dt.datetime.now(dt.UTC))
+        if value != self.agenda_view.value:
+            self.agenda_view.value = value
+        self.previous_item_button.disabled = index <= 0
+        self.next_item_button.disabled = index >= len(agenda) - 1
+
+    def set_phase(self, key: str) -> None:
+        """Make ``key`` the current phase (every tab follows)."""
+        self.store.set_progress(phase=key, actor="animateur")
+        self.refresh()
+
+    def next_phase(self) -> None:
+        keys = [p.key for p in PHASES]
+        position = keys.index(self.current_phase())
+        if position < len(keys) - 1:
+            self.set_phase(keys[position + 1])
+
+    def move_item(self, offset: int) -> None:
+        """Start the next (or previous) agenda item now."""
+        _, index, _ = self.store.progress()
+        agenda = self.store.agenda()
+        target = min(max(index + offset, 0), len(agenda) - 1)
+        if agenda and target != index:
+            self.store.set_progress(agenda_item=target, actor="animateur")
+            self.refresh()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.watcher.stop()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(15.0):
+            if self.store.closed:
+                return
+            try:
+                self._render_agenda()
+            except Exception:  # a failed tick must not stop the clock
+                continue

@@ -1,0 +1,2 @@
+"""The plenary: the groups' grids live, the synthesis, consolidation, duplicates, adoption,
+the breakout's control, exports and the projection."""

@@ -1,0 +1,1 @@
+"""Préparation: the meeting's header, agenda, groups and the synthesis order."""

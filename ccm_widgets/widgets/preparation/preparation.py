@@ -1,0 +1,233 @@
+"""Préparation: the meeting's header, objectives, agenda, groups and synthesis order, and the
+meeting file (TOML) to keep, version or load elsewhere with ``ccm init``."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import html
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.i18n import t
+from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.preparation.synthesis_order import SynthesisOrderEditor
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+class MeetingForm(w.VBox):
+    """The header of the report: organisation lines, title, venue, date, start, chair…"""
+
+    TEXTS = ("title", "venue", "start", "chair", "facilitator")
+
+    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        wide = w.Layout(width="100%")
+        self.inputs: dict[str, w.ValueWidget] = {
+            "organisation": w.Textarea(layout=w.Layout(width="100%", height="80px")),
+            "title": w.Text(layout=wide),
+            "venue": w.Text(layout=wide),
+            "date": w.Text(placeholder="AAAA-MM-JJ", layout=w.Layout(width="160px")),
+            "start": w.Text(placeholder="09h30", layout=w.Layout(width="160px")),
+            "chair": w.Text(layout=wide),
+            "facilitator": w.Text(layout=wide),
+            "objectives": w.Textarea(layout=w.Layout(width="100%", height="90px")),
+            "closing": w.Textarea(layout=w.Layout(width="100%", height="60px")),
+        }
+        self.save_button = w.Button(description=t("items.save"), button_style="primary")
+        self.save_button.on_click(lambda _b: self.save())
+        self.status = StatusBar()
+        self.children = (
+            w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.meeting'))}</h3>"),
+            *(
+                w.VBox([w.HTML(f"<b>{html.escape(t(f'prep.field_{name}'))}</b>"), control])
+                for name, control in self.inputs.items()
+            ),
+            self.save_button,
+            self.status,
+        )
+        self.load()
+
+    def load(self) -> None:
+        """Fill the form from the store."""
+        m = self.store.meeting()
+        self.inputs["organisation"].value = "\n".join(m.organisation)
+        self.inputs["objectives"].value = "\n".join(m.objectives)
+        self.inputs["date"].value = m.date.isoformat()
+        self.inputs["closing"].value = m.closing
+        for name in self.TEXTS:
+            self.inputs[name].value = getattr(m, name)
+
+    def save(self) -> bool:
+        """Save the header; a bad date or an empty title is said and nothing is written."""
+        values = {name: str(control.value) for name, control in self.inputs.items()}
+        try:
+            try:
+                date = dt.date.fromisoformat(values["date"].strip())
+            except ValueError as error:
+                raise ValidationError(t("prep.bad_date", value=values["date"])) from error
+            meeting = dataclasses.replace(
+                self.store.meeting(),
+                date=date,
+                organisation=_lines(values["organisation"]),
+                objectives=_lines(values["objectives"]),
+                closing=values["closing"].strip(),
+                **{name: values[name].strip() for name in self.TEXTS},
+            )
+            self.store.update_meeting(meeting, actor=self.actor)
+        except (ValidationError, StoreError) as error:
+            self.status.show(str(error), "error")
+            return False
+        self.status.show(t("prep.saved"), "ok")
+        return True
+
+
+class GroupsEditor(w.VBox):
+    """Groups: name, moderator and moderator's institution; add a group."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        actor: str = "animateur",
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.on_change = on_change
+        self.picker = w.Select(rows=6, layout=w.Layout(width="100%"))
+        self.picker.observe(lambda _c: self._load(), names="value")
+        wide = w.Layout(width="100%")
+        self.name = w.Text(layout=wide)
+        self.moderator = w.Text(layout=wide)
+        self.institution = w.Text(layout=wide)
+        self.save_button = w.Button(description=t("items.save"), button_style="primary")
+        self.add_button = w.Button(description=t("prep.add_group"))
+        self.save_button.on_click(lambda _b: self.save())
+        self.add_button.on_click(lambda _b: self.add())
+        self.status = StatusBar()
+        labelled = [
+            w.VBox([w.HTML(f"<b>{html.escape(t(key))}</b>"), control])
+            for key, control in (
+                ("prep.group_name", self.name),
+                ("prep.moderator", self.moderator),
+                ("prep.moderator_institution", self.institution),
+            )
+        ]
+        self.children = (
+            w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.groups'))}</h3>"),
+            self.picker,
+            *labelled,
+            w.HBox([self.save_button, self.add_button]),
+            self.status,
+        )
+        self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.picker.value
+        options = [(f"{g.number}. {g.name}", g.slug) for g in self.store.groups()]
+        self.picker.options = options
+        slugs = [s for _, s in options]
+        self.picker.value = selected if selected in slugs else (slugs[0] if slugs else None)
+        self._load()
+
+    def _load(self) -> None:
+        if self.picker.value is None:
+            return
+        group = self.store.group(str(self.picker.value))
+        self.name.value, self.moderator.value = group.name, group.moderator
+        self.institution.value = group.institution
+
+    def save(self) -> bool:
+        """Save the selected group's name, moderator and institution."""
+        if self.picker.value is None:
+            return False
+        try:
+            self.store.update_group(
+                str(self.picker.value), name=self.name.value, moderator=self.moderator.value,
+                institution=self.institution.value, actor=self.actor,
+            )  # fmt: skip
+        except (ValidationError, StoreError) as error:
+            self.status.show(str(error), "error")
+            return False
+        self.refresh()
+        if self.on_change:
+            self.on_change()
+        self.status.show(t("prep.group_saved"), "ok")
+        return True
+
+    def add(self) -> bool:
+        """Add a group with the name typed in the form."""
+        try:
+            group = self.store.add_group(
+                self.name.value, moderator=self.moderator.value,
+                institution=self.institution.value, actor=self.actor,
+            )  # fmt: skip
+        except (ValidationError, StoreError) as error:
+            self.status.show(str(error), "error")
+            return False
+        self.refresh()
+        self.picker.value = group.slug
+        if self.on_change:
+            self.on_change()
+        self.status.show(t("prep.group_added", name=group.name), "ok")
+        return True
+
+
+class PreparationPanel(w.VBox):
+    """Everything prepared before the meeting, and its TOML file."""
+
+    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+        super().__init__()
+        self.store = store
+        self.form = MeetingForm(store=store, actor=actor)
+        self.agenda = ItemListEditor(
+            store=store,
+            table="agenda",
+            title=t("prep.agenda"),
+            actor=actor,
+            describe=lambda item: f"{item['time']} {item['item']} ({item['presenter']})",
+            fields=[
+                Field("item", t("prep.agenda_item")),
+                Field("presenter", t("prep.agenda_presenter")),
+                Field("time", t("prep.agenda_time"), placeholder="10h00"),
+            ],
+        )
+        self.order = SynthesisOrderEditor(store=store, actor=actor)
+        self.groups = GroupsEditor(store=store, actor=actor, on_change=self.order.refresh)
+        self.toml_button = w.Button(description=t("prep.toml"), icon="download")
+        self.toml_button.on_click(lambda _b: self.offer_toml())
+        self.toml_link = w.HTML()
+        self.add_class("ccm-preparation")
+        self.children = (
+            w.HTML(f"<h2>{html.escape(t('prep.title'))}</h2>"),
+            self.form,
+            self.agenda,
+            self.groups,
+            self.order,
+            w.HBox([self.toml_button, self.toml_link]),
+        )
+
+    def offer_toml(self) -> str:
+        """A download link of the meeting file (what ``ccm export --to toml`` writes)."""
+        from ccm_widgets.files.meeting_file import dump_plan, plan_of
+
+        text = dump_plan(plan_of(self.store))
+        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        name = f"reunion-{self.store.meeting().date.isoformat()}.toml"
+        self.toml_link.value = (
+            f'<a download="{html.escape(name)}" href="data:application/toml;base64,{payload}"'
+            f' style="color:#0b57d0;text-decoration:underline">{html.escape(name)}</a>'
+        )
+        return text
