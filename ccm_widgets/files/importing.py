@@ -1,10 +1,11 @@
 """Readers for the tables users bring: CSV/TSV as French Excel writes them, and XLSX.
 
 Headers are matched by meaning (``Nom & Prénoms``, ``Nom et prénoms`` and ``Nom`` are one
-column); encodings are found (UTF-8 with or without BOM, else cp1252); separators are found
-(``;``, ``,`` or tab). A table that cannot be understood is refused with an
-:class:`ImportProblem` naming the file, the line and what was expected; nothing is written
-by these functions, the caller writes only once everything has been read.
+column); encodings are found (UTF-8 with or without BOM, UTF-16 as Excel's "Texte Unicode"
+writes it, else cp1252); separators are found (``;``, ``,`` or tab). A table that cannot be
+understood is refused with an :class:`ImportProblem` naming the file, the line and what was
+expected; nothing is written by these functions, the caller writes only once everything has
+been read.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def max_rows() -> int:
     except ValueError:
         value = 0
     if value < 1:
-        log.warning("CCM_MAX_ROWS=%r ignoré : limite de %d lignes", raw, DEFAULT_MAX_ROWS)
+        log.warning("%s", t("import.max_rows_ignored", value=repr(raw), limit=DEFAULT_MAX_ROWS))
         return DEFAULT_MAX_ROWS
     return value
 
@@ -115,9 +116,26 @@ class Columns:
         return None
 
 
+#: Headers of the column that says general or specific (or, alone, names the section).
+KIND_COLUMN_WORDS = frozenset({"section"})
+#: Headers of the column that names the thematic group (or, alone, the section).
+GROUP_COLUMN_WORDS = frozenset({"groupe", "groupe thematique"})
+#: Cells of that first column meaning the general section; anything else (``Spécifique``…)
+#: takes its section from the group column.
+GENERAL_KIND_WORDS = frozenset(
+    {"general", "generale", "recommandations d ordre general", "recommandation d ordre general"}
+)
+SPECIFIC_KIND_WORDS = frozenset(
+    {
+        "specifique", "specific", "recommandations d ordre specifique",
+        "recommandation d ordre specifique",
+    }
+)  # fmt: skip
+
 GRID_COLUMNS = Columns(
     exact={
-        "section": frozenset({"section", "groupe", "groupe thematique"}),
+        "kind": KIND_COLUMN_WORDS,
+        "group": GROUP_COLUMN_WORDS,
         "recommendation": frozenset({"recommandation", "recommandations"}),
         "challenges": frozenset({"defis", "defi", "challenges", "contraintes"}),
         "perspectives": frozenset({"perspectives", "perspective"}),
@@ -148,14 +166,15 @@ ATTENDANCE_COLUMNS = Columns(
         "email": frozenset(
             {"e mail", "email", "courriel", "mail", "adresse e mail", "adresse email"}
         ),
-        "group": frozenset({"groupe", "groupe thematique"}),
+        "group": GROUP_COLUMN_WORDS,
     },
     required=("name",),
 )  # fmt: skip
 
 REVIEW_COLUMNS = Columns(
     exact={
-        "section": frozenset({"section", "groupe", "groupe thematique"}),
+        "kind": KIND_COLUMN_WORDS,
+        "group": GROUP_COLUMN_WORDS,
         "status": frozenset({"statut", "status"}),
     },
     prefixes={
@@ -168,8 +187,8 @@ REVIEW_COLUMNS = Columns(
 #: The synthesis export of a previous meeting (``ccm export --to csv|xlsx``), carried over.
 PREVIOUS_SYNTHESIS_COLUMNS = Columns(
     exact={
-        "kind": frozenset({"section"}),
-        "group": frozenset({"groupe", "groupe thematique"}),
+        "kind": KIND_COLUMN_WORDS,
+        "group": GROUP_COLUMN_WORDS,
         "recommendation": frozenset({"recommandation", "recommandations"}),
         "challenges": frozenset({"defis", "defi", "challenges", "contraintes"}),
         "perspectives": frozenset({"perspectives", "perspective"}),
@@ -194,11 +213,11 @@ def read_table(path: str | Path, data: bytes | None = None) -> Table:
                 raise ImportProblem(name, None, _too_big(size))
             data = Path(path).read_bytes()
         except FileNotFoundError as error:
-            raise ImportProblem(name, None, "fichier introuvable.") from error
+            raise ImportProblem(name, None, t("import.not_found")) from error
         except IsADirectoryError as error:
-            raise ImportProblem(name, None, "c'est un dossier, pas un fichier.") from error
+            raise ImportProblem(name, None, t("import.is_directory")) from error
         except PermissionError as error:
-            raise ImportProblem(name, None, "lecture refusée (droits du fichier).") from error
+            raise ImportProblem(name, None, t("import.permission")) from error
     if len(data) > MAX_FILE_BYTES:
         raise ImportProblem(name, None, _too_big(len(data)))
     if data.startswith(b"PK\x03\x04"):
@@ -225,23 +244,48 @@ def _within_row_limit(
 
 
 def _too_big(size: int) -> str:
-    return (
-        f"fichier de {size / 1e6:.1f} Mo, au-delà de la limite de "
-        f"{MAX_FILE_BYTES / 1e6:.0f} Mo pour un tableau."
-    )
+    return t("import.file_too_big", size=f"{size / 1e6:.1f}", limit=f"{MAX_FILE_BYTES / 1e6:.0f}")
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """``utf-16`` (BOM), ``utf-16-le`` or ``-be`` (no BOM, unmistakable), or ``None``.
+
+    Excel's "Texte Unicode" is UTF-16 LE with a BOM. Without a BOM, text is taken as UTF-16
+    only when the byte pattern leaves no doubt: in the first 4 KB, no zero byte on one side
+    and mostly zeros on the other (Latin text, accents included, has a zero high byte).
+    A binary file has zeros on both sides.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:4096]
+    sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if other.count(0) == 0 and zeros.count(0) >= 0.7 * len(zeros):
+            return encoding
+    return None
 
 
 def _decode(name: str, data: bytes) -> tuple[str, str]:
+    utf16 = _utf16_order(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError as error:
+            raise ImportProblem(name, None, t("import.unknown_encoding")) from error
+        if "\x00" in text[:2048]:
+            raise ImportProblem(name, None, t("import.binary"))
+        return text, utf16
     if b"\x00" in data[:4096]:
-        raise ImportProblem(
-            name, None, "ce n'est pas un tableau CSV ou XLSX lisible (fichier binaire)."
-        )
+        raise ImportProblem(name, None, t("import.binary"))
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise ImportProblem(name, None, "encodage du texte non reconnu.")  # pragma: no cover
+    raise ImportProblem(name, None, t("import.unknown_encoding"))  # pragma: no cover
 
 
 def _read_delimited(name: str, data: bytes) -> Table:
@@ -249,7 +293,7 @@ def _read_delimited(name: str, data: bytes) -> Table:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        raise ImportProblem(name, None, "le fichier est vide.")
+        raise ImportProblem(name, None, t("import.empty_file"))
     delimiter = max(("\t", ";", ","), key=first.count)
     if first.count(delimiter) == 0:
         delimiter = ";" if ";" in text else ("\t" if "\t" in text else ",")
@@ -269,9 +313,9 @@ def _read_delimited(name: str, data: bytes) -> Table:
     except csv.Error as error:
         message = str(error)
         if "field larger" in message:
-            message = f"une cellule dépasse {MAX_CELL_CHARS} caractères."
+            message = t("import.cell_too_long", limit=MAX_CELL_CHARS)
         else:
-            message = f"tableau mal formé ({message})."
+            message = t("import.malformed", error=message)
         raise ImportProblem(name, start, message) from error
     return _table(name, records, encoding)
 
@@ -287,7 +331,7 @@ def _read_xlsx(name: str, data: bytes) -> Table:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _UNREADABLE as error:
-        raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
+        raise ImportProblem(name, None, t("import.xlsx_unreadable", error=error)) from error
     try:
         sheet = book.worksheets[0]
         rows = (
@@ -298,7 +342,7 @@ def _read_xlsx(name: str, data: bytes) -> Table:
     except ImportProblem:
         raise
     except (*_UNREADABLE, IndexError) as error:
-        raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
+        raise ImportProblem(name, None, t("import.xlsx_unreadable", error=error)) from error
     finally:
         book.close()
     return _table(name, records, "xlsx")
@@ -342,7 +386,9 @@ def check_xlsx(name: str, data: bytes) -> None:
                     )
                 # Deflate is all a workbook uses; zipfile would unpack bzip2 or LZMA in one go.
                 if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise zipfile.BadZipFile(f"compression {part.compress_type} inattendue")
+                    raise zipfile.BadZipFile(
+                        t("import.xlsx_compression", method=part.compress_type)
+                    )
             for part in parts:
                 with archive.open(part) as stream:
                     while stream.read(1 << 16):
@@ -350,7 +396,7 @@ def check_xlsx(name: str, data: bytes) -> None:
     except ImportProblem:
         raise
     except (*_UNREADABLE, NotImplementedError, RuntimeError) as error:  # RuntimeError: encrypted
-        raise ImportProblem(name, None, f"classeur XLSX illisible ({error}).") from error
+        raise ImportProblem(name, None, t("import.xlsx_unreadable", error=error)) from error
 
 
 def _excel_text(value: object) -> str:
@@ -362,7 +408,7 @@ def _excel_text(value: object) -> str:
 def _table(name: str, records: Sequence[tuple[int, tuple[str, ...]]], encoding: str) -> Table:
     filled = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
     if not filled:
-        raise ImportProblem(name, None, "le fichier ne contient aucune ligne.")
+        raise ImportProblem(name, None, t("import.no_rows"))
     header_line, header = filled[0]
     width = len(header)
     while width and not header[width - 1].strip():
@@ -374,8 +420,12 @@ def _table(name: str, records: Sequence[tuple[int, tuple[str, ...]]], encoding: 
             raise ImportProblem(
                 name,
                 number,
-                f"{len(cells)} cellules pour {width} colonnes d'en-tête : la cellule "
-                f"« {_excerpt(extra[0])} » n'a pas de colonne.",
+                t(
+                    "import.cell_without_column",
+                    cells=len(cells),
+                    columns=width,
+                    cell=_excerpt(extra[0]),
+                ),
             )
         padded = tuple(cells[:width]) + ("",) * (width - len(cells))
         rows.append((number, padded))
@@ -388,7 +438,10 @@ def _excerpt(text: str, size: int = 40) -> str:
 
 
 def map_columns(table: Table, columns: Columns, expected: str) -> dict[str, int]:
-    """Which column index holds which field; refuses unknown non-empty columns."""
+    """Which column index holds which field; refuses unknown non-empty columns.
+
+    Two columns meaning the same field are refused, naming both headers.
+    """
     mapping: dict[str, int] = {}
     for index, title in enumerate(table.header):
         name = columns.match(title)
@@ -399,13 +452,25 @@ def map_columns(table: Table, columns: Columns, expected: str) -> dict[str, int]
                 raise ImportProblem(
                     table.path,
                     table.header_line,
-                    f"colonne « {_excerpt(title) or '(sans titre)'} » non reconnue ; "
-                    f"colonnes attendues : {expected}.",
+                    t(
+                        "import.unknown_column",
+                        title=_excerpt(title) or t("import.untitled_column"),
+                        expected=expected,
+                    ),
                 )
             continue
         if name in mapping:
+            first = mapping[name]
             raise ImportProblem(
-                table.path, table.header_line, f"deux colonnes pour « {_excerpt(title)} »."
+                table.path,
+                table.header_line,
+                t(
+                    "import.two_columns",
+                    first=_excerpt(table.header[first]),
+                    first_number=first + 1,
+                    second=_excerpt(title),
+                    second_number=index + 1,
+                ),
             )
         mapping[name] = index
     missing = [r for r in columns.required if r not in mapping]
@@ -413,19 +478,46 @@ def map_columns(table: Table, columns: Columns, expected: str) -> dict[str, int]
         raise ImportProblem(
             table.path,
             table.header_line,
-            f"en-tête non reconnu « {' | '.join(_excerpt(h, 25) for h in table.header)} » ; "
-            f"colonnes attendues : {expected}.",
+            t(
+                "import.unknown_header",
+                header=" | ".join(_excerpt(h, 25) for h in table.header),
+                expected=expected,
+            ),
         )
     return mapping
 
 
 def _cell(table: Table, line: int, cells: Sequence[str], index: int | None, what: str) -> str:
+    """The text of one cell; ``what`` is the catalogue key naming it in a refusal."""
     if index is None:
         return ""
     try:
-        return clean_text(cells[index], what=what)
+        return clean_text(cells[index], what=t(what))
     except ValidationError as error:
         raise ImportProblem(table.path, line, str(error)) from error
+
+
+def _section(table: Table, line: int, cells: Sequence[str], mapping: dict[str, int]) -> str:
+    """The section a row names, or ``""``: from a Section column, a Groupe column, or both.
+
+    Alone, either column names the section (``Protection``, ``général``). Together, as in the
+    synthesis export, the Section column says general or specific and the Groupe column names
+    the group; a specific row without a group is refused.
+    """
+    kind = _cell(table, line, cells, mapping.get("kind"), "import.what_section")
+    group = _cell(table, line, cells, mapping.get("group"), "import.what_group")
+    if "kind" not in mapping or "group" not in mapping:
+        return kind or group
+    if fold(kind) in GENERAL_KIND_WORDS:
+        return GENERAL
+    if group:
+        return group
+    if fold(kind) in SPECIFIC_KIND_WORDS:
+        column = table.header[mapping["group"]]
+        raise ImportProblem(
+            table.path, line, t("import.specific_without_group", column=_excerpt(column))
+        )
+    return kind
 
 
 def strip_bullet_markup(text: str) -> str:
@@ -440,8 +532,6 @@ def strip_bullet_markup(text: str) -> str:
 
 # -- grids ------------------------------------------------------------------------------------
 
-GRID_EXPECTED = "Recommandation, Défis, Perspectives (et, au besoin, Section ou Groupe)"
-
 
 @dataclass(frozen=True)
 class GridImport:
@@ -453,17 +543,16 @@ class GridImport:
 def read_grid(path: str | Path, data: bytes | None = None) -> GridImport:
     """Rows of a grid file: Recommandation | Défis | Perspectives, optional Section/Groupe."""
     table = read_table(path, data)
-    mapping = map_columns(table, GRID_COLUMNS, GRID_EXPECTED)
+    mapping = map_columns(table, GRID_COLUMNS, t("import.grid_expected"))
     rows = []
     for line, cells in table.rows:
         texts = (
-            _cell(table, line, cells, mapping.get("recommendation"), "texte de la recommandation"),
-            _cell(table, line, cells, mapping.get("challenges"), "texte des défis"),
-            _cell(table, line, cells, mapping.get("perspectives"), "texte des perspectives"),
+            _cell(table, line, cells, mapping.get("recommendation"), "import.what_recommendation"),
+            _cell(table, line, cells, mapping.get("challenges"), "import.what_challenges"),
+            _cell(table, line, cells, mapping.get("perspectives"), "import.what_perspectives"),
         )
-        section = _cell(table, line, cells, mapping.get("section"), "section") or None
         if any(texts):
-            rows.append((section, texts))
+            rows.append((_section(table, line, cells, mapping) or None, texts))
     return GridImport(tuple(rows))
 
 
@@ -498,11 +587,6 @@ def paste_rows(text: str) -> list[tuple[str, str, str]]:
 
 # -- a previous meeting's synthesis, carried over --------------------------------------------
 
-PREVIOUS_SYNTHESIS_EXPECTED = (
-    "Section, Groupe, Recommandation, Défis, Perspectives (l'export de la synthèse"
-    " d'une réunion précédente)"
-)
-
 
 def unescape_formula(text: str) -> str:
     """A cell of a ccm CSV export as it was typed: without the apostrophe the export puts
@@ -524,7 +608,9 @@ def read_synthesis_export(
     tools, where a leading apostrophe is the user's own.
     """
     table = read_table(path, data)
-    mapping = map_columns(table, PREVIOUS_SYNTHESIS_COLUMNS, PREVIOUS_SYNTHESIS_EXPECTED)
+    mapping = map_columns(
+        table, PREVIOUS_SYNTHESIS_COLUMNS, t("import.previous_synthesis_expected")
+    )
     rows = []
     for line, cells in table.rows:
 
@@ -540,7 +626,6 @@ def read_synthesis_export(
 
 # -- attendance -------------------------------------------------------------------------------
 
-ATTENDANCE_EXPECTED = "N°, Nom & Prénoms, Institution, Numéro de téléphone, E-mail"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -569,20 +654,24 @@ class AttendanceImport:
 def check_participant(
     number: int, name: str, institution: str, phone: str, email: str
 ) -> list[str]:
-    """Defects of one attendance line, in French (empty when the line is complete)."""
+    """Defects of one attendance line, for the user (empty when the line is complete)."""
     defects = []
-    label = f"N° {number}"
     if not name:
-        defects.append(f"{label} : nom manquant")
+        defects.append(t("import.attendance_no_name", number=number))
     if not phone:
-        defects.append(f"{label} : sans téléphone")
+        defects.append(t("import.attendance_no_phone", number=number))
     if not email:
-        defects.append(f"{label} : sans e-mail")
+        defects.append(t("import.attendance_no_email", number=number))
     elif "@" not in email:
-        defects.append(f"{label} : e-mail sans « @ » ({email})")
+        defects.append(t("import.attendance_email_without_at", number=number, email=email))
     elif not _EMAIL.match(email):
-        defects.append(f"{label} : e-mail douteux ({email})")
+        defects.append(t("import.attendance_doubtful_email", number=number, email=email))
     return defects
+
+
+def _contact(phone: str, email: str) -> tuple[str, str]:
+    """Phone and e-mail as compared between two lines: digits only, case aside."""
+    return re.sub(r"\D", "", phone), email.strip().casefold()
 
 
 def attendance_defects(
@@ -590,23 +679,32 @@ def attendance_defects(
 ) -> tuple[dict[int, list[str]], dict[str, int]]:
     """Defects of an attendance list, by key, and their counts.
 
-    ``people`` holds ``(key, number, name, institution, phone, email)``; the same person
-    twice (same name and institution, accents and case aside) is flagged on the second one.
+    ``people`` holds ``(key, number, name, institution, phone, email)``. A line with the
+    name and institution of an earlier one (accents and case aside) is flagged on the second
+    one: "même personne" when its phone and e-mail match too, else "doublon possible" (two
+    namesakes of one office, or one person who wrote another number).
     """
     defects: dict[int, list[str]] = {}
     counts = {"no_phone": 0, "no_email": 0, "bad_email": 0, "duplicates": 0}
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], list[tuple[int, tuple[str, str]]]] = {}
     for key, number, name, institution, phone, email in people:
         found = check_participant(number, name, institution, phone, email)
         counts["no_phone"] += not phone
         counts["no_email"] += not email
         counts["bad_email"] += bool(email) and not _EMAIL.match(email)
         identity = (fold(name), fold(institution))
-        if name and identity in seen:
-            found.append(f"N° {number} : même personne que le N° {seen[identity]} (gardée)")
-            counts["duplicates"] += 1
-        elif name:
-            seen[identity] = number
+        contact = _contact(phone, email)
+        earlier = seen.setdefault(identity, []) if name else []
+        same = [first for first, known in earlier if known == contact]
+        if same:
+            found.append(t("import.attendance_same_person", number=number, first=same[0]))
+        elif earlier:
+            found.append(
+                t("import.attendance_possible_duplicate", number=number, first=earlier[0][0])
+            )
+        counts["duplicates"] += bool(earlier)
+        if name:
+            earlier.append((number, contact))
         if found:
             defects[key] = found
     return defects, counts
@@ -615,16 +713,18 @@ def attendance_defects(
 def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceImport:
     """People of a sign-in sheet; defects are listed by N°, and nobody is dropped."""
     table = read_table(path, data)
-    mapping = map_columns(table, ATTENDANCE_COLUMNS, ATTENDANCE_EXPECTED)
+    mapping = map_columns(table, ATTENDANCE_COLUMNS, t("import.attendance_expected"))
     rows: list[AttendanceRow] = []
     for index, (line, cells) in enumerate(table.rows, start=1):
-        raw_number = _cell(table, line, cells, mapping.get("number"), "numéro")
+        raw_number = _cell(table, line, cells, mapping.get("number"), "import.what_number")
         number = int(raw_number) if raw_number.isdigit() else index
-        name = _cell(table, line, cells, mapping.get("name"), "nom")
-        institution = _cell(table, line, cells, mapping.get("institution"), "institution")
-        phone = _cell(table, line, cells, mapping.get("phone"), "téléphone")
-        email = _cell(table, line, cells, mapping.get("email"), "e-mail")
-        group = _cell(table, line, cells, mapping.get("group"), "groupe")
+        name = _cell(table, line, cells, mapping.get("name"), "import.what_name")
+        institution = _cell(
+            table, line, cells, mapping.get("institution"), "import.what_institution"
+        )
+        phone = _cell(table, line, cells, mapping.get("phone"), "import.what_phone")
+        email = _cell(table, line, cells, mapping.get("email"), "import.what_email")
+        group = _cell(table, line, cells, mapping.get("group"), "import.what_group")
         rows.append(AttendanceRow(line, number, name, institution, phone, email, group))
     found, counts = attendance_defects(
         [(n, r.number, r.name, r.institution, r.phone, r.email) for n, r in enumerate(rows)]
@@ -634,8 +734,6 @@ def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceIm
 
 
 # -- review of the previous recommendations ---------------------------------------------------
-
-REVIEW_EXPECTED = "Recommandation, État de mise en œuvre (et, au besoin, Section ou Groupe)"
 
 
 @dataclass(frozen=True)
@@ -648,27 +746,28 @@ class ReviewImport:
 def read_review(path: str | Path, data: bytes | None = None) -> ReviewImport:
     """Rows of a review table, in either layout.
 
-    With a Section/Groupe column, each row names its section. Laid out the Word way, a row
+    With a Section or Groupe column (or both, as the synthesis export has them), each row
+    names its section (see :func:`_section`). Laid out the Word way, a row
     with only its first cell filled (``Groupe thématique : Protection``) opens a section,
     and rows before any such heading belong to the general section.
     """
     table = read_table(path, data)
-    mapping = map_columns(table, REVIEW_COLUMNS, REVIEW_EXPECTED)
+    mapping = map_columns(table, REVIEW_COLUMNS, t("import.review_expected"))
     section = GENERAL
     rows = []
     rec_index = mapping["recommendation"]
     for line, cells in table.rows:
         recommendation = strip_bullet_markup(
-            _cell(table, line, cells, rec_index, "texte de la recommandation")
+            _cell(table, line, cells, rec_index, "import.what_recommendation")
         )
         state = strip_bullet_markup(
-            _cell(table, line, cells, mapping.get("state"), "état de mise en œuvre")
+            _cell(table, line, cells, mapping.get("state"), "import.what_state")
         )
-        status = _cell(table, line, cells, mapping.get("status"), "statut")
+        status = _cell(table, line, cells, mapping.get("status"), "import.what_status")
         others = [c for i, c in enumerate(cells) if i != rec_index and c.strip()]
-        if "section" in mapping:
-            named = _cell(table, line, cells, mapping["section"], "section")
+        if "kind" in mapping or "group" in mapping:
             if recommendation:
+                named = _section(table, line, cells, mapping)
                 rows.append((line, named or GENERAL, recommendation, state, status))
             continue
         if recommendation and not others and is_section_heading(recommendation):
@@ -680,15 +779,15 @@ def read_review(path: str | Path, data: bytes | None = None) -> ReviewImport:
     return ReviewImport(tuple(rows))
 
 
-_GROUP_HEADING = re.compile(r"^gr[o]?upe(s)? thematique(s)?\s*(.*)$")
+#: A Word report's section headings, in :func:`fold` form: how each starts.
+SECTION_HEADING_WORDS = ("recommandations d ordre", "recommandation d ordre")
+GROUP_HEADING_PATTERN = re.compile(r"^gr[o]?upe(s)? thematique(s)?\s*(.*)$")
 
 
 def is_section_heading(text: str) -> bool:
     """True for ``Recommandations d'ordre général``, ``Groupe thématique : X`` and the like."""
     key = fold(text)
-    return key.startswith(("recommandations d ordre", "recommandation d ordre")) or bool(
-        _GROUP_HEADING.match(key)
-    )
+    return key.startswith(SECTION_HEADING_WORDS) or bool(GROUP_HEADING_PATTERN.match(key))
 
 
 def section_from_heading(text: str) -> str:
@@ -697,7 +796,7 @@ def section_from_heading(text: str) -> str:
     ``""`` marks the "ordre spécifique" heading, which opens no section of its own.
     """
     key = fold(text)
-    match = _GROUP_HEADING.match(key)
+    match = GROUP_HEADING_PATTERN.match(key)
     if match:
         # the name as written, for messages; matching later ignores case and accents anyway
         return text.split(":", 1)[1].strip() if ":" in text else match.group(3).strip()

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS
 from ccm_widgets.files.importing import (
+    FORMULA_STARTS,
     ImportProblem,
     paste_rows,
     read_attendance,
@@ -121,7 +122,8 @@ def test_attendance_defects_are_listed_and_every_row_kept(tmp_path: Path) -> Non
     assert "N° 2 : sans téléphone" in sheet.defects
     assert "N° 3 : sans e-mail" in sheet.defects
     assert any(d.startswith("N° 4 : e-mail sans « @ »") for d in sheet.defects)
-    assert any("N° 5 : même personne que le N° 1" in d for d in sheet.defects)
+    # same name and institution, another phone: perhaps two people, perhaps one
+    assert any("N° 5 : doublon possible du N° 1" in d for d in sheet.defects)
 
 
 def test_review_word_layout_opens_sections(tmp_path: Path) -> None:
@@ -326,9 +328,118 @@ def test_any_previous_synthesis_export_is_carried_over_whole(
 ) -> None:
     from ccm_widgets.files.loading import previous_recommendations
 
-    table = [("Général" if not g else "Spécifique", g, r, d, "") for g, r, d in rows]
+    def exported(text: str) -> str:  # as ccm export writes it: "'" before a formula
+        return "'" + text if text.lstrip("'")[:1] in FORMULA_STARTS else text
+
+    table = [
+        ("Général" if not g else "Spécifique", g, exported(r), exported(d), "") for g, r, d in rows
+    ]
     data = csv_bytes(
         ["Section", "Groupe", "Recommandation", "Défis", "Perspectives"], table, ",", encoding
     )
     found = previous_recommendations("synthese.csv", data)
     assert [(g, r) for _, g, r in found] == [(g, r) for g, r, _ in rows]
+
+
+# -- files as they come (issue 16) ------------------------------------------------------------
+
+
+def test_review_with_a_section_column_and_a_group_column(tmp_path: Path) -> None:
+    text = (
+        "Section;Groupe thématique;Recommandation;État de mise en œuvre\n"
+        "Général;;Adopter la loi;fait\n"
+        "Spécifique;Protection;Protéger les ENA;en cours\n"
+        "Recommandations d'ordre général;;Former les agents;\n"
+    )
+    review = read_review(write(tmp_path, "r.csv", text))
+    assert [(s, r) for _, s, r, _, _ in review.rows] == [
+        (GENERAL, "Adopter la loi"),
+        ("Protection", "Protéger les ENA"),
+        (GENERAL, "Former les agents"),
+    ]
+
+
+def test_a_specific_row_without_its_group_is_refused_with_its_line(tmp_path: Path) -> None:
+    text = "Section;Groupe;Recommandation\nGénéral;;R1\nSpécifique;;R2\n"
+    with pytest.raises(ImportProblem, match=r"ligne 3 : .*spécifique sans groupe.*« Groupe »"):
+        read_review(write(tmp_path, "r.csv", text))
+
+
+def test_a_grid_with_a_section_column_and_a_group_column(tmp_path: Path) -> None:
+    text = "Section;Groupe;Recommandation;Défis;Perspectives\nSpécifique;Protection;R;D;P\n"
+    assert read_grid(write(tmp_path, "g.csv", text)).rows == (("Protection", ("R", "D", "P")),)
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "second"),
+    [
+        ("Groupe;Recommandation;Groupe thématique", "Groupe", "Groupe thématique"),
+        ("Recommandation 2018;Recommandations;État", "Recommandation 2018", "Recommandations"),
+    ],
+)
+def test_two_columns_for_one_meaning_are_both_named(
+    tmp_path: Path, header: str, first: str, second: str
+) -> None:
+    path = write(tmp_path, "r.csv", f"{header}\na;b;c\n")
+    with pytest.raises(ImportProblem) as raised:
+        read_review(path)
+    assert raised.value.line == 1
+    assert f"« {first} »" in raised.value.message
+    assert f"« {second} »" in raised.value.message
+
+
+SHEET = "Recommandation\tDéfis\tPerspectives\r\nCréer un fonds « vert »\tAccès réduit\tÉtude\r\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        SHEET.encode("utf-16"),  # Excel's "Texte Unicode": BOM, then the machine's order (LE)
+        b"\xff\xfe" + SHEET.encode("utf-16-le"),
+        b"\xfe\xff" + SHEET.encode("utf-16-be"),
+        SHEET.encode("utf-16-le"),  # no BOM: every other byte is zero
+        SHEET.encode("utf-16-be"),
+    ],
+    ids=["utf-16", "le-bom", "be-bom", "le", "be"],
+)
+def test_excel_unicode_text_is_read(data: bytes) -> None:
+    grid = read_grid("texte-unicode.txt", data)
+    assert grid.rows == ((None, ("Créer un fonds « vert »", "Accès réduit", "Étude")),)
+
+
+def test_attendance_in_excel_unicode_text() -> None:
+    text = "N°\tNom & Prénoms\tTél\r\n1\tOUSMANE Aïcha\t+227 97 00 00 09\r\n"
+    sheet = read_attendance("presence.txt", text.encode("utf-16"))
+    assert [(r.number, r.name, r.phone) for r in sheet.rows] == [
+        (1, "OUSMANE Aïcha", "+227 97 00 00 09")
+    ]
+
+
+def test_a_binary_file_with_zeros_here_and_there_is_still_refused() -> None:
+    with pytest.raises(ImportProblem, match="fichier binaire"):
+        read_table("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 4)
+
+
+@pytest.mark.parametrize(
+    ("phone", "email", "expected"),
+    [
+        ("+227 90 00 00 38", "a.ali@exemple.org", "N° 69 : même personne que le N° 38"),
+        ("+22790000038", "A.Ali@exemple.org", "N° 69 : même personne que le N° 38"),
+        ("+227 90 00 00 69", "a.ali@exemple.org", "N° 69 : doublon possible du N° 38"),
+        ("+227 90 00 00 38", "autre@exemple.org", "N° 69 : doublon possible du N° 38"),
+        ("", "", "N° 69 : doublon possible du N° 38"),
+    ],
+)
+def test_a_duplicate_is_the_same_person_only_if_phone_and_email_match(
+    phone: str, email: str, expected: str
+) -> None:
+    text = (
+        "N°;Nom & Prénoms;Institution;Téléphone;E-mail\n"
+        "38;ALI Amina;SP/CCM;+227 90 00 00 38;a.ali@exemple.org\n"
+        f"69;Ali AMINA;sp/ccm;{phone};{email}\n"
+    )
+    sheet = read_attendance("presence.csv", text.encode())
+    duplicates = [d for d in sheet.defects if "N° 38" in d]
+    assert len(duplicates) == 1
+    assert duplicates[0].startswith(expected)
+    assert sheet.counts["duplicates"] == 1
