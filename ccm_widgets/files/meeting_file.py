@@ -1,7 +1,12 @@
-"""The meeting description file (TOML): read it into the model, write it back.
+r"""The meeting description file (TOML): read it into the model, write it back.
 
 A meeting can be prepared the day before as a small text file, versioned, and loaded with
-``ccm init``. Errors name the file, the line and the problem, in French.
+``ccm init``. Errors name the file, the line and the problem, in the catalogue's language.
+
+The file is written by ``tomli-w``, which escapes whatever a text holds: what Word pastes
+(vertical tab ``\x0b``, bell ``\x07``, DEL ``\x7f``) is written ``\u000b`` and read back
+as it was. Texts are kept exactly, control characters included, as the store holds them;
+only the spaces around a value are dropped when it is read, as in a hand-written file.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from ccm_widgets.domain.model import AgendaItem, Group, Meeting, ValidationError, fold, slugify
 from ccm_widgets.files.importing import ImportProblem
+from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 
 
@@ -28,8 +36,17 @@ class MeetingPlan:
     synthesis_order: tuple[str, ...]
 
 
+class PlanError(ValidationError):
+    """A meeting file's content is wrong; ``key`` is the TOML key it is about, if any."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _line_of(text: str, pattern: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines as TOML counts them: a vertical tab or form feed in a text does not end one.
+    for number, line in enumerate(text.split("\n"), start=1):
         if re.search(pattern, line):
             return number
     return None
@@ -40,7 +57,7 @@ def _text(table: dict[str, Any], key: str, *, where: str) -> str:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     if not isinstance(value, str | int | float):
-        raise ValidationError(f"« {key} » de {where} doit être un texte.")
+        raise PlanError(t("meeting_file.not_text", key=key, where=where), key=key)
     return str(value).strip()
 
 
@@ -49,7 +66,7 @@ def _texts(table: dict[str, Any], key: str, *, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(f"« {key} » de {where} doit être une liste de textes.")
+        raise PlanError(t("meeting_file.not_texts", key=key, where=where), key=key)
     return tuple(v.strip() for v in value if v.strip())
 
 
@@ -59,34 +76,42 @@ def load_plan(path: str | Path) -> MeetingPlan:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError as error:
-        raise ImportProblem(name, None, "fichier introuvable.") from error
+        raise ImportProblem(name, None, t("import.not_found")) from error
     except UnicodeDecodeError as error:
-        raise ImportProblem(name, None, "le fichier doit être enregistré en UTF-8.") from error
+        raise ImportProblem(name, None, t("meeting_file.not_utf8")) from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         line = int(match.group(1)) if match else None
-        raise ImportProblem(name, line, f"syntaxe TOML invalide ({error}).") from error
+        raise ImportProblem(name, line, t("meeting_file.bad_syntax", error=error)) from error
     try:
         return _plan(data)
     except ValidationError as error:
         line = _line_of(text, r"^\s*\[meeting\]")
-        message = str(error)
-        key = re.search(r"« (\w+) »", message)
+        key = _key_of(error)
         if key:
-            line = _line_of(text, rf"^\s*{key.group(1)}\s*=") or line
-        raise ImportProblem(name, line, message) from error
+            line = _line_of(text, rf"^\s*{re.escape(key)}\s*=") or line
+        raise ImportProblem(name, line, str(error)) from error
+
+
+def _key_of(error: ValidationError) -> str | None:
+    """The TOML key an error is about: its own, or the first one its message quotes."""
+    if isinstance(error, PlanError):
+        return error.key
+    # The model's own refusals quote the field: « title » (or “title” in English).
+    quoted = re.search(r"[«“]\s*(\w+)\s*[»”]", str(error))
+    return quoted.group(1) if quoted else None
 
 
 def _plan(data: dict[str, Any]) -> MeetingPlan:
     header = data.get("meeting")
     if not isinstance(header, dict):
-        raise ValidationError("section [meeting] manquante.")
+        raise PlanError(t("meeting_file.no_meeting"))
     where = "[meeting]"
     for key in ("title", "date", "venue"):
         if key not in header:
-            raise ValidationError(f"« {key} » manque dans [meeting].")
+            raise PlanError(t("meeting_file.missing_key", key=key), key=key)
     raw_date = header["date"]
     if isinstance(raw_date, dt.datetime):
         date = raw_date.date()
@@ -96,9 +121,7 @@ def _plan(data: dict[str, Any]) -> MeetingPlan:
         try:
             date = dt.date.fromisoformat(str(raw_date))
         except ValueError as error:
-            raise ValidationError(
-                f"« date » doit être une date ISO (AAAA-MM-JJ), pas « {raw_date} »."
-            ) from error
+            raise PlanError(t("meeting_file.bad_date", value=raw_date), key="date") from error
     meeting = Meeting(
         title=_text(header, "title", where=where),
         date=date,
@@ -113,7 +136,7 @@ def _plan(data: dict[str, Any]) -> MeetingPlan:
     agenda = []
     for number, item in enumerate(data.get("agenda", []), start=1):
         if not isinstance(item, dict) or not str(item.get("item", "")).strip():
-            raise ValidationError(f"le point {number} de [[agenda]] n'a pas de « item ».")
+            raise PlanError(t("meeting_file.agenda_without_item", number=number), key="item")
         agenda.append(
             AgendaItem(
                 item=_text(item, "item", where="[[agenda]]"),
@@ -124,7 +147,7 @@ def _plan(data: dict[str, Any]) -> MeetingPlan:
     groups = []
     for number, item in enumerate(data.get("groups", []), start=1):
         if not isinstance(item, dict) or not str(item.get("name", "")).strip():
-            raise ValidationError(f"le groupe {number} de [[groups]] n'a pas de « name ».")
+            raise PlanError(t("meeting_file.group_without_name", number=number), key="name")
         name = _text(item, "name", where="[[groups]]")
         groups.append(
             Group(
@@ -136,55 +159,56 @@ def _plan(data: dict[str, Any]) -> MeetingPlan:
             )
         )
     if len({g.slug for g in groups}) != len(groups):
-        raise ValidationError("deux groupes de [[groups]] portent le même nom.")
+        raise PlanError(t("meeting_file.same_group_name"), key="name")
     by_name = {fold(g.name): g.slug for g in groups} | {g.slug: g.slug for g in groups}
     order: list[str] = []
     synthesis = data.get("synthesis", {})
     for wanted in _texts(synthesis, "order", where="[synthesis]") if synthesis else ():
         slug = by_name.get(fold(wanted)) or by_name.get(wanted)
         if slug is None:
-            raise ValidationError(
-                f"« order » de [synthesis] cite « {wanted} », qui n'est pas un groupe."
-            )
+            raise PlanError(t("meeting_file.order_not_a_group", name=wanted), key="order")
         order.append(slug)
     return MeetingPlan(meeting, tuple(agenda), tuple(groups), tuple(order))
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
 def dump_plan(plan: MeetingPlan) -> str:
-    """The TOML text of ``plan``; :func:`load_plan` reads it back to the same plan."""
+    """The TOML text of ``plan``; :func:`load_plan` reads it back to the same plan.
+
+    Laid out as a person writes it (``[meeting]`` first, then one ``[[agenda]]`` and one
+    ``[[groups]]`` table each), empty optional values left out; every value is written by
+    ``tomli-w`` (tomli-w alone would put short agenda items in inline tables above
+    ``[meeting]``).
+    """
     m = plan.meeting
-    lines = ["[meeting]"]
-    lines.append(f"title = {_toml_string(m.title)}")
-    lines.append(f"date = {m.date.isoformat()}")
-    lines.append(f"venue = {_toml_string(m.venue)}")
-    lines.append("organisation = [" + ", ".join(_toml_string(o) for o in m.organisation) + "]")
-    for key in ("start", "chair", "facilitator", "closing"):
-        value = getattr(m, key)
-        if value:
-            lines.append(f"{key} = {_toml_string(value)}")
-    lines.append("objectives = [" + ", ".join(_toml_string(o) for o in m.objectives) + "]")
+    header: dict[str, Any] = {
+        "title": m.title,
+        "date": m.date,
+        "venue": m.venue,
+        "organisation": list(m.organisation),
+    }
+    header |= {key: getattr(m, key) for key in ("start", "chair", "facilitator", "closing")}
+    header["objectives"] = list(m.objectives)
+    chunks = [tomli_w.dumps({"meeting": _filled(header, keep=("organisation", "objectives"))})]
     for item in plan.agenda:
-        lines += ["", "[[agenda]]", f"item = {_toml_string(item.item)}"]
-        if item.presenter:
-            lines.append(f"presenter = {_toml_string(item.presenter)}")
-        if item.time:
-            lines.append(f"time = {_toml_string(item.time)}")
+        values = {"item": item.item, "presenter": item.presenter, "time": item.time}
+        chunks.append("[[agenda]]\n" + tomli_w.dumps(_filled(values, keep=("item",))))
     for group in plan.groups:
-        lines += ["", "[[groups]]", f"name = {_toml_string(group.name)}"]
-        if group.moderator:
-            lines.append(f"moderator = {_toml_string(group.moderator)}")
-        if group.institution:
-            lines.append(f"institution = {_toml_string(group.institution)}")
+        values = {
+            "name": group.name,
+            "moderator": group.moderator,
+            "institution": group.institution,
+        }
+        chunks.append("[[groups]]\n" + tomli_w.dumps(_filled(values, keep=("name",))))
     names = {g.slug: g.name for g in plan.groups}
     if plan.synthesis_order:
-        order = ", ".join(_toml_string(names[s]) for s in plan.synthesis_order)
-        lines += ["", "[synthesis]", f"order = [{order}]"]
-    return "\n".join(lines) + "\n"
+        order = [names[slug] for slug in plan.synthesis_order]
+        chunks.append(tomli_w.dumps({"synthesis": {"order": order}}))
+    return "\n".join(chunks)
+
+
+def _filled(table: dict[str, Any], *, keep: tuple[str, ...]) -> dict[str, Any]:
+    """``table`` without its empty texts, except the keys in ``keep``."""
+    return {k: v for k, v in table.items() if k in keep or v != ""}
 
 
 def plan_of(store: Store) -> MeetingPlan:
