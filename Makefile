@@ -15,9 +15,16 @@ IP ?= 127.0.0.1
 
 .PHONY: serve test lint bench setup chromium postgres hub-proxy nginx clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# setuptools installs no data files in editable mode: link them where a wheel puts them
+	@# (pyproject.toml's data-files; tests/test_package.py checks the two agree), so that
+	@# Jupyter finds the ccm template and the server extension, and edits show at once.
+	@mkdir -p $(VENV)/share/jupyter/voila/templates $(VENV)/etc/jupyter/jupyter_server_config.d
+	@rm -rf $(VENV)/share/jupyter/voila/templates/ccm  # a copy an earlier pip install . left
+	@ln -s $(CURDIR)/ccm_widgets/templates/voila/templates/ccm $(VENV)/share/jupyter/voila/templates/ccm
+	@ln -sf $(CURDIR)/jupyter-config/jupyter_server_config.d/ccm_widgets.json $(VENV)/etc/jupyter/jupyter_server_config.d/
 	@touch $(STAMP)
 
 setup: $(STAMP) chromium

@@ -123,6 +123,11 @@ c.Spawner.args = [
     *room_settings(),  # the page template, no tracebacks, idle kernels culled: as ccm serve
     "--VoilaConfiguration.file_allowlist=(?!)",  # a pattern no path matches: no files served
     "--ServerApp.terminals_enabled=False",
+    # Installed from a wheel (or by make setup), the environment's
+    # etc/jupyter/jupyter_server_config.d/ccm_widgets.json already enables the extension; a
+    # bare editable install (pip install -e, as the README's set-up does) has no such file:
+    # setuptools installs no data files in editable mode (checked with setuptools 84). So the
+    # flag stays, saying the same as the file.
     f"--ServerApp.jpserver_extensions={EXTENSION}=True",
     # The room's rapporteurs reach the pages and their own kernel, nothing else of the server
     # (RoomAuthorizer); on that kernel's websocket only what a Voilà page sends: no code
