@@ -1,0 +1,518 @@
+"""The report as one typed document: what it says and in which order, decided once.
+
+:func:`build_document` turns a meeting (:class:`ReportData`) into a :class:`Document`, a
+sequence of named chapters made of a few plain block types (headings, paragraphs, lists,
+tables with section-heading rows, bar charts, page breaks). No HTML and no Word here: the
+renderers (:mod:`ccm_widgets.report.web` for HTML and PDF, :mod:`ccm_widgets.report.word`
+for DOCX) draw each block type in one place, so the two outputs cannot drift apart. Every
+sentence comes from the catalogue (:func:`ccm_widgets.i18n.t`); user text is kept as typed
+and escaped by the renderer that needs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ccm_widgets.domain.model import (
+    GENERAL,
+    GRID_COLUMNS,
+    AgendaItem,
+    Communication,
+    DebatePoint,
+    GridRow,
+    Group,
+    HistoryEntry,
+    Meeting,
+    Participant,
+    ReviewRow,
+)
+from ccm_widgets.domain.synthesis import Synthesis
+from ccm_widgets.i18n import t
+
+Part = Literal["report", "synthesis", "decisions"]
+#: The parts a document can be built for: the whole report, the synthesis alone, the ledger.
+PARTS: tuple[Part, ...] = ("synthesis", "report", "decisions")
+
+#: Review statuses in the order the chart stacks them, with their colours (the review
+#: panel's chart uses the same ones), then rows with no status yet.
+STATUS_COLOURS: dict[str, str] = {
+    "réalisée": "#17602a",
+    "en cours": "#2c5d8f",
+    "non réalisée": "#b3261e",
+    "à reformuler": "#8a5300",
+    "": "#999999",
+}
+BAR_COLOUR = "#2c5d8f"
+
+
+# -- the blocks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: level 0 is the document's title, 1 a chapter, 2 a sub-heading."""
+
+    level: int
+    text: str
+
+
+ParagraphStyle = Literal["text", "organisation", "place-date", "table-title", "note"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph; its line breaks are kept. ``style`` says what kind of line it is."""
+
+    text: str
+    style: ParagraphStyle = "text"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    """A list of items, bulleted or numbered (i, ii, iii… as the official report numbers)."""
+
+    items: tuple[str, ...]
+    numbered: bool = False
+
+
+ColumnRole = Literal["text", "number", "time", "phone", "email", "decision"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its title, and what its cells hold (which says how they wrap)."""
+
+    title: str
+    role: ColumnRole = "text"
+
+
+@dataclass(frozen=True)
+class RowHeading:
+    """A row spanning the table that opens a section: level 1 (``RECOMMANDATIONS D'ORDRE
+    GÉNÉRAL``) or level 2 (``GROUPE THÉMATIQUE : …``)."""
+
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class TableSection:
+    """Heading rows, then rows of cells (one text per column); ``note`` stands in for rows
+    when there are none. A renderer never leaves the headings apart from the first row."""
+
+    headings: tuple[RowHeading, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a header row repeated on each page and rows that do not split.
+
+    ``kind`` names the table (``synthesis``, ``review``, ``agenda``, ``attendance``,
+    ``ledger``) for the renderers' column widths; ``title`` is printed just above it.
+    """
+
+    kind: str
+    columns: tuple[Column, ...]
+    sections: tuple[TableSection, ...]
+    title: str = ""
+
+    def rows(self) -> Iterator[tuple[str, ...]]:
+        """Every row of cells, sections in order (heading rows left out)."""
+        for section in self.sections:
+            yield from section.rows
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Part of a bar: a count, its legend label and its colour (``#rrggbb``)."""
+
+    label: str
+    value: int
+    colour: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar of a chart: a label, stacked segments, and the text beside it."""
+
+    label: str
+    segments: tuple[Segment, ...]
+    caption: str
+
+    @property
+    def total(self) -> int:
+        return sum(s.value for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart; ``legend`` is (label, colour) pairs for stacked bars."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    legend: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def top(self) -> int:
+        """The longest bar's total (at least 1): bars are drawn relative to it."""
+        return max((b.total for b in self.bars), default=0) or 1
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """What follows starts on a new page (the annexes)."""
+
+
+Block = Heading | Paragraph | BulletList | Table | Chart | PageBreak
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A named part of the report (``introduction``, ``synthese``…): a notebook cell in HTML."""
+
+    name: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The whole report (or one part of it), ready for any renderer."""
+
+    title: str
+    part: Part
+    chapters: tuple[Chapter, ...]
+
+    def blocks(self) -> Iterator[Block]:
+        """Every block, in reading order."""
+        for chapter in self.chapters:
+            yield from chapter.blocks
+
+
+# -- the data ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read from the store in one go."""
+
+    meeting: Meeting
+    agenda: tuple[AgendaItem, ...]
+    groups: tuple[Group, ...]
+    synthesis: Synthesis
+    review: tuple[ReviewRow, ...] = ()
+    communications: tuple[Communication, ...] = ()
+    debates: tuple[DebatePoint, ...] = ()
+    participants: tuple[Participant, ...] = ()
+    #: The plenary's decisions, oldest first, each with its row as it is now.
+    ledger: tuple[tuple[HistoryEntry, GridRow], ...] = ()
+
+
+def french_date(day: dt.date) -> str:
+    """``26 novembre 2026`` (or the catalogue's language)."""
+    months = t("date.months").split(",")
+    first = t("date.first") if day.day == 1 else str(day.day)
+    return f"{first} {months[day.month - 1].strip()} {day.year}"
+
+
+# -- the report, chapter by chapter -----------------------------------------------------------
+
+
+def build_document(
+    data: ReportData, *, part: Part = "report", mask_contacts: bool = False
+) -> Document:
+    """The report's whole content and order.
+
+    ``part="synthesis"``: the header and the synthesis; ``part="decisions"``: the header and
+    the decision ledger. ``mask_contacts`` hides phone numbers and e-mail addresses.
+    """
+    if part not in PARTS:
+        raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
+    chapters = [Chapter("entete", header_blocks(data.meeting))]
+    if part == "synthesis":
+        chapters.append(Chapter("synthese", _synthesis_blocks(data.synthesis)))
+    elif part == "decisions":
+        chapters.append(Chapter("decisions", _ledger_blocks(data, annex=None)))
+    else:
+        chapters += _report_chapters(data, mask_contacts=mask_contacts)
+    return Document(data.meeting.title, part, tuple(c for c in chapters if c.blocks))
+
+
+def _report_chapters(data: ReportData, *, mask_contacts: bool) -> list[Chapter]:
+    m = data.meeting
+    chapters = [Chapter("introduction", (Heading(1, t("report.intro")), *_introduction(data)))]
+    if m.objectives:
+        chapters.append(
+            Chapter(
+                "objectifs",
+                (Heading(1, t("report.objectives")), BulletList(m.objectives, numbered=True)),
+            )
+        )
+    if data.agenda:
+        agenda = Table(
+            "agenda",
+            (Column(t("report.col_item")), Column(t("report.col_presenter")),
+             Column(t("report.col_time"), "time")),
+            (TableSection(rows=tuple((a.item, a.presenter, a.time) for a in data.agenda)),),
+        )  # fmt: skip
+        chapters.append(Chapter("ordre-du-jour", (Heading(1, t("report.agenda")), agenda)))
+    if data.review:
+        chapters.append(
+            Chapter(
+                "revue",
+                (
+                    Heading(1, t("report.review")),
+                    review_table(data.review, data.groups),
+                    review_chart(data.review, data.groups),
+                ),
+            )
+        )
+    if data.communications:
+        blocks: list[Block] = [Heading(1, t("report.communications"))]
+        for number, c in enumerate(data.communications, start=1):
+            by = ", ".join(x for x in (c.presenter, c.function) if x)
+            blocks.append(Heading(2, f"{number}. {c.title}" + (f" — {by}" if by else "")))
+            if c.summary:
+                blocks.append(Paragraph(c.summary))
+        chapters.append(Chapter("communications", tuple(blocks)))
+    if data.debates:
+        chapters.append(
+            Chapter(
+                "debats",
+                (Heading(1, t("report.debates")), BulletList(tuple(d.text for d in data.debates))),
+            )
+        )
+    if data.groups:
+        lines = []
+        for g in sorted(data.groups, key=lambda g: g.number):
+            line = t("report.group_line", number=g.number, name=g.name)
+            if g.moderator:
+                line += t("report.group_moderator", moderator=g.moderator)
+            if g.institution:
+                line += f" ({g.institution})"
+            lines.append(line)
+        chapters.append(
+            Chapter("groupes", (Heading(1, t("report.groups")), BulletList(tuple(lines))))
+        )
+    chapters.append(Chapter("synthese", _synthesis_blocks(data.synthesis)))
+    if m.closing:
+        chapters.append(Chapter("cloture", (Heading(1, t("report.closing")), Paragraph(m.closing))))
+    annex = 1
+    if data.participants:
+        chapters.append(Chapter("presence", _attendance_blocks(data, annex, mask_contacts)))
+        annex += 1
+    if data.ledger:
+        chapters.append(Chapter("decisions", _ledger_blocks(data, annex=annex)))
+    return chapters
+
+
+def header_blocks(meeting: Meeting) -> tuple[Block, ...]:
+    """Organisation lines, title, place and date: the report's first lines."""
+    blocks: list[Block] = []
+    if meeting.organisation:
+        blocks.append(Paragraph("\n".join(meeting.organisation), "organisation"))
+    blocks.append(Heading(0, meeting.title))
+    blocks.append(Paragraph(f"{meeting.venue}, {french_date(meeting.date)}", "place-date"))
+    return tuple(blocks)
+
+
+def introduction_text(meeting: Meeting) -> str:
+    """When and where the meeting was held, who chaired, who facilitated.
+
+    A part the meeting does not say (start time, chair, facilitator) is left out of the
+    sentence, rather than printed as a dash.
+    """
+    text = t("report.intro_held", date=french_date(meeting.date))
+    if meeting.start.strip():
+        text += t("report.intro_start", start=meeting.start.strip())
+    if meeting.venue.strip():
+        text += t("report.intro_venue", venue=meeting.venue.strip())
+    if meeting.chair.strip():
+        text += t("report.intro_chair", chair=meeting.chair.strip())
+    text += t("report.intro_end")
+    if meeting.facilitator.strip():
+        text += " " + t("report.facilitation", facilitator=meeting.facilitator.strip())
+    return text
+
+
+def _introduction(data: ReportData) -> tuple[Block, ...]:
+    text = introduction_text(data.meeting)
+    if data.participants:
+        text += " " + t("report.intro_attendance", count=len(data.participants))
+    return (Paragraph(text),)
+
+
+def synthesis_table(synthesis: Synthesis) -> Table:
+    """The synthesis as the report prints it: general recommendations, then one section per
+    group under ``RECOMMANDATIONS D'ORDRE SPÉCIFIQUE``.
+
+    Once the plenary has decided on a row, a ``Décision`` column says, row by row, whether
+    it was adopted, adopted amended or is still pending (withdrawn rows are not in the
+    synthesis).
+    """
+    decided = any(row.decision for _, row in synthesis.rows())
+    columns = tuple(Column(c) for c in GRID_COLUMNS)
+    if decided:
+        columns += (Column(t("report.col_decision"), "decision"),)
+    sections = []
+    specific_done = False
+    for section in synthesis.sections:
+        if section.key == GENERAL:
+            headings: tuple[RowHeading, ...] = (RowHeading(t("synthesis.general"), 1),)
+        else:
+            headings = (RowHeading(section.heading, 2),)
+            if not specific_done:
+                headings = (RowHeading(t("synthesis.specific"), 1), *headings)
+                specific_done = True
+        rows = tuple(
+            (*row.cells(), decision_label(row.decision)) if decided else row.cells()
+            for row in section.rows
+        )
+        note = "" if rows else t("synthesis.empty_section")
+        sections.append(TableSection(headings, rows, note))
+    return Table("synthesis", columns, tuple(sections), title=t("synthesis.table_title"))
+
+
+def decision_label(decision: str) -> str:
+    """``Adoptée``, ``Amendée``, ``Retirée``, or ``En attente`` for a row not yet decided."""
+    return t(f"adoption.{decision or 'pending'}")
+
+
+def _synthesis_blocks(synthesis: Synthesis) -> tuple[Block, ...]:
+    return (Heading(1, t("report.synthesis")), synthesis_table(synthesis))
+
+
+def review_order(review: Sequence[ReviewRow]) -> list[ReviewRow]:
+    """Review rows in the order of the imported table: sections in the order they first
+    appear (rows are numbered as they are added), rows by their position in the section."""
+    first: dict[str, int] = {}
+    for row in sorted(review, key=lambda r: r.id):
+        first.setdefault(row.section, row.id)
+    return sorted(review, key=lambda r: (first[r.section], r.position, r.id))
+
+
+def review_table(review: Sequence[ReviewRow], groups: Sequence[Group]) -> Table:
+    """Recommandation | État de mise en œuvre, a heading row per section, as imported."""
+    names = {GENERAL: t("synthesis.general_review")} | {
+        g.slug: t("synthesis.group_heading", name=g.name) for g in groups
+    }
+    sections: list[TableSection] = []
+    for section, rows in _by_section(review_order(review)):
+        cells = tuple(
+            (r.recommendation, f"[{r.status}] {r.state}".strip() if r.status else r.state)
+            for r in rows
+        )
+        sections.append(TableSection((RowHeading(names.get(section, section)),), cells))
+    columns = (Column(t("report.col_recommendation")), Column(t("report.col_state")))
+    return Table("review", columns, tuple(sections))
+
+
+def _by_section(rows: Sequence[ReviewRow]) -> list[tuple[str, list[ReviewRow]]]:
+    grouped: list[tuple[str, list[ReviewRow]]] = []
+    for row in rows:
+        if not grouped or grouped[-1][0] != row.section:
+            grouped.append((row.section, []))
+        grouped[-1][1].append(row)
+    return grouped
+
+
+def review_chart(review: Sequence[ReviewRow], groups: Sequence[Group]) -> Chart:
+    """Statuses counted by section, one stacked bar per section (the review panel's chart)."""
+    names = {GENERAL: t("synthesis.kind_general")} | {g.slug: g.name for g in groups}
+    statuses = list(STATUS_COLOURS)  # the known statuses, then "" (no status yet)
+    bars = []
+    for section, rows in _by_section(review_order(review)):
+        counts = Counter(r.status if r.status in STATUS_COLOURS else "" for r in rows)
+        segments = tuple(
+            Segment(status or t("review.no_status"), counts[status], STATUS_COLOURS[status])
+            for status in statuses
+            if counts[status]
+        )
+        caption = ", ".join(f"{s.label} {s.value}" for s in segments)
+        bars.append(Bar(names.get(section, section), segments, caption))
+    legend = tuple((s or t("review.no_status"), colour) for s, colour in STATUS_COLOURS.items())
+    return Chart(t("report.review_chart"), tuple(bars), legend)
+
+
+def attendance_chart(people: Sequence[Participant]) -> Chart:
+    """People counted by institution, largest first (the attendance panel's chart)."""
+    counter = Counter((p.institution.strip() or t("attendance.no_institution")) for p in people)
+    counts = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    bars = tuple(Bar(name, (Segment(name, n, BAR_COLOUR),), str(n)) for name, n in counts)
+    return Chart(t("report.attendance_chart"), bars)
+
+
+def _annex_heading(number: int | None, title: str) -> Heading:
+    if number is None:
+        return Heading(1, title[:1].upper() + title[1:])
+    return Heading(1, t("report.annex_title", number=number, title=title))
+
+
+def _attendance_blocks(data: ReportData, annex: int, mask_contacts: bool) -> tuple[Block, ...]:
+    m = data.meeting
+    hidden = t("report.masked")
+
+    def contact(value: str) -> str:
+        return hidden if mask_contacts and value else value
+
+    table = Table(
+        "attendance",
+        (Column(t("attendance.col_number"), "number"), Column(t("attendance.col_name")),
+         Column(t("attendance.col_institution")), Column(t("attendance.col_phone"), "phone"),
+         Column(t("attendance.col_email"), "email")),
+        (TableSection(rows=tuple(
+            (str(p.number), p.name, p.institution, contact(p.phone), contact(p.email))
+            for p in data.participants
+        )),),
+    )  # fmt: skip
+    return (
+        PageBreak(),
+        _annex_heading(annex, t("report.annex_attendance")),
+        Paragraph(f"{m.title} — {m.venue}, {french_date(m.date)}", "place-date"),
+        table,
+        attendance_chart(data.participants),
+    )
+
+
+def ledger_table(data: ReportData) -> Table:
+    """The decision ledger: every decision in the order it was taken, with the row's section
+    and text as they are now. A decision taken back shows as ``Décision annulée``."""
+    names = {GENERAL: t("synthesis.kind_general")} | {g.slug: g.name for g in data.groups}
+    rows = []
+    for entry, row in data.ledger:
+        decision = str(entry.after.get("decision", ""))
+        label = decision_label(decision) if decision else t("report.decision_undone")
+        rows.append((_local_time(entry.at), names.get(row.section, row.section),
+                     row.recommendation, label, entry.actor))  # fmt: skip
+    columns = (
+        Column(t("report.col_when"), "time"), Column(t("report.col_section")),
+        Column(t("report.col_recommendation")), Column(t("report.col_decision"), "decision"),
+        Column(t("report.col_actor")),
+    )  # fmt: skip
+    return Table("ledger", columns, (TableSection(rows=tuple(rows)),))
+
+
+def _local_time(at: str) -> str:
+    """An ISO UTC time stamp as the machine's local date and time, to the second."""
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _ledger_blocks(data: ReportData, *, annex: int | None) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    if annex is not None:
+        blocks.append(PageBreak())
+    blocks.append(_annex_heading(annex, t("report.annex_decisions")))
+    if not data.ledger:
+        return (*blocks, Paragraph(t("report.no_decisions"), "note"))
+    return (*blocks, Paragraph(t("report.decisions_intro"), "note"), ledger_table(data))
