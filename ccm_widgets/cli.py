@@ -2,17 +2,22 @@
 
 Exit codes: 0 success (warnings go to stderr), 2 bad input (the message names the file, the
 line and the problem; nothing is written), 1 when the store or the system fails.
+
+Everything it says comes from the catalogue, argparse's own words included (``usage:``,
+``invalid choice``…): :class:`CatalogueParser` swaps argparse's translation functions for
+the catalogue while it works, French by default, English with ``CCM_LANG=en``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ccm_widgets import __version__
 from ccm_widgets.domain.model import ImportProblem, ValidationError, fold
@@ -22,151 +27,202 @@ from ccm_widgets.store import Store, StoreError, resolve_location
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_PORT = 8866
 
-EPILOG = """\
-exemples :
-  ccm demo                                     charger la réunion de démonstration
-  ccm init reunion.toml                        créer la réunion décrite dans reunion.toml
-  ccm import grid --group protection g.csv     ajouter des lignes à la grille d'un groupe
-  ccm import attendance presence.xlsx          importer la liste de présence
-  ccm import review --carry-over ancienne.sqlite   reprendre la synthèse précédente en revue
-  ccm export --to pdf --part report            rapport complet en PDF dans exports/
-  ccm export --to toml -o reunion.toml         le fichier de réunion, pour « ccm init »
-  ccm links                                    liens de l'animateur et des groupes
-  ccm serve                                    servir les cahiers (http://127.0.0.1:8866)
+#: What ``ccm links --renew`` recognises, in :func:`fold` form, besides a group's name.
+RENEW_ALL_WORDS = frozenset({"tous", "all"})
+RENEW_FACILITATOR_WORDS = frozenset({"animateur", "facilitateur", "facilitator"})
+RENEW_PROJECTION_WORDS = frozenset({"projection"})
 
-Le stockage est data/ccm.sqlite par défaut ; --store CHEMIN ou la variable CCM_STORE en
-désignent un autre : un fichier SQLite ou un serveur PostgreSQL (postgresql://…).
-"""
+#: argparse's own sentences (its gettext message ids, Python 3.11 to 3.13) and the catalogue
+#: key of each; a sentence not listed here stays as argparse says it.
+ARGPARSE_MESSAGES = {
+    "usage: ": "argparse.usage",
+    "positional arguments": "argparse.positionals",
+    "options": "argparse.options",
+    "show this help message and exit": "argparse.help",
+    "%(prog)s: error: %(message)s\n": "argparse.error",
+    "argument %(argument_name)s: %(message)s": "argparse.argument",
+    "unrecognized arguments: %s": "argparse.unrecognized",
+    "invalid choice: %(value)r (choose from %(choices)s)": "argparse.invalid_choice",
+    "the following arguments are required: %s": "argparse.required",
+    "one of the arguments %s is required": "argparse.one_required",
+    "not allowed with argument %s": "argparse.not_allowed_with",
+    "ignored explicit argument %r": "argparse.ignored_explicit",
+    "expected one argument": "argparse.expected_one",
+    "expected at most one argument": "argparse.expected_at_most_one",
+    "expected at least one argument": "argparse.expected_at_least_one",
+    "invalid %(type)s value: %(value)r": "argparse.invalid_value",
+    "ambiguous option: %(option)s could match %(matches)s": "argparse.ambiguous",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "argparse.unknown_parser",
+}
+ARGPARSE_PLURALS = {"expected %s argument": "argparse.expected_n"}
 
 
-class FrenchParser(argparse.ArgumentParser):
-    """argparse with its usage errors prefixed in French (exit code 2, as argparse does)."""
+def argparse_gettext(message: str) -> str:
+    """argparse's ``_()``: its sentence from the catalogue, in the current language."""
+    key = ARGPARSE_MESSAGES.get(message)
+    return message if key is None else t(key)
+
+
+def argparse_ngettext(singular: str, plural: str, count: int) -> str:
+    """argparse's ``ngettext()``: ``{one}|{many}`` in the catalogue, chosen by ``count``."""
+    key = ARGPARSE_PLURALS.get(singular)
+    if key is None:
+        return singular if count == 1 else plural
+    one, _, many = t(key).partition("|")
+    return one if count == 1 else many
+
+
+@contextlib.contextmanager
+def catalogue_for_argparse() -> Iterator[None]:
+    """argparse speaks the catalogue's language while the block runs, then its own again.
+
+    argparse calls the module globals ``_`` and ``ngettext`` (gettext's, bound when it was
+    imported) for each sentence; swapping them for a moment leaves any other parser in the
+    process (pytest's, Jupyter's) as it was. Blocks may nest.
+    """
+    module = vars(argparse)
+    saved = module["_"], module["ngettext"]
+    module["_"], module["ngettext"] = argparse_gettext, argparse_ngettext
+    try:
+        yield
+    finally:
+        module["_"], module["ngettext"] = saved
+
+
+class CatalogueParser(argparse.ArgumentParser):
+    """An argparse parser that speaks the catalogue: help, usage and usage errors.
+
+    A usage error exits with code 2 (:data:`EXIT_BAD_INPUT`), as argparse does.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with catalogue_for_argparse():  # group titles and the -h help are set here
+            super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        with catalogue_for_argparse():
+            return super().parse_known_args(args, namespace)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        with catalogue_for_argparse():  # "unrecognized arguments" is said here
+            return super().parse_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with catalogue_for_argparse():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with catalogue_for_argparse():
+            return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"ccm : erreur : {message}\n")
+        self.exit(EXIT_BAD_INPUT, t("cli.usage_error", message=message))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line, in French."""
-    store_opt = FrenchParser(add_help=False)
-    store_opt.add_argument(
-        "--store",
-        metavar="CHEMIN",
-        help="stockage de la réunion : fichier SQLite ou postgresql://utilisateur@hôte/base ;"
-        " défaut : CCM_STORE ou data/ccm.sqlite",
-    )
-    parser = FrenchParser(
+    """The command line, in the catalogue's language.
+
+    ``--store`` is accepted before the command (``ccm --store X init …``, as git takes its
+    options) and after it; given in both places, the one after the command wins.
+    """
+    parser = CatalogueParser(
         prog="ccm",
         description=t("cli.description"),
-        epilog=EPILOG,
+        epilog=t("cli.epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        add_help=False,
     )
-    parser.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-    parser.add_argument("--version", action="version", version=f"ccm {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    parser.add_argument(
+        "--version", action="version", version=f"ccm {__version__}", help=t("cli.help_version")
+    )
+    parser.add_argument("--store", metavar=t("cli.metavar_path"), help=t("cli.help_store"))
+    # Absent unless given, so that a --store given before the command is not undone.
+    store_opt = CatalogueParser(add_help=False)
+    store_opt.add_argument(
+        "--store",
+        metavar=t("cli.metavar_path"),
+        default=argparse.SUPPRESS,
+        help=t("cli.help_store"),
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar=t("cli.metavar_command"), parser_class=CatalogueParser
+    )
     commands.required = True
 
-    init = commands.add_parser(
-        "init", parents=[store_opt], help="créer la réunion à partir d'un fichier TOML"
-    )
-    init.add_argument("meeting_file", metavar="REUNION.toml", type=Path)
-    init.add_argument("--force", action="store_true", help="remplacer la réunion existante")
+    init = commands.add_parser("init", parents=[store_opt], help=t("cli.help_init"))
+    init.add_argument("meeting_file", metavar=t("cli.metavar_meeting_file"), type=Path)
+    init.add_argument("--force", action="store_true", help=t("cli.help_force"))
 
-    demo = commands.add_parser(
-        "demo", parents=[store_opt], help="charger la réunion de démonstration (fictive)"
-    )
-    demo.add_argument("--force", action="store_true", help="remplacer la réunion existante")
+    demo = commands.add_parser("demo", parents=[store_opt], help=t("cli.help_demo"))
+    demo.add_argument("--force", action="store_true", help=t("cli.help_force"))
 
-    imp = commands.add_parser("import", help="importer un tableau (grille, présence, revue)")
-    kinds = imp.add_subparsers(dest="kind", metavar="TYPE", parser_class=FrenchParser)
+    imp = commands.add_parser("import", help=t("cli.help_import"))
+    kinds = imp.add_subparsers(
+        dest="kind", metavar=t("cli.metavar_kind"), parser_class=CatalogueParser
+    )
     kinds.required = True
-    grid = kinds.add_parser(
-        "grid", parents=[store_opt], help="ajouter des lignes Recommandation | Défis | Perspectives"
+    grid = kinds.add_parser("grid", parents=[store_opt], help=t("cli.help_grid"))
+    grid.add_argument(
+        "--group", required=True, metavar=t("cli.metavar_group"), help=t("cli.help_group")
     )
-    grid.add_argument("--group", required=True, metavar="NOM", help="groupe visé (ou « général »)")
-    grid.add_argument("file", metavar="FICHIER", type=Path)
-    att = kinds.add_parser("attendance", parents=[store_opt], help="liste de présence (CSV/XLSX)")
-    att.add_argument("file", metavar="FICHIER", type=Path)
-    rev = kinds.add_parser(
-        "review", parents=[store_opt], help="état de mise en œuvre des recommandations précédentes"
-    )
-    rev.add_argument("file", metavar="FICHIER", type=Path)
-    rev.add_argument(
-        "--carry-over", action="store_true",
-        help="FICHIER est la synthèse d'une réunion précédente (son stockage .sqlite ou son"
-        " export CSV/XLSX) : une ligne de revue par recommandation, état à renseigner",
-    )  # fmt: skip
+    grid.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
+    att = kinds.add_parser("attendance", parents=[store_opt], help=t("cli.help_attendance"))
+    att.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
+    rev = kinds.add_parser("review", parents=[store_opt], help=t("cli.help_review"))
+    rev.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
+    rev.add_argument("--carry-over", action="store_true", help=t("cli.help_carry_over"))
 
-    exp = commands.add_parser(
-        "export", parents=[store_opt], help="exporter la synthèse ou le rapport"
-    )
+    exp = commands.add_parser("export", parents=[store_opt], help=t("cli.help_export"))
     exp.add_argument(
         "--to",
         required=True,
         choices=["csv", "xlsx", "html", "pdf", "docx", "toml"],
-        help="format (toml : le fichier de réunion de « ccm init »)",
+        help=t("cli.help_to"),
     )
     exp.add_argument(
         "--part", default="synthesis", choices=["synthesis", "report"],
         help="synthèse seule (défaut) ou rapport complet",
     )  # fmt: skip
-    exp.add_argument("-o", "--output", metavar="CHEMIN", type=Path, help="fichier de sortie")
     exp.add_argument(
-        "--mask-contacts", action="store_true",
-        help="masquer téléphones et e-mails de la liste de présence",
-    )  # fmt: skip
-
-    links = commands.add_parser(
-        "links", parents=[store_opt], help="afficher les liens à distribuer"
+        "-o", "--output", metavar=t("cli.metavar_path"), type=Path, help=t("cli.help_output")
     )
-    links.add_argument("--host", default=None, metavar="ADRESSE", help="adresse dans les liens")
+    exp.add_argument("--mask-contacts", action="store_true", help=t("cli.help_mask_contacts"))
+
+    links = commands.add_parser("links", parents=[store_opt], help=t("cli.help_links"))
+    links.add_argument(
+        "--host", default=None, metavar=t("cli.metavar_address"), help=t("cli.help_host")
+    )
     links.add_argument("--port", type=int, default=DEFAULT_PORT)
     links.add_argument(
-        "--public-url", default="", metavar="URL",
-        help="adresse complète des pages, au lieu de --host et --port ; derrière JupyterHub :"
-        " https://hub.exemple/user/NOM",
-    )  # fmt: skip
-    links.add_argument(
-        "--qr", action="store_true", help="dessiner aussi le code QR de chaque lien de groupe"
+        "--public-url", default="", metavar="URL", help=t("cli.help_links_public_url")
     )
+    links.add_argument("--qr", action="store_true", help=t("cli.help_links_qr"))
     links.add_argument(
-        "--renew", metavar="QUI", action="append", default=[],
-        help="renouveler une clé avant d'afficher les liens : « animateur », « projection », le"
-        " nom d'un groupe, ou « tous » ; l'ancien lien n'ouvre plus rien (répétable)",
-    )  # fmt: skip
+        "--renew",
+        metavar=t("cli.metavar_who"),
+        action="append",
+        default=[],
+        help=t("cli.help_renew"),
+    )
 
-    serve = commands.add_parser("serve", parents=[store_opt], help="servir les cahiers avec Voilà")
+    serve = commands.add_parser("serve", parents=[store_opt], help=t("cli.help_serve"))
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument(
-        "--ip", default="127.0.0.1", metavar="ADRESSE",
-        help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 pour le réseau de la salle)",
-    )  # fmt: skip
-    serve.add_argument(
-        "--public-url", default="", metavar="URL",
-        help="adresse portée par les liens et les codes QR (défaut : l'adresse réseau de cette"
-        " machine avec --ip 0.0.0.0), par exemple http://10.42.0.1:8866 pour un point d'accès"
-        " Wi-Fi",
-    )  # fmt: skip
-    serve.add_argument(
-        "--qr", action="store_true",
-        help="afficher aussi le code QR de chaque lien de groupe, à scanner sur l'écran",
-    )  # fmt: skip
-    serve.add_argument(
-        "--no-demo",
-        action="store_true",
-        help="ne pas charger la démonstration si le stockage est vide",
+        "--ip", default="127.0.0.1", metavar=t("cli.metavar_address"), help=t("cli.help_ip")
     )
     serve.add_argument(
-        "--preheat", type=int, default=2, metavar="N",
-        help="noyaux de groupe préchauffés en attente (défaut 2 ; 0 : aucun)",
-    )  # fmt: skip
+        "--public-url", default="", metavar="URL", help=t("cli.help_serve_public_url")
+    )
+    serve.add_argument("--qr", action="store_true", help=t("cli.help_serve_qr"))
+    serve.add_argument("--no-demo", action="store_true", help=t("cli.help_no_demo"))
+    serve.add_argument("--preheat", type=int, default=2, metavar="N", help=t("cli.help_preheat"))
     serve.add_argument(
-        "--max-pages", type=int, default=None, metavar="N",
-        help="pages ouvertes à la fois au plus, au-delà « salle pleine » (défaut : deux par"
-        " groupe et huit pour l'animateur ; ou la variable CCM_MAX_PAGES)",
-    )  # fmt: skip
+        "--max-pages", type=int, default=None, metavar="N", help=t("cli.help_max_pages")
+    )
     return parser
 
 
@@ -177,10 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except (ImportProblem, ValidationError) as error:
-        print(f"ccm : {error}", file=sys.stderr)
+        print(t("cli.error", error=error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except StoreError as error:
-        print(f"ccm : {error}", file=sys.stderr)
+        print(t("cli.error", error=error), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
@@ -237,16 +293,16 @@ def _run(args: argparse.Namespace) -> int:
         else:  # pragma: no cover - argparse refuses unknown commands
             raise AssertionError(command)
     for warning in outcome.warnings:
-        print(f"attention : {warning}", file=sys.stderr)
+        print(t("cli.warning", warning=warning), file=sys.stderr)
     print(outcome.summary)
     return EXIT_OK
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise ImportProblem(path, None, "fichier introuvable.")
+        raise ImportProblem(path, None, t("import.not_found"))
     if path.is_dir():
-        raise ImportProblem(path, None, "c'est un dossier, pas un fichier.")
+        raise ImportProblem(path, None, t("import.is_directory"))
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
@@ -268,11 +324,11 @@ def _export(store: Store, args: argparse.Namespace) -> int:
     except RuntimeError as error:  # Chromium missing or failing
         if isinstance(error, StoreError):
             raise
-        print(f"ccm : {t('export.failed', error=error)}", file=sys.stderr)
+        print(t("cli.error", error=t("export.failed", error=error)), file=sys.stderr)
         return EXIT_FAILURE
     pending = undecided_rows(store)
     if pending:
-        print(f"ccm : {t('export.undecided', count=pending)}", file=sys.stderr)
+        print(t("cli.error", error=t("export.undecided", count=pending)), file=sys.stderr)
     print(path)
     return EXIT_OK
 
@@ -282,22 +338,19 @@ def _links(store: Store, args: argparse.Namespace) -> int:
 
     store.meeting()
     for who in args.renew:
-        if fold(who) in {"tous", "all"}:
+        if fold(who) in RENEW_ALL_WORDS:
             targets = ["facilitator", "projection", *(g.slug for g in store.groups())]
-        elif fold(who) in {"animateur", "facilitateur"}:
+        elif fold(who) in RENEW_FACILITATOR_WORDS:
             targets = ["facilitator"]
-        elif fold(who) == "projection":
+        elif fold(who) in RENEW_PROJECTION_WORDS:
             targets = ["projection"]
         else:
             targets = [store.find_section(who)]
             if targets == ["general"]:
-                raise ValidationError(
-                    "La section générale n'a pas de clé à elle : renouvelez celle de l'animateur."
-                )
+                raise ValidationError(t("cli.general_has_no_key"))
         for target in targets:
             store.renew_key(target)
-        print(f"ccm : nouvelle(s) clé(s) pour « {who} » ; l'ancien lien n'ouvre plus rien.",
-              file=sys.stderr)  # fmt: skip
+        print(t("cli.keys_renewed", who=who), file=sys.stderr)
     host = args.host or "127.0.0.1"
     links = meeting_links(store, args.public_url.rstrip("/") or f"http://{host}:{args.port}")
     print_links(links, qr=args.qr)

@@ -49,7 +49,7 @@ def init_meeting(store: Store, path: str | Path, *, force: bool = False) -> Outc
         )
     except ValidationError as error:
         raise ImportProblem(path, None, str(error)) from error
-    return Outcome(f"Réunion « {plan.meeting.title} » créée avec {len(plan.groups)} groupe(s).")
+    return Outcome(t("loading.meeting_created", title=plan.meeting.title, count=len(plan.groups)))
 
 
 def import_grid(
@@ -65,15 +65,12 @@ def import_grid(
     if named:
         resolved = resolve_sections(((0, n) for n in named), store.find_section, path)
         if any(resolved[n] != section for n in named):
-            raise ImportProblem(
-                path, None,
-                "la colonne Section/Groupe cite un autre groupe que celui demandé (--group).",
-            )  # fmt: skip
+            raise ImportProblem(path, None, t("loading.grid_other_group"))
     rows = [cells for _, cells in grid.rows]
     added: list[GridRow] = store.add_grid_rows(section, rows, actor=actor) if rows else []
-    label = "section générale" if section == "general" else store.group(section).name
-    warnings = () if rows else (f"{path} : aucune ligne à importer.",)
-    return Outcome(f"{len(added)} ligne(s) ajoutée(s) à « {label} ».", warnings)
+    label = t("loading.general_section") if section == "general" else store.group(section).name
+    warnings = () if rows else (t("loading.warning", path=path, message=t("loading.no_rows")),)
+    return Outcome(t("loading.grid_added", count=len(added), label=label), warnings)
 
 
 def import_attendance(
@@ -88,13 +85,10 @@ def import_attendance(
         ],
         actor=actor,
     )
-    c = sheet.counts
-    summary = (
-        f"{len(sheet.rows)} participant(s) importé(s) : {c['no_phone']} sans téléphone, "
-        f"{c['no_email']} sans e-mail, {c['bad_email']} e-mail(s) douteux, "
-        f"{c['duplicates']} doublon(s) signalé(s)."
+    summary = t("loading.attendance_imported", count=len(sheet.rows), **sheet.counts)
+    return Outcome(
+        summary, tuple(t("loading.warning", path=path, message=d) for d in sheet.defects)
     )
-    return Outcome(summary, tuple(f"{path} : {d}" for d in sheet.defects))
 
 
 def import_review(
@@ -111,7 +105,7 @@ def import_review(
         ],
         actor=actor,
     )
-    return Outcome(f"{len(review.rows)} ligne(s) de revue importée(s).")
+    return Outcome(t("loading.review_imported", count=len(review.rows)))
 
 
 def previous_recommendations(
@@ -127,7 +121,7 @@ def previous_recommendations(
         from ccm_widgets.files.exporting import current_synthesis
 
         if not Path(path).is_file():
-            raise ImportProblem(path, None, "fichier introuvable.")
+            raise ImportProblem(path, None, t("import.not_found"))
         with Store(path) as previous:
             synthesis = current_synthesis(previous)
         limit = max_rows()
@@ -158,19 +152,12 @@ def carry_over_review(
             try:
                 section = store.find_section(group)
             except ValidationError:
-                warnings.append(
-                    f"{path}, ligne {line} : groupe « {group} » absent de cette réunion ; "
-                    "recommandation placée dans la section générale."
-                )
+                warnings.append(t("loading.group_absent", path=path, line=line, group=group))
         rows.append(ReviewRow(0, section, 0, recommendation, "", ""))
     if not rows:
-        raise ImportProblem(path, None, "aucune recommandation à reprendre.")
+        raise ImportProblem(path, None, t("loading.nothing_to_carry"))
     store.add_review_rows(rows, actor=actor)
-    return Outcome(
-        f"{len(rows)} recommandation(s) de la réunion précédente reprise(s) dans la revue ;"
-        " leur état de mise en œuvre reste à renseigner.",
-        tuple(warnings),
-    )
+    return Outcome(t("loading.carried_over", count=len(rows)), tuple(warnings))
 
 
 def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) -> Outcome:
@@ -190,4 +177,4 @@ def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) 
         )  # fmt: skip
     for point in extra.get("debates", {}).get("points", []):
         store.add_debate_point(point, actor="demo")
-    return Outcome(f"Réunion de démonstration chargée dans {store.where}.")
+    return Outcome(t("loading.demo_loaded", where=store.where))

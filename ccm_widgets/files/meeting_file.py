@@ -36,6 +36,10 @@ class MeetingPlan:
     synthesis_order: tuple[str, ...]
 
 
+#: How the model's own refusals quote the field they are about: « title » (“title” in English).
+QUOTED_KEY_PATTERN = re.compile(r"[«“]\s*(\w+)\s*[»”]")
+
+
 class PlanError(ValidationError):
     """A meeting file's content is wrong; ``key`` is the TOML key it is about, if any."""
 
@@ -99,8 +103,7 @@ def _key_of(error: ValidationError) -> str | None:
     """The TOML key an error is about: its own, or the first one its message quotes."""
     if isinstance(error, PlanError):
         return error.key
-    # The model's own refusals quote the field: « title » (or “title” in English).
-    quoted = re.search(r"[«“]\s*(\w+)\s*[»”]", str(error))
+    quoted = QUOTED_KEY_PATTERN.search(str(error))
     return quoted.group(1) if quoted else None
 
 
