@@ -30,7 +30,7 @@ MODULES = (
 #: Names of constants holding what users' files say (header synonyms, headings, the words of
 #: ``ccm links --renew``) or argparse's own message ids: data to recognise, not messages.
 DATA_CONSTANT = re.compile(r"^_?[A-Z0-9_]+_(COLUMNS|WORDS|PATTERN|MESSAGES|PLURALS)$")
-ACCENTED = re.compile(r"[àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»]")
+ACCENTED = re.compile(r"[àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»°]")
 FRENCH_WORDS = re.compile(
     r"(?<![\w-])(le|la|les|des|du|une|est|pas|ou|et|aucun|aucune|sans|avec|dans|pour|fichier|ligne|"
     r"lignes|colonne|colonnes|groupe|groupes|erreur|attention|chemin|nom|adresse|tous|"
