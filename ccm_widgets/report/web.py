@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ccm_widgets import __version__
 from ccm_widgets.domain.synthesis import Synthesis
 from ccm_widgets.i18n import current_language
-from ccm_widgets.report.document import (
+from ccm_widgets.report.blocks import (
     Block,
     BulletList,
     Chart,
@@ -30,8 +30,8 @@ from ccm_widgets.report.document import (
     Paragraph,
     Table,
     TableSection,
-    synthesis_table,
 )
+from ccm_widgets.report.document import synthesis_table
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
