@@ -405,9 +405,9 @@ def main(argv: list[str] | None = None) -> None:
     store_path = work / "ccm.sqlite"
     with Store(store_path) as store:
         load_demo(store)
-        slugs = [g.slug for g in store.groups()]
-        group_key = store.group_key(GROUP)
-        projection_key = store.projection_key()
+        slugs = [g.slug for g in store.groups.all()]
+        group_key = store.groups.key(GROUP)
+        projection_key = store.groups.projection_key()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/voila/render/groupe.ipynb?groupe={GROUP}&cle={group_key}"

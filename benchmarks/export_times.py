@@ -33,7 +33,7 @@ def main(runs: int = 3) -> None:
     store_path = work / "ref.sqlite"
     with Store(store_path) as store:
         build(store)
-        rows = len(store.grid_rows())
+        rows = len(store.grid.rows())
         nb = build_notebook(report_data(store), part="report")
     import nbformat
 

@@ -77,9 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     store_path = work / "ccm.sqlite"
     with Store(store_path) as store:
         load_demo(store)
-        slugs = [g.slug for g in store.groups()]
-        keys = {s: store.group_key(s) for s in slugs}
-        facilitator = store.facilitator_key()
+        slugs = [g.slug for g in store.groups.all()]
+        keys = {s: store.groups.key(s) for s in slugs}
+        facilitator = store.groups.facilitator_key()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CCM_STORE": str(store_path), "CCM_KERNEL_GRACE": "5"}
@@ -110,12 +110,12 @@ def main(argv: list[str] | None = None) -> None:
             with Store(store_path) as store:
                 for n in range(args.writes):
                     slug = rng.choice(slugs)
-                    row = store.grid_rows(slug)[0]
+                    row = store.grid.rows(slug)[0]
                     token = f"mesure {n} {rng.randrange(10**6)}"
                     for _, page in [*tabs, ("", plenary)]:
                         page.evaluate("() => { window.__ccmSeen = []; }")
                     t0 = time.time() * 1000
-                    store.update_grid_cell(row.id, "challenges", token,
+                    store.grid.update_cell(row.id, "challenges", token,
                                            seen=row.challenges, actor="banc")  # fmt: skip
                     plenary.wait_for_function(PLENARY_PROBE, arg=token, timeout=10_000)
                     time.sleep(0.6)  # let every tab of the group catch up before reading

@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     with Store(store_path) as store:
         load_demo(store)
         group_url_tail = (
-            f"/voila/render/groupe.ipynb?groupe=protection&cle={store.group_key('protection')}"
+            f"/voila/render/groupe.ipynb?groupe=protection&cle={store.groups.key('protection')}"
         )
     (work / "stock").mkdir()
     (work / "stock" / "grille.ipynb").write_text(json.dumps(STOCK_NOTEBOOK), encoding="utf-8")

@@ -31,7 +31,7 @@ def sentence(rng: random.Random) -> str:
 
 def build(store: Store, *, rows_per_section: int = 12, seed: int = 7) -> None:
     rng = random.Random(seed)
-    store.create_meeting(
+    store.meetings.create(
         Meeting(title="Réunion de référence (banc d'essai)", date=dt.date(2026, 7, 23),
                 venue="Salle de conférence, Niamey", organisation=("RÉPUBLIQUE FICTIVE",),
                 start="10h15", chair="Président fictif", facilitator="Consultant fictif",
@@ -43,16 +43,16 @@ def build(store: Store, *, rows_per_section: int = 12, seed: int = 7) -> None:
         force=True,
     )  # fmt: skip
     for section in ["general", *(slugify(n) for n in GROUPS)]:
-        store.add_grid_rows(
+        store.grid.add(
             section,
             [(sentence(rng), sentence(rng), f"{sentence(rng)}\n- {sentence(rng)}")
              for _ in range(rows_per_section)],
         )  # fmt: skip
-    store.add_review_rows(
+    store.items.add_review_rows(
         [ReviewRow(0, ["general", *(slugify(n) for n in GROUPS)][i % 5], 0, sentence(rng),
                    "• " + sentence(rng) + "\n• " + sentence(rng)) for i in range(20)]
     )  # fmt: skip
-    store.add_participants(
+    store.items.add_participants(
         [Participant(0, i + 1, f"PARTICIPANT {i + 1} Fictif", f"Institution {i % 17}",
                      f"+227 90 00 {i:02d} {i:02d}" if i % 9 else "",
                      f"p{i}@exemple.org" if i % 11 else "") for i in range(80)]

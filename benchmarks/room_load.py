@@ -58,19 +58,19 @@ PLENARY_RECORDER = """
 def build(location: str) -> dict[str, str]:
     """A meeting of 10 groups, 3 rows each; the links' keys."""
     with Store(location) as store:
-        store.create_meeting(
+        store.meetings.create(
             Meeting(title="Charge de la salle", date=dt.date(2026, 11, 27), venue="Salle",
                     organisation=("RÉPUBLIQUE FICTIVE",)),
             groups=[Group(f"groupe-{i:02d}", f"Groupe {i:02d}") for i in range(GROUPS)],
             force=True,
         )  # fmt: skip
         for i in range(GROUPS):
-            store.add_grid_rows(
+            store.grid.add(
                 f"groupe-{i:02d}", [(f"Recommandation {r} du groupe {i}", "", "") for r in range(3)]
             )
-        keys = {g.slug: store.group_key(g.slug) for g in store.groups()}
-        keys["__facilitator"] = store.facilitator_key()
-        keys["__projection"] = store.projection_key()
+        keys = {g.slug: store.groups.key(g.slug) for g in store.groups.all()}
+        keys["__facilitator"] = store.groups.facilitator_key()
+        keys["__projection"] = store.groups.projection_key()
     return keys
 
 
@@ -79,7 +79,7 @@ def writer(location: str, index: int, duration: float, out: str) -> None:
     slug = f"groupe-{index:02d}"
     log = []
     with Store(location) as store:
-        rows = store.grid_rows(slug)
+        rows = store.grid.rows(slug)
         shown = {(r.id, f): getattr(r, f) for r in rows for f in ("challenges", "perspectives")}
         start = time.time()
         n = 0
@@ -91,7 +91,7 @@ def writer(location: str, index: int, duration: float, out: str) -> None:
             field = ("challenges", "perspectives")[(n // len(rows)) % 2]
             token = f"charge-{index}-{n}"
             t0 = time.time()
-            store.update_grid_cell(
+            store.grid.update_cell(
                 row.id, field, token, seen=shown[(row.id, field)], actor=f"groupe:{slug}"
             )
             t1 = time.time()
@@ -178,7 +178,7 @@ def run(location: str, label: str, duration: float, work: Path, group_tabs: int 
     with Store(location) as store:
         recorded = Counter(
             str(entry.after.get(entry_field))
-            for entry in store.history("grid_row", action="update")
+            for entry in store.history.entries("grid_row", action="update")
             for entry_field in entry.after
         )
         last: dict[tuple[int, str], str] = {}
@@ -186,7 +186,7 @@ def run(location: str, label: str, duration: float, work: Path, group_tabs: int 
             last[(row_id, field)] = token
         wrong_cells = sum(
             1 for (row_id, field), token in last.items()
-            if getattr(store.grid_row(row_id), field) != token
+            if getattr(store.grid.row(row_id), field) != token
         )  # fmt: skip
         integrity = store.integrity_check()
     lost = sum(1 for token, *_ in saves if recorded[token] == 0)

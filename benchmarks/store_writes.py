@@ -20,12 +20,12 @@ from ccm_widgets.store import Store
 def _writer(path: str, section: str, saves: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     latencies = []
     with Store(path) as store:
-        row = store.grid_rows(section)[0]
+        row = store.grid.rows(section)[0]
         text = row.challenges
         for n in range(saves):
             new = f"{section} défi {n}"
             start = time.perf_counter()
-            store.update_grid_cell(row.id, "challenges", new, seen=text, actor=section)
+            store.grid.update_cell(row.id, "challenges", new, seen=text, actor=section)
             latencies.append(time.perf_counter() - start)
             text = new
     out.put(latencies)
@@ -35,7 +35,7 @@ def main(writers: int = 4, saves: int = 200) -> None:
     path = Path(tempfile.mkdtemp(prefix="ccm-store-bench-")) / "ccm.sqlite"
     with Store(path) as store:
         load_demo(store)
-        sections = [g.slug for g in store.groups()]
+        sections = [g.slug for g in store.groups.all()]
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [

@@ -20,7 +20,7 @@ from benchmarks.reference_meeting import sentence
 from ccm_widgets.domain.duplicates import find_duplicates, words
 from ccm_widgets.domain.model import GridRow, Group, Meeting
 from ccm_widgets.files.exporting import current_synthesis
-from ccm_widgets.report.notebook import synthesis_html
+from ccm_widgets.report.web import synthesis_html
 from ccm_widgets.store import Store
 
 ROWS = 200
@@ -38,7 +38,7 @@ def median_ms(action: Callable[[], object], runs: int = 5) -> float:
 def build(path: Path, groups: int) -> Store:
     rng = random.Random(groups)
     store = Store(path)
-    store.create_meeting(
+    store.meetings.create(
         Meeting(title="Banc d'essai", date=dt.date(2026, 1, 1), venue="Salle",
                 organisation=("RÉPUBLIQUE FICTIVE",)),
         agenda=[],
@@ -46,7 +46,7 @@ def build(path: Path, groups: int) -> Store:
         synthesis_order=[f"groupe-{i:02d}" for i in reversed(range(groups))],
     )  # fmt: skip
     for i in range(groups):
-        store.add_grid_rows(
+        store.grid.add(
             f"groupe-{i:02d}",
             [(sentence(rng), sentence(rng), sentence(rng)) for _ in range(ROWS)],
         )
@@ -65,7 +65,7 @@ def main() -> None:
         ms = median_ms(lambda s=store: consolidate_and_render(s))
         print(f"synthesis_consolidate_render_{groups}x{ROWS} {ms:.0f} ms")
         if groups in (10, 50):
-            rows = store.grid_rows()
+            rows = store.grid.rows()
 
             def cold(r: list[GridRow] = rows) -> None:
                 words.cache_clear()

@@ -276,7 +276,7 @@ def _run(args: argparse.Namespace) -> int:
         elif command == "demo":
             outcome = loading.load_demo(store, force=args.force)
         elif command == "import":
-            store.meeting()  # refuse early, with advice, when no meeting exists
+            store.meetings.get()  # refuse early, with advice, when no meeting exists
             if args.kind == "grid":
                 outcome = loading.import_grid(store, args.group, args.file)
             elif args.kind == "attendance":
@@ -336,20 +336,20 @@ def _export(store: Store, args: argparse.Namespace) -> int:
 def _links(store: Store, args: argparse.Namespace) -> int:
     from ccm_widgets.links import meeting_links, print_links
 
-    store.meeting()
+    store.meetings.get()
     for who in args.renew:
         if fold(who) in RENEW_ALL_WORDS:
-            targets = ["facilitator", "projection", *(g.slug for g in store.groups())]
+            targets = ["facilitator", "projection", *(g.slug for g in store.groups.all())]
         elif fold(who) in RENEW_FACILITATOR_WORDS:
             targets = ["facilitator"]
         elif fold(who) in RENEW_PROJECTION_WORDS:
             targets = ["projection"]
         else:
-            targets = [store.find_section(who)]
+            targets = [store.groups.find_section(who)]
             if targets == ["general"]:
                 raise ValidationError(t("cli.general_has_no_key"))
         for target in targets:
-            store.renew_key(target)
+            store.groups.renew_key(target)
         print(t("cli.keys_renewed", who=who), file=sys.stderr)
     host = args.host or "127.0.0.1"
     links = meeting_links(store, args.public_url.rstrip("/") or f"http://{host}:{args.port}")

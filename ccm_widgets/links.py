@@ -31,14 +31,14 @@ def page_url(base: str, notebook: str, **query: str) -> str:
 def meeting_links(store: Store, base: str) -> list[Link]:
     """The facilitator's link, the plenary's, the projection's (read-only), then each
     group's in numbering order."""
-    key = store.facilitator_key()
+    key = store.groups.facilitator_key()
     links = [
         Link("animateur", page_url(base, HOME_NOTEBOOK, cle=key)),
         Link("pleniere", page_url(base, PLENARY_NOTEBOOK, cle=key)),
-        Link("projection", page_url(base, PROJECTION_NOTEBOOK, cle=store.projection_key())),
+        Link("projection", page_url(base, PROJECTION_NOTEBOOK, cle=store.groups.projection_key())),
     ]
-    for group in store.groups():
-        url = page_url(base, GROUP_NOTEBOOK, groupe=group.slug, cle=store.group_key(group.slug))
+    for group in store.groups.all():
+        url = page_url(base, GROUP_NOTEBOOK, groupe=group.slug, cle=store.groups.key(group.slug))
         links.append(Link(group.name, url, group=group.slug))
     return links
 

@@ -67,7 +67,7 @@ GROUP_NAMES = (
 @pytest.fixture
 def meeting_store(store: Store) -> Store:
     """A store with a small meeting: four groups, synthesis order different from numbering."""
-    store.create_meeting(
+    store.meetings.create(
         Meeting(title="Réunion d'essai", date=dt.date(2026, 3, 2), venue="Salle B, Niamey",
                 organisation=("MINISTÈRE FICTIF",), chair="M. Président",
                 facilitator="Mme Animatrice"),

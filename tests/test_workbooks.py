@@ -70,7 +70,7 @@ def test_workbook_shows_its_component_for_the_right_key(
     name: str, group: str, expected: str, demo_path: Path
 ) -> None:
     with Store(demo_path) as store:
-        key = store.group_key(group) if group else store.facilitator_key()
+        key = store.groups.key(group) if group else store.groups.facilitator_key()
     outputs = run_workbook(name, f"groupe={group}&cle={key}", demo_path)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any(WIDGET in o.get("data", {}) for o in outputs)  # type: ignore[operator]

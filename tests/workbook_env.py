@@ -21,7 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = folder / "ccm.sqlite"
     with Store(path) as store:
         load_demo(store)
-        key = store.facilitator_key()
+        key = store.groups.facilitator_key()
     os.environ["CCM_WORKBOOK_STORE"] = str(path)
     os.environ["CCM_STORE"] = str(path)
     os.environ["CCM_EXPORTS"] = str(folder / "exports")

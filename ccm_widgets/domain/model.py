@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 #: Column titles of a group grid and of the synthesis, as the report prints them.
@@ -20,6 +21,14 @@ GENERAL = "general"
 #: Longest text accepted in one cell: a few pages, far above any real recommendation, far below
 #: what would make a grid or a report unusable.
 MAX_CELL_CHARS = 20_000
+
+
+class Decision(StrEnum):
+    """What the plenary decided about a synthesis row ("" while it waits for one)."""
+
+    ADOPTED = "adopted"
+    AMENDED = "amended"
+    WITHDRAWN = "withdrawn"
 
 
 class ValidationError(ValueError):

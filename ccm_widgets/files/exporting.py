@@ -133,7 +133,7 @@ def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
 
 def current_synthesis(store: Store) -> Synthesis:
     """The synthesis as the store holds it now."""
-    return build_synthesis(store.grid_rows(), store.groups(), store.synthesis_order())
+    return build_synthesis(store.grid.rows(), store.groups.all(), store.groups.synthesis_order())
 
 
 def undecided_rows(store: Store) -> int:
@@ -150,14 +150,14 @@ def undecided_rows(store: Store) -> int:
 def report_data(store: Store) -> ReportData:
     """Everything the report shows, read from ``store``."""
     return ReportData(
-        meeting=store.meeting(),
-        agenda=tuple(store.agenda()),
-        groups=tuple(store.groups()),
+        meeting=store.meetings.get(),
+        agenda=tuple(store.meetings.agenda()),
+        groups=tuple(store.groups.all()),
         synthesis=current_synthesis(store),
-        review=tuple(store.review_rows()),
-        communications=tuple(store.communications()),
-        debates=tuple(store.debate_points()),
-        participants=tuple(store.participants()),
+        review=tuple(store.items.review_rows()),
+        communications=tuple(store.items.communications()),
+        debates=tuple(store.items.debate_points()),
+        participants=tuple(store.items.participants()),
     )
 
 
@@ -182,7 +182,7 @@ def render(
         synthesis = current_synthesis(store)
         if fmt == "csv":
             return synthesis_csv(synthesis)
-        return synthesis_xlsx(synthesis, title=store.meeting().title)
+        return synthesis_xlsx(synthesis, title=store.meetings.get().title)
     if fmt == "docx":
         from ccm_widgets.report.word import to_docx
 
@@ -207,5 +207,5 @@ def export_meeting(
     data = render(store, fmt, part, mask_contacts=mask_contacts)
     if output is not None:
         return write_atomic(output, data)
-    name = export_name(store.meeting().date, "meeting" if fmt == "toml" else part, fmt)
+    name = export_name(store.meetings.get().date, "meeting" if fmt == "toml" else part, fmt)
     return write_new(directory, name, data)

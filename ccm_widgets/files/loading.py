@@ -40,7 +40,7 @@ def init_meeting(store: Store, path: str | Path, *, force: bool = False) -> Outc
     """Create the meeting described by the TOML file ``path``."""
     plan = load_plan(path)
     try:
-        store.create_meeting(
+        store.meetings.create(
             plan.meeting,
             agenda=plan.agenda,
             groups=plan.groups,
@@ -57,18 +57,18 @@ def import_grid(
 ) -> Outcome:
     """Append the rows of a grid file to ``group``'s grid (``general`` for the plenary's own)."""
     try:
-        section = store.find_section(group)
+        section = store.groups.find_section(group)
     except ValidationError as error:
         raise ImportProblem(path, None, str(error)) from error
     grid = read_grid(path, data)
     named = {s for s, _ in grid.rows if s}
     if named:
-        resolved = resolve_sections(((0, n) for n in named), store.find_section, path)
+        resolved = resolve_sections(((0, n) for n in named), store.groups.find_section, path)
         if any(resolved[n] != section for n in named):
             raise ImportProblem(path, None, t("loading.grid_other_group"))
     rows = [cells for _, cells in grid.rows]
-    added: list[GridRow] = store.add_grid_rows(section, rows, actor=actor) if rows else []
-    label = t("loading.general_section") if section == "general" else store.group(section).name
+    added: list[GridRow] = store.grid.add(section, rows, actor=actor) if rows else []
+    label = t("loading.general_section") if section == "general" else store.groups.get(section).name
     warnings = () if rows else (t("loading.warning", path=path, message=t("loading.no_rows")),)
     return Outcome(t("loading.grid_added", count=len(added), label=label), warnings)
 
@@ -78,7 +78,7 @@ def import_attendance(
 ) -> Outcome:
     """Append the people of a sign-in sheet; defects are reported, nobody is dropped."""
     sheet = read_attendance(path, data)
-    store.add_participants(
+    store.items.add_participants(
         [
             Participant(0, r.number, r.name, r.institution, r.phone, r.email, r.group)
             for r in sheet.rows
@@ -97,8 +97,8 @@ def import_review(
     """Append the review of the previous recommendations, in either table layout."""
     review = read_review(path, data)
     names = [(line, section) for line, section, *_ in review.rows]
-    resolved = resolve_sections(names, store.find_section, path)
-    store.add_review_rows(
+    resolved = resolve_sections(names, store.groups.find_section, path)
+    store.items.add_review_rows(
         [
             ReviewRow(0, resolved[section], 0, recommendation, state, status)
             for _, section, recommendation, state, status in review.rows
@@ -150,13 +150,13 @@ def carry_over_review(
         section = "general"
         if group:
             try:
-                section = store.find_section(group)
+                section = store.groups.find_section(group)
             except ValidationError:
                 warnings.append(t("loading.group_absent", path=path, line=line, group=group))
         rows.append(ReviewRow(0, section, 0, recommendation, "", ""))
     if not rows:
         raise ImportProblem(path, None, t("loading.nothing_to_carry"))
-    store.add_review_rows(rows, actor=actor)
+    store.items.add_review_rows(rows, actor=actor)
     return Outcome(t("loading.carried_over", count=len(rows)), tuple(warnings))
 
 
@@ -170,11 +170,11 @@ def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) 
     with (directory / "deroule.toml").open("rb") as f:
         extra = tomllib.load(f)
     for item in extra.get("communications", []):
-        store.add_communication(
+        store.items.add_communication(
             Communication(0, 0, item["title"], item.get("presenter", ""),
                           item.get("function", ""), item.get("summary", "")),
             actor="demo",
         )  # fmt: skip
     for point in extra.get("debates", {}).get("points", []):
-        store.add_debate_point(point, actor="demo")
+        store.items.add_debate_point(point, actor="demo")
     return Outcome(t("loading.demo_loaded", where=store.where))

@@ -217,8 +217,8 @@ def _filled(table: dict[str, Any], *, keep: tuple[str, ...]) -> dict[str, Any]:
 def plan_of(store: Store) -> MeetingPlan:
     """The meeting as the store holds it now, as ``ccm init`` would read it from TOML."""
     return MeetingPlan(
-        meeting=store.meeting(),
-        agenda=tuple(store.agenda()),
-        groups=tuple(store.groups()),
-        synthesis_order=tuple(store.synthesis_order()),
+        meeting=store.meetings.get(),
+        agenda=tuple(store.meetings.agenda()),
+        groups=tuple(store.groups.all()),
+        synthesis_order=tuple(store.groups.synthesis_order()),
     )

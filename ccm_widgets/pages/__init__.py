@@ -20,7 +20,7 @@ import ipywidgets as w
 from ccm_widgets.domain.model import GENERAL, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
-from ccm_widgets.report.notebook import french_date
+from ccm_widgets.report.document import french_date
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -213,21 +213,21 @@ def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
 
     try:
         store = _open(store)
-        store.meeting()
+        store.meetings.get()
         slug = params.get("groupe", "")
         given = params.get("cle", "")
-        facilitator = key_matches(given, store.facilitator_key())
+        facilitator = key_matches(given, store.groups.facilitator_key())
         if slug == GENERAL:
             if not facilitator:
                 return message_page(t("page.bad_key"))
         else:
             try:
-                store.group(slug)
+                store.groups.get(slug)
             except ValidationError:
                 return message_page(t("page.unknown_group"))
-            if not (facilitator or key_matches(given, store.group_key(slug))):
+            if not (facilitator or key_matches(given, store.groups.key(slug))):
                 return message_page(t("page.bad_key"))
-        store.bind_access(Access(FACILITATOR if facilitator else slug, given))
+        store.session.bind_access(Access(FACILITATOR if facilitator else slug, given))
         actor = "animateur" if facilitator else f"groupe:{slug}"
         editor = GroupGridEditor(store=store, section=slug, actor=actor)
         editor.add_class("ccm-page")
@@ -249,14 +249,14 @@ def _facilitator_store(
         params = query_params()
     try:
         opened = _open(store)
-        opened.meeting()
+        opened.meetings.get()
     except StoreError as error:
         return None, message_page(str(error))
     given = params.get("cle", "")
-    if key_matches(given, opened.facilitator_key()):
-        opened.bind_access(Access(FACILITATOR, given))
+    if key_matches(given, opened.groups.facilitator_key()):
+        opened.session.bind_access(Access(FACILITATOR, given))
     elif also is not None and key_matches(given, also(opened)):
-        opened.bind_access(Access(PROJECTION, given))
+        opened.session.bind_access(Access(PROJECTION, given))
     else:
         return None, message_page(t("page.bad_key"))
     return opened, None
@@ -293,7 +293,9 @@ def projection_page(
 
     Opened by the projection key (which opens nothing else) or the facilitator's key.
     """
-    opened, refusal = _facilitator_store(store, params, also=Store.projection_key)
+    opened, refusal = _facilitator_store(
+        store, params, also=lambda opened: opened.groups.projection_key()
+    )
     if opened is None:
         return refusal or message_page(t("page.bad_key"))
     from ccm_widgets.widgets.plenary.projection import ProjectionView
@@ -345,12 +347,12 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
     opened, refusal = _facilitator_store(store, params)
     if opened is None:
         return refusal or message_page(t("page.bad_key"))
-    meeting = opened.meeting()
+    meeting = opened.meetings.get()
     links = meeting_links(opened, server_base())
     items = []
     for link in links:
         if link.group:
-            group = opened.group(link.group)
+            group = opened.groups.get(link.group)
             label = t("home.group_link", number=group.number, name=group.name)
             url = html.escape(link.url)
             items.append(
@@ -361,7 +363,9 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
             )
     plenary = next(link for link in links if link.label == "pleniere")
     projection = next(link for link in links if link.label == "projection")
-    general = page_url(server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.facilitator_key())
+    general = page_url(
+        server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.groups.facilitator_key()
+    )
     head = (
         f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
         f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p></div>"
@@ -377,7 +381,7 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
     )
     from ccm_widgets.widgets.facilitator.guide import PHASES, MeetingGuide
 
-    key = opened.facilitator_key()
+    key = opened.groups.facilitator_key()
     notebooks = {p.notebook for p in PHASES if p.notebook}
     guide = MeetingGuide(
         store=opened, links={n: page_url(server_base(), n, cle=key) for n in notebooks}

@@ -56,7 +56,9 @@ class KeyBook:
     @classmethod
     def read(cls, store: Store) -> KeyBook:
         """The store's keys (an empty store still has the facilitator's)."""
-        return cls(store.facilitator_key(), store.projection_key(), store.group_keys())
+        return cls(
+            store.groups.facilitator_key(), store.groups.projection_key(), store.groups.keys()
+        )
 
 
 @dataclass(frozen=True)

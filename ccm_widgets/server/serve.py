@@ -257,7 +257,7 @@ def serve(
     url = store.startswith(("postgresql://", "postgres://", "sqlite:///"))
     store_path = store if url else str(Path(store).resolve())
     with Store(store_path) as opened:
-        if not opened.has_meeting():
+        if not opened.meetings.exists():
             if not demo:
                 print(f"ccm : aucune réunion dans {opened.where} ; lancez « ccm init » d'abord.",
                       file=sys.stderr)  # fmt: skip
@@ -272,7 +272,7 @@ def serve(
             print("ccm : aucune adresse réseau trouvée ; les liens ne marcheront que sur cette"
                   " machine (--public-url pour en donner une).", file=sys.stderr)  # fmt: skip
         public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
-        print(f"Réunion : {opened.meeting().title}")
+        print(f"Réunion : {opened.meetings.get().title}")
         print(f"Stockage : {opened.where}")
         print_links(meeting_links(opened, public_url), qr=qr)
         sys.stdout.flush()

@@ -29,7 +29,7 @@ def test_attendance_form_and_upload(
         browser, f"{server.base}/voila/render/presence.ipynb?cle={key}", ".ccm-attendance table"
     )
     with server.store() as store:
-        before = len(store.participants())
+        before = len(store.items.participants())
     form = page.locator(".ccm-items-participants")
     inputs = form.locator("input[type=text]")
     inputs.nth(0).fill("OUSMANE Aïcha <i>test</i>")
@@ -54,7 +54,7 @@ def test_attendance_form_and_upload(
     page.screenshot(path=str(artifacts / "presence.png"), full_page=True)
 
     with server.store() as store:
-        people = store.participants()
+        people = store.items.participants()
     assert len(people) == before + 4
     assert people[before].name == "OUSMANE Aïcha <i>test</i>"
     assert people[before].phone == "+227 97 00 00 09"

@@ -41,7 +41,7 @@ def test_four_groups_type_at_once(browser: Any, server: Server, artifacts: Path)
     tabs = [open_page(browser, server.links[name], GRID) for name in GROUPS]
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     with server.store() as store:
-        counts = [len(store.grid_rows(slug)) for slug in SLUGS]
+        counts = [len(store.grid.rows(slug)) for slug in SLUGS]
     for tab in tabs:  # four kernels add a row at about the same time
         tab.get_by_role("button", name="Ajouter une ligne").click()
     for tab in tabs:
@@ -55,7 +55,7 @@ def test_four_groups_type_at_once(browser: Any, server: Server, artifacts: Path)
     plenary.screenshot(path=str(artifacts / "pleniere-quatre-groupes.png"), full_page=True)
     with server.store() as store:
         for slug, text in zip(SLUGS, texts, strict=True):
-            assert store.grid_rows(slug)[-1].recommendation == text
+            assert store.grid.rows(slug)[-1].recommendation == text
     for tab in [*tabs, plenary]:
         tab.context.close()
 
@@ -84,18 +84,18 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     conflict.wait_for(timeout=5_000)
     tab_b.screenshot(path=str(artifacts / "conflit.png"), full_page=True)
     with server.store() as store:
-        assert store.grid_rows("protection")[0].perspectives == "Perspective de A"
+        assert store.grid.rows("protection")[0].perspectives == "Perspective de A"
     tab_b.get_by_role("button", name="Garder mon texte").click()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         with server.store() as store:
-            if store.grid_rows("protection")[0].perspectives == "Perspective de B":
+            if store.grid.rows("protection")[0].perspectives == "Perspective de B":
                 break
         time.sleep(0.2)
     with server.store() as store:
-        row = store.grid_rows("protection")[0]
+        row = store.grid.rows("protection")[0]
         assert row.perspectives == "Perspective de B"
-        history = [e.after.get("perspectives") for e in store.history("grid_row", row.id)]
+        history = [e.after.get("perspectives") for e in store.history.entries("grid_row", row.id)]
     assert "Perspective de A" in history  # A's text is kept in the history
     tab_a.context.close()
     tab_b.context.close()
@@ -117,7 +117,7 @@ def test_killed_kernel_loses_nothing_shown_as_saved(browser: Any, server: Server
     link = server.links["Gouvernance et coordination"]
     tab = open_page(browser, link, GRID)
     with server.store() as store:
-        count = len(store.grid_rows("gouvernance-et-coordination"))
+        count = len(store.grid.rows("gouvernance-et-coordination"))
     tab.get_by_role("button", name="Ajouter une ligne").click()
     wait_saved(tab)
     time.sleep(0.5)
@@ -141,7 +141,7 @@ def test_restarted_server_shows_what_was_saved(
     try:
         tab = open_page(browser, first.links["Migration irrégulière"], GRID)
         with first.store() as store:
-            count = len(store.grid_rows("migration-irreguliere"))
+            count = len(store.grid.rows("migration-irreguliere"))
         tab.get_by_role("button", name="Ajouter une ligne").click()
         wait_saved(tab)
         time.sleep(0.5)
@@ -193,7 +193,7 @@ def test_server_killed_during_a_burst_of_saves_keeps_every_save_shown(
     try:
         with second.store() as store:
             assert store.integrity_check() == "ok"
-            rows = store.grid_rows("migration-irreguliere")
+            rows = store.grid.rows("migration-irreguliere")
         for row, column, text in confirmed:
             assert rows[row].cells()[column] == text
         assert len(confirmed) == 6
@@ -232,7 +232,7 @@ def test_a_locked_store_says_so_and_keeps_the_text_on_screen(
         area.press("Tab")
         wait_cell_saved(tab, 0, "Défis")
         with server.store() as store:
-            assert store.grid_rows("protection")[0].challenges.endswith("puis enregistré")
+            assert store.grid.rows("protection")[0].challenges.endswith("puis enregistré")
         tab.context.close()
     finally:
         stop_server(server.process)

@@ -196,18 +196,18 @@ def test_a_closed_breakout_refuses_a_groups_writes_whatever_the_page_sends(
 ) -> None:
     page = open_page(browser, server.links["Protection"], GRID)
     with server.store() as store:
-        before = len(store.grid_rows("protection"))
-        store.set_breakout(open=False, actor="animateur")
+        before = len(store.grid.rows("protection"))
+        store.session.set_breakout(open=False, actor="animateur")
     try:
         page.locator(".ccm-status", has_text="clos").first.wait_for(timeout=10_000)
         force_add_row(page)
         page.locator(".ccm-status", has_text="Non enregistré").first.wait_for(timeout=10_000)
         page.screenshot(path=str(artifacts / "porte-travaux-clos.png"), full_page=True)
         with server.store() as store:
-            assert len(store.grid_rows("protection")) == before
+            assert len(store.grid.rows("protection")) == before
     finally:
         with server.store() as store:
-            store.set_breakout(open=True, actor="animateur")
+            store.session.set_breakout(open=True, actor="animateur")
         page.context.close()
 
 
@@ -217,10 +217,10 @@ def test_a_renewed_key_revokes_the_tabs_already_open(
     name, slug = "Gouvernance et coordination", "gouvernance-et-coordination"
     page = open_page(browser, server.links[name], GRID)
     with server.store() as store:
-        before = len(store.grid_rows(slug))
-        store.renew_key(slug)
+        before = len(store.grid.rows(slug))
+        store.groups.renew_key(slug)
         server.links[name] = (
-            server.links[name].rsplit("cle=", 1)[0] + "cle=" + (store.group_key(slug))
+            server.links[name].rsplit("cle=", 1)[0] + "cle=" + (store.groups.key(slug))
         )
     try:
         page.get_by_text("n'est plus valable").first.wait_for(timeout=10_000)
@@ -228,7 +228,7 @@ def test_a_renewed_key_revokes_the_tabs_already_open(
         time.sleep(2)
         page.screenshot(path=str(artifacts / "porte-cle-renouvelee.png"), full_page=True)
         with server.store() as store:
-            assert len(store.grid_rows(slug)) == before
+            assert len(store.grid.rows(slug)) == before
     finally:
         page.context.close()
 
@@ -285,13 +285,13 @@ def test_replacing_the_meeting_while_serving_revokes_every_old_link(
     )
     assert replaced.returncode == 0, replaced.stderr
     with small_room.store() as store:
-        before = len(store.grid_rows("protection"))
+        before = len(store.grid.rows("protection"))
     try:
         page.get_by_text("n'est plus valable").first.wait_for(timeout=10_000)
         force_add_row(page)
         time.sleep(2)
         with small_room.store() as store:
-            assert len(store.grid_rows("protection")) == before
+            assert len(store.grid.rows("protection")) == before
         for name in ("animateur", "projection", "Protection"):
             status, _, _ = request(small_room, "GET", path_of(small_room.links[name]))
             assert status == 403, name

@@ -235,7 +235,7 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
     area.press("Tab")
     rapporteur.locator(".ccm-status", has_text="(ligne 1, Défis)").wait_for(timeout=15_000)
     with Store(hub["store"]) as store:
-        row = store.grid_rows("protection")[0]
+        row = store.grid.rows("protection")[0]
     assert row.challenges == "Défi saisi à travers JupyterHub"
     assert row.updated_by.startswith("groupe:protection")
     rapporteur.screenshot(path=str(ARTIFACTS / "jupyterhub-groupe.png"), full_page=True)

@@ -22,7 +22,7 @@ def test_group_edit_reaches_plenary_and_store(
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table", outside=outside)
 
     with server.store() as store:
-        before = len(store.grid_rows("protection"))
+        before = len(store.grid.rows("protection"))
     group.get_by_role("button", name="Ajouter une ligne").click()
     group.wait_for_function(
         "n => document.body.innerText.includes('Enregistré')", arg=before, timeout=10_000
@@ -38,7 +38,7 @@ def test_group_edit_reaches_plenary_and_store(
 
     assert delay < 1.0, f"la plénière a mis {delay:.2f} s à afficher la saisie"
     with server.store() as store:
-        rows = store.grid_rows("protection")
+        rows = store.grid.rows("protection")
     assert rows[-1].recommendation == text
     assert rows[-1].updated_by.startswith("groupe:protection")
     # HTML typed in a cell is shown as text, not interpreted

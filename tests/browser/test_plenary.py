@@ -58,7 +58,7 @@ def test_consolidate_merge_and_adopt_in_plenary(
     protection = open_page(browser, server.links["Protection"], GRID)
     migration = open_page(browser, server.links["Migration irrégulière"], GRID)
     with server.store() as store:
-        counts = {s: len(store.grid_rows(s)) for s in ("protection", "migration-irreguliere")}
+        counts = {s: len(store.grid.rows(s)) for s in ("protection", "migration-irreguliere")}
 
     # the groups type; the plenary sees both
     for tab in (protection, migration):
@@ -94,13 +94,13 @@ def test_consolidate_merge_and_adopt_in_plenary(
     plenary.locator(".ccm-duplicates .ccm-status", has_text="fusionnées").wait_for(timeout=5_000)
     with server.store() as store:
         merged = next(
-            r for r in store.grid_rows("protection") if PROTECTION_TEXT in r.recommendation
+            r for r in store.grid.rows("protection") if PROTECTION_TEXT in r.recommendation
         )
         assert merged.origin == "protection,migration-irreguliere"
         assert "Former les agents des postes frontaliers aux droits des migrants" in (
             merged.recommendation
         )
-        assert len(store.grid_rows("migration-irreguliere")) == counts["migration-irreguliere"]
+        assert len(store.grid.rows("migration-irreguliere")) == counts["migration-irreguliere"]
 
     # adoption: adopt, withdraw, adopt amended
     open_tab(plenary, "Adoption")
@@ -112,8 +112,8 @@ def test_consolidate_merge_and_adopt_in_plenary(
     plenary.screenshot(path=str(artifacts / "pleniere-adoption.png"), full_page=True)
 
     with server.store() as store:
-        decided = [(r.section, r.position, r.decision) for r in store.grid_rows() if r.decision]
-        withdrawn = next(r for r in store.grid_rows() if r.decision == "withdrawn")
+        decided = [(r.section, r.position, r.decision) for r in store.grid.rows() if r.decision]
+        withdrawn = next(r for r in store.grid.rows() if r.decision == "withdrawn")
     assert sorted(d for _, _, d in decided) == ["adopted", "amended", "withdrawn"]
 
     time.sleep(0.6)  # the board redraws after the last decision

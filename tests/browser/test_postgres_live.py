@@ -32,7 +32,7 @@ def test_group_edit_reaches_plenary_on_postgresql(
     group = open_page(browser, pg_server.links["Migration irrégulière"], GRID)
     plenary = open_page(browser, pg_server.links["pleniere"], ".ccm-board table")
     with Store(pg_server.store_path) as store:
-        before = len(store.grid_rows("migration-irreguliere"))
+        before = len(store.grid.rows("migration-irreguliere"))
     group.get_by_role("button", name="Ajouter une ligne").click()
     wait_saved(group)
     time.sleep(0.5)
@@ -41,8 +41,8 @@ def test_group_edit_reaches_plenary_on_postgresql(
     plenary.get_by_text(text).first.wait_for(timeout=3_000)
     plenary.screenshot(path=str(artifacts / "pleniere-postgresql.png"), full_page=True)
     with Store(pg_server.store_path) as store:
-        rows = store.grid_rows("migration-irreguliere")
-        assert store.dialect.name == "postgresql"
+        rows = store.grid.rows("migration-irreguliere")
+        assert store.db.dialect.name == "postgresql"
     assert rows[-1].recommendation == text
     assert rows[-1].updated_by == "groupe:migration-irreguliere"
     for tab in (group, plenary):

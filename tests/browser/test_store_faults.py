@@ -85,7 +85,7 @@ def save_challenge(page: Any, area: Any, text: str) -> str:
 
 def first_challenge(server: Server) -> str:
     with server.store() as store:
-        return store.grid_rows("protection")[0].challenges
+        return store.grid.rows("protection")[0].challenges
 
 
 def test_a_full_disk_says_so_keeps_the_text_and_saves_it_once_there_is_room(

@@ -150,7 +150,7 @@ def test_a_group_types_through_the_tls_proxy(
     type_in_cell(page, 0, 1, text)
     wait_cell_saved(page, 0, "Défis")
     with server.store() as store:
-        assert store.grid_rows("protection")[0].challenges == text
+        assert store.grid.rows("protection")[0].challenges == text
     page.screenshot(path=str(artifacts / "tls-proxy-groupe.png"), full_page=True)
     context.close()
 

@@ -43,7 +43,7 @@ def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
     page.goto(server.links["Protection"])
     page.wait_for_selector(GRID, timeout=60_000)
     with server.store() as store:
-        before = [row.cells() for row in store.grid_rows("protection")]
+        before = [row.cells() for row in store.grid.rows("protection")]
     page.get_by_text("Coller ou importer plusieurs lignes").click()
     page.locator(".ccm-upload").wait_for(state="visible")
 
@@ -61,7 +61,7 @@ def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
     wait_cell_saved(page, 0, "Défis")
     assert closed == [], f"connexion au noyau fermée : {closed}"
     with server.store() as store:
-        after = [row.cells() for row in store.grid_rows("protection")]
+        after = [row.cells() for row in store.grid.rows("protection")]
     assert len(after) == len(before)  # nothing of the big file arrived
     assert after[0][1] == "Défi saisi après le refus"
     assert after[1:] == before[1:]
@@ -71,7 +71,7 @@ def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
     page.locator(".ccm-status", has_text="2 ligne(s) ajoutée(s)").wait_for(timeout=10_000)
     assert not note.is_visible()
     with server.store() as store:
-        rows = store.grid_rows("protection")
+        rows = store.grid.rows("protection")
     assert [row.cells() for row in rows[-2:]] == [("R un", "- a", ""), ("R deux", "", "")]
     page.screenshot(path=str(artifacts / "televersement-accepte.png"), full_page=True)
     context.close()
@@ -87,7 +87,7 @@ def test_every_picker_of_the_facilitator_refuses_a_file_too_big(
     key = server.links["animateur"].split("cle=")[1]
     page = open_page(browser, f"{server.base}/voila/render/{notebook}.ipynb?cle={key}", ready)
     with server.store() as store:
-        before = (len(store.participants()), len(store.review_rows()))
+        before = (len(store.items.participants()), len(store.items.review_rows()))
     assert page.locator(".ccm-upload").count() == pickers
     for index in range(pickers):
         with page.expect_file_chooser() as chooser:
@@ -106,5 +106,5 @@ def test_every_picker_of_the_facilitator_refuses_a_file_too_big(
     page.locator(".ccm-status", has_text="petit.csv").wait_for(timeout=10_000)
     assert not page.locator(".ccm-upload-note").first.is_visible()
     with server.store() as store:
-        assert (len(store.participants()), len(store.review_rows())) == before
+        assert (len(store.items.participants()), len(store.items.review_rows())) == before
     page.context.close()

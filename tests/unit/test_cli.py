@@ -80,7 +80,7 @@ def test_init_bad_toml_names_file_and_line(
     assert code == 2
     assert "casse.toml, ligne 3" in err
     assert "date ISO" in err
-    assert not Store().has_meeting()
+    assert not Store().meetings.exists()
 
 
 def test_import_grid_matches_group_loosely_and_exports_csv_in_order(
@@ -111,12 +111,12 @@ def test_import_unknown_group_exit_2_and_nothing_written(
 ) -> None:
     grid = tmp_path / "g.csv"
     grid.write_text("Recommandation\nR\n", encoding="utf-8")
-    before = Store().change_counter()
+    before = Store().session.change_counter()
     code, _, err = run(capsys, "import", "grid", "--group", "Santé", str(grid))
     assert code == 2
     assert "g.csv" in err
     assert "Groupe inconnu" in err
-    assert Store().change_counter() == before
+    assert Store().session.change_counter() == before
 
 
 def test_import_bad_grid_file_names_line_and_writes_nothing(
@@ -127,7 +127,7 @@ def test_import_bad_grid_file_names_line_and_writes_nothing(
     code, _, err = run(capsys, "import", "grid", "--group", "protection", str(grid))
     assert code == 2
     assert "g.csv, ligne 3" in err
-    assert Store().grid_rows() == []
+    assert Store().grid.rows() == []
 
 
 def test_import_attendance_warns_on_stderr_and_keeps_everyone(
@@ -138,7 +138,7 @@ def test_import_attendance_warns_on_stderr_and_keeps_everyone(
     assert "9 participant(s)" in out
     assert "N° 7 : e-mail sans « @ »" in err
     assert "N° 8 : sans téléphone" in err
-    assert len(Store().participants()) == 9
+    assert len(Store().items.participants()) == 9
 
 
 def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,7 +155,7 @@ def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFi
     store = Store()
     assert lines[4][1] == (
         "http://127.0.0.1:9000/voila/render/groupe.ipynb?groupe=protection&cle="
-        + store.group_key("protection")
+        + store.groups.key("protection")
     )
 
 
@@ -183,7 +183,7 @@ def test_store_option_and_env(
     assert run(capsys, "demo", "--store", str(other))[0] == 0
     titles = sqlite3.connect(other).execute("SELECT title FROM meeting").fetchone()[0]
     assert "7e session" in titles
-    assert Store().meeting().title == "Atelier de test"
+    assert Store().meetings.get().title == "Atelier de test"
 
 
 def test_links_qr_draws_one_code_per_group(
@@ -201,10 +201,10 @@ def test_export_warns_about_rows_without_decision_once_adoption_began(
     assert run(capsys, "demo")[0] == 0
     assert run(capsys, "export", "--to", "csv", "-o", str(tmp_path / "a.csv"))[2] == ""
     with Store() as store:
-        first, second = store.grid_rows("general")
-        store.set_decision(first.id, "adopted", actor="plénière")
-        store.set_decision(second.id, "withdrawn", actor="plénière")
-        total = len(store.grid_rows())
+        first, second = store.grid.rows("general")
+        store.plenary.decide(first.id, "adopted", actor="plénière")
+        store.plenary.decide(second.id, "withdrawn", actor="plénière")
+        total = len(store.grid.rows())
     code, _, err = run(capsys, "export", "--to", "csv", "-o", str(tmp_path / "b.csv"))
     assert code == 0
     assert f"{total - 2} recommandation(s)" in err
@@ -219,12 +219,17 @@ def test_meeting_file_exported_then_imported_gives_the_same_meeting(
 
     assert run(capsys, "demo")[0] == 0
     with Store() as store:
-        store.update_meeting(
-            dataclasses.replace(store.meeting(), chair='M. "Président" fictif\nligne 2'),
+        store.meetings.update(
+            dataclasses.replace(store.meetings.get(), chair='M. "Président" fictif\nligne 2'),
             actor="a",
         )
-        store.set_synthesis_order(list(reversed(store.synthesis_order())), actor="a")
-        before = (store.meeting(), store.agenda(), store.groups(), store.synthesis_order())
+        store.groups.set_synthesis_order(list(reversed(store.groups.synthesis_order())), actor="a")
+        before = (
+            store.meetings.get(),
+            store.meetings.agenda(),
+            store.groups.all(),
+            store.groups.synthesis_order(),
+        )
     out = tmp_path / "reunion.toml"
     code, printed, _ = run(capsys, "export", "--to", "toml", "-o", str(out))
     assert code == 0
@@ -232,7 +237,12 @@ def test_meeting_file_exported_then_imported_gives_the_same_meeting(
     other = tmp_path / "autre.sqlite"
     assert run(capsys, "init", str(out), "--store", str(other))[0] == 0
     with Store(other) as copy:
-        after = (copy.meeting(), copy.agenda(), copy.groups(), copy.synthesis_order())
+        after = (
+            copy.meetings.get(),
+            copy.meetings.agenda(),
+            copy.groups.all(),
+            copy.groups.synthesis_order(),
+        )
     assert [dataclasses.replace(g, synthesis_position=0) for g in after[2]] == [
         dataclasses.replace(g, synthesis_position=0) for g in before[2]
     ]
@@ -245,23 +255,23 @@ def test_review_carried_over_from_a_previous_store_or_its_csv(
     previous = tmp_path / "precedente.sqlite"
     assert run(capsys, "demo", "--store", str(previous))[0] == 0
     with Store(previous) as old:
-        old.add_group("Santé", actor="a")
-        old.add_grid_rows("sante", [("Vacciner aux frontières", "", "")], actor="a")
-        expected = len(old.grid_rows())
+        old.groups.add("Santé", actor="a")
+        old.grid.add("sante", [("Vacciner aux frontières", "", "")], actor="a")
+        expected = len(old.grid.rows())
     export = tmp_path / "synthese.csv"
     assert run(capsys, "export", "--to", "csv", "--store", str(previous), "-o", str(export))[0] == 0
     for source in (previous, export):
         new = tmp_path / f"nouvelle-{source.suffix[1:]}.sqlite"
         assert run(capsys, "demo", "--store", str(new))[0] == 0
         with Store(new) as store:
-            before = len(store.review_rows())
+            before = len(store.items.review_rows())
         code, _, err = run(
             capsys, "import", "review", "--carry-over", str(source), "--store", str(new)
         )
         assert code == 0, err
         assert "« Santé » absent" in err
         with Store(new) as store:
-            rows = store.review_rows()
+            rows = store.items.review_rows()
         carried = [r for r in rows if r.state == "" and not r.status]
         assert len(rows) == before + expected
         assert len(carried) >= expected
@@ -300,24 +310,24 @@ def test_keys_are_renewed_and_old_links_stop_working(
     from ccm_widgets.pages import group_page, plenary_page
 
     with Store() as store:
-        old_group = store.group_key("protection")
-        old_other = store.group_key("economie-alternative")
-        old_facilitator = store.facilitator_key()
+        old_group = store.groups.key("protection")
+        old_other = store.groups.key("economie-alternative")
+        old_facilitator = store.groups.facilitator_key()
     code, out, err = run(capsys, "links", "--renew", "PROTECTION", "--renew", "animateur")
     assert code == 0
     assert "l'ancien lien n'ouvre plus rien" in err
     with Store() as store:
-        new_group = store.group_key("protection")
+        new_group = store.groups.key("protection")
         assert new_group != old_group
-        assert store.group_key("economie-alternative") == old_other  # others unchanged
-        assert store.facilitator_key() != old_facilitator
+        assert store.groups.key("economie-alternative") == old_other  # others unchanged
+        assert store.groups.facilitator_key() != old_facilitator
         assert f"cle={new_group}" in out
         refused = group_page(store=store, params={"groupe": "protection", "cle": old_group})
         assert "ccm-message" in refused.value
         assert "ccm-message" in plenary_page(store=store, params={"cle": old_facilitator}).value
-        renewals = store.history("access_key")
+        renewals = store.history.entries("access_key")
         assert [h.after for h in renewals] == [{"for": "protection"}, {"for": "facilitator"}]
-        assert all(old_group not in str(h.after) + str(h.before) for h in store.history())
+        assert all(old_group not in str(h.after) + str(h.before) for h in store.history.entries())
     assert run(capsys, "links", "--renew", "inconnu")[0] == 2
 
 

@@ -31,12 +31,12 @@ def csv_rows(data: bytes) -> list[list[str]]:
 @pytest.fixture
 def hostile_store(meeting_store: Store) -> Store:
     """A meeting whose grids hold formula-like texts in every column."""
-    meeting_store.add_grid_rows(
+    meeting_store.grid.add(
         "protection",
         [(text, BULLETS, text) for text in [*FORMULAS, QUOTED]] + [(t, "", "") for t in PLAIN],
         actor="g",
     )
-    meeting_store.add_grid_rows("general", [("=cmd|' /C calc'!A0", "@x", "+y")], actor="a")
+    meeting_store.grid.add("general", [("=cmd|' /C calc'!A0", "@x", "+y")], actor="a")
     return meeting_store
 
 
@@ -83,13 +83,13 @@ def test_carry_over_of_the_csv_export_gives_back_the_original_texts(
 ) -> None:
     export = tmp_path / "synthese.csv"
     export.write_bytes(render(hostile_store, "csv"))
-    typed = {row.recommendation for row in hostile_store.grid_rows()}
+    typed = {row.recommendation for row in hostile_store.grid.rows()}
     new = tmp_path / "nouvelle.sqlite"
     assert main(["demo", "--store", str(new)]) == 0
     code = main(["import", "review", "--carry-over", str(export), "--store", str(new)])
     assert code == 0, capsys.readouterr().err
     with Store(new) as store:
-        carried = {r.recommendation for r in store.review_rows() if not r.state}
+        carried = {r.recommendation for r in store.items.review_rows() if not r.state}
     assert typed <= carried
     assert {*FORMULAS, QUOTED, "=cmd|' /C calc'!A0"} <= carried
     assert not {"'" + f for f in FORMULAS} & carried

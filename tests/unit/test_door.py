@@ -116,7 +116,7 @@ def test_the_room_is_full_past_two_pages_a_group_and_the_facilitators(
     meeting_store: Store,
 ) -> None:
     door = Door(str(meeting_store.path))
-    key = meeting_store.group_key("protection")
+    key = meeting_store.groups.key("protection")
     query = {"groupe": "protection", "cle": key}
     assert default_max_pages(4) == 16
     assert asyncio.run(door.admit("groupe.ipynb", query, 15)) == Access("protection", key)
@@ -129,10 +129,10 @@ def test_the_room_is_full_past_two_pages_a_group_and_the_facilitators(
 
 def test_a_renewed_key_stops_opening_pages_within_a_second(meeting_store: Store) -> None:
     door = Door(str(meeting_store.path))
-    old = meeting_store.group_key("protection")
+    old = meeting_store.groups.key("protection")
     query = {"groupe": "protection", "cle": old}
     assert isinstance(asyncio.run(door.admit("groupe.ipynb", query, 0)), Access)
-    meeting_store.renew_key("protection")
+    meeting_store.groups.renew_key("protection")
     door._keys_at -= 1.0  # a second later
     assert asyncio.run(door.admit("groupe.ipynb", query, 0)) == Refusal("page.bad_key")
 

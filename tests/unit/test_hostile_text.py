@@ -50,12 +50,12 @@ NOT_IN_REPORT = {"participants.phone", "participants.email", "participants.grp"}
 def fill_every_field(store: Store) -> dict[str, str]:
     """Put a hostile value in every free-text field; return field name → value."""
     values: dict[str, str] = {}
-    meeting = store.meeting()
+    meeting = store.meetings.get()
     header = {
         name: hostile(f"meeting.{name}")
         for name in ("title", "venue", "chair", "facilitator", "closing", "start")
     }
-    store.update_meeting(
+    store.meetings.update(
         dataclasses.replace(
             meeting,
             **header,
@@ -67,23 +67,23 @@ def fill_every_field(store: Store) -> dict[str, str]:
     values |= {f"meeting.{k}": v for k, v in header.items()}
     values["meeting.organisation"] = hostile("meeting.organisation")
     values["meeting.objectives"] = hostile("meeting.objectives")
-    for group in store.groups():
+    for group in store.groups.all():
         name, moderator = hostile(f"group.{group.slug}"), hostile(f"moderator.{group.slug}")
         institution = hostile(f"institution.{group.slug}")
-        store.update_group(
+        store.groups.update(
             group.slug, name=name, moderator=moderator, institution=institution, actor="test"
         )
         values |= {f"group.{group.slug}": name, f"moderator.{group.slug}": moderator}
         values[f"institution.{group.slug}"] = institution
-        row = store.grid_rows(group.slug)[0]
+        row = store.grid.rows(group.slug)[0]
         for field in ("recommendation", "challenges", "perspectives"):
             value = hostile(f"grid.{group.slug}.{field}")
-            store.update_grid_cell(row.id, field, value, seen=getattr(row, field), actor="test")
+            store.grid.update_cell(row.id, field, value, seen=getattr(row, field), actor="test")
             values[f"grid.{group.slug}.{field}"] = value
     for table, spec in ITEM_TABLES.items():
-        item = store.items(table)[0]
+        item = store.items.rows(table)[0]
         fields = {f: hostile(f"{table}.{f}") for f in spec.fields if f not in {"section", "status"}}
-        store.update_item(table, item["id"], fields, actor="test")
+        store.items.update(table, item["id"], fields, actor="test")
         values |= {f"{table}.{f}": v for f, v in fields.items()}
     return values
 

@@ -47,7 +47,7 @@ def grid_csv(rows: int, cell: str = "Former les agents") -> bytes:
 
 
 def counts(store: Store) -> tuple[int, int, int]:
-    return len(store.grid_rows()), len(store.participants()), len(store.review_rows())
+    return len(store.grid.rows()), len(store.items.participants()), len(store.items.review_rows())
 
 
 # -- rows per import ---------------------------------------------------------------------------
@@ -64,12 +64,12 @@ def test_paste_of_100000_rows_is_refused_and_nothing_written(demo_store: Store) 
     with pytest.raises(ValidationError, match=ROW_LIMIT):
         paste_rows(text)
     editor = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
-    before = len(demo_store.grid_rows("protection"))
+    before = len(demo_store.grid.rows("protection"))
     editor.import_panel.paste_area.value = text
     editor.import_panel.paste_button.click()
     assert ROW_LIMIT.search(editor.status.message), editor.status.message
     assert editor.status.level == "error"
-    assert len(demo_store.grid_rows("protection")) == before
+    assert len(demo_store.grid.rows("protection")) == before
     assert editor.import_panel.paste_area.value == text  # kept, to be cut in parts
 
 
@@ -144,7 +144,7 @@ def test_carry_over_of_a_previous_store_has_the_row_limit(
     previous = tmp_path / "precedente.sqlite"
     assert main(["demo", "--store", str(previous)]) == 0
     with Store(previous) as old:
-        rows = len(old.grid_rows())
+        rows = len(old.grid.rows())
     monkeypatch.setenv("CCM_MAX_ROWS", str(rows - 1))
     before = counts(demo_store)
     with pytest.raises(ImportProblem, match=f"plus de {rows - 1} "):
@@ -319,10 +319,10 @@ def test_a_file_arriving_anyway_is_still_imported_through_the_checks(demo_store:
     from ccm_widgets.widgets import GroupGridEditor
 
     editor = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
-    before = len(demo_store.grid_rows("protection"))
+    before = len(demo_store.grid.rows("protection"))
     upload = editor.import_panel.upload.button
     upload.value = (uploaded("g.csv", grid_csv(2_001)),)
     assert ROW_LIMIT.search(editor.status.message), editor.status.message
     assert upload.value == ()
     upload.value = (uploaded("g.csv", grid_csv(2)),)
-    assert len(demo_store.grid_rows("protection")) == before + 2
+    assert len(demo_store.grid.rows("protection")) == before + 2

@@ -76,7 +76,7 @@ def test_a_facilitators_role_opens_their_meeting_and_no_other(postgres: Any) -> 
     b = facilitator_database(postgres, f"animateur-b{suffix}", "secret-b")
     with Store(with_password(a, "secret-a")) as store:  # the role makes its meeting's tables
         load_demo(store)
-        assert store.meeting().title
+        assert store.meetings.get().title
     with Store(with_password(b, "secret-b")) as store:
         load_demo(store)
 

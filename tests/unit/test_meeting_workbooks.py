@@ -18,12 +18,12 @@ from ccm_widgets.widgets.facilitator.guide import agenda_html, clock_minutes, pl
 
 
 def key(store: Store) -> dict[str, str]:
-    return {"cle": store.facilitator_key()}
+    return {"cle": store.groups.facilitator_key()}
 
 
 def test_pages_need_the_facilitator_key(demo_store: Store) -> None:
     for page in (preparation_page, attendance_page, review_page, debates_page):
-        refused = page(store=demo_store, params={"cle": demo_store.group_key("protection")})
+        refused = page(store=demo_store, params={"cle": demo_store.groups.key("protection")})
         assert "clé" in refused.value.lower()
 
 
@@ -35,34 +35,34 @@ def test_preparation_edits_header_agenda_groups_and_offers_the_meeting_file(
     form.inputs["venue"].value = "Hôtel de ville"
     form.inputs["objectives"].value = "premier objectif\n\n second objectif "
     assert form.save()
-    meeting = demo_store.meeting()
+    meeting = demo_store.meetings.get()
     assert meeting.venue == "Hôtel de ville"
     assert meeting.objectives == ("premier objectif", "second objectif")
     form.inputs["date"].value = "26/11/2026"
     assert not form.save()
     assert "Date invalide" in form.status.message
-    assert demo_store.meeting().date == meeting.date  # nothing written
+    assert demo_store.meetings.get().date == meeting.date  # nothing written
 
     agenda = panel.agenda
     agenda.inputs["item"].value = "Pause-café"
     agenda.inputs["time"].value = "11h00"
     item_id = agenda.save()
-    assert demo_store.agenda()[-1].item == "Pause-café"
+    assert demo_store.meetings.agenda()[-1].item == "Pause-café"
     agenda.picker.value = item_id
     agenda.move(-1)
-    assert demo_store.agenda()[-2].item == "Pause-café"
+    assert demo_store.meetings.agenda()[-2].item == "Pause-café"
     agenda.inputs["presenter"].value = "Protocole"
     agenda.save()
-    assert demo_store.agenda()[-2].presenter == "Protocole"
+    assert demo_store.meetings.agenda()[-2].presenter == "Protocole"
 
     groups = panel.groups
     groups.picker.value = "protection"
     groups.moderator.value = "Mme Nouvelle"
     assert groups.save()
-    assert demo_store.group("protection").moderator == "Mme Nouvelle"
+    assert demo_store.groups.get("protection").moderator == "Mme Nouvelle"
     groups.name.value = "Santé des migrants"
     assert groups.add()
-    assert "sante-des-migrants" in demo_store.synthesis_order()
+    assert "sante-des-migrants" in demo_store.groups.synthesis_order()
     assert "Santé des migrants" in [label for label, _ in panel.order.choice.options]
     text = panel.offer_toml()
     assert 'venue = "Hôtel de ville"' in text
@@ -71,14 +71,14 @@ def test_preparation_edits_header_agenda_groups_and_offers_the_meeting_file(
 
 def test_attendance_form_upload_defects_and_chart(demo_store: Store) -> None:
     panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
-    before = len(demo_store.participants())
+    before = len(demo_store.items.participants())
     form = panel.form
     form.inputs["name"].value = "MOUSSA <b>Ali</b>"
     form.inputs["institution"].value = "Mairie de Tahoua"
     form.inputs["email"].value = "ali.exemple.org"
     form.inputs["grp"].value = "Protection"
     form.save_button.click()
-    people = demo_store.participants()
+    people = demo_store.items.participants()
     assert len(people) == before + 1
     assert people[-1].group == "Protection"
     assert "MOUSSA &lt;b&gt;Ali&lt;/b&gt;" in panel.table.value
@@ -89,7 +89,7 @@ def test_attendance_form_upload_defects_and_chart(demo_store: Store) -> None:
     assert "sans téléphone" in panel.status.message or "1 participant" in panel.status.message
     assert panel.import_file("rien.csv", b"pas;un;tableau\n") == 0
     assert panel.status.level == "error"
-    assert len(demo_store.participants()) == before + 2
+    assert len(demo_store.items.participants()) == before + 2
 
 
 def test_review_typed_imported_carried_over_and_charted(demo_store: Store, tmp_path: Path) -> None:
@@ -101,16 +101,16 @@ def test_review_typed_imported_carried_over_and_charted(demo_store: Store, tmp_p
     editor.inputs["state"].value = "Deux sessions tenues\n- Agadez\n- Tahoua"
     editor.inputs["status"].value = "en cours"
     editor.save_button.click()
-    row = next(r for r in demo_store.review_rows() if r.id == first["id"])
+    row = next(r for r in demo_store.items.review_rows() if r.id == first["id"])
     assert (row.status, row.state.splitlines()[1]) == ("en cours", "- Agadez")
     assert "en cours 1" in panel.chart.value
     table = "Recommandation;État de mise en œuvre\nGroupe thématique : Protection;\nR1;Fait\n"
     assert panel.import_file("revue.csv", table.encode("utf-8"))
-    assert demo_store.review_rows()[-1].recommendation == "R1"
+    assert demo_store.items.review_rows()[-1].recommendation == "R1"
     export = "Section,Groupe,Recommandation,Défis,Perspectives\nGénéral,,Ancienne,,\n"
-    before = len(demo_store.review_rows())
+    before = len(demo_store.items.review_rows())
     assert panel.import_file("synthese.csv", export.encode("utf-8-sig"), carry=True)
-    assert len(demo_store.review_rows()) == before + 1
+    assert len(demo_store.items.review_rows()) == before + 1
     assert not panel.import_file("x.csv", b"\x00\x01", carry=True)
 
 
@@ -120,16 +120,16 @@ def test_debates_typed_live_and_reordered(demo_store: Store) -> None:
     comms.inputs["title"].value = "Nouvelle communication"
     comms.inputs["summary"].value = "Résumé {{ pas un gabarit }}"
     new_id = comms.save()
-    assert demo_store.communications()[-1].summary == "Résumé {{ pas un gabarit }}"
+    assert demo_store.items.communications()[-1].summary == "Résumé {{ pas un gabarit }}"
     comms.picker.value = new_id
     comms.move(-5)
-    assert demo_store.communications()[0].title == "Nouvelle communication"
+    assert demo_store.items.communications()[0].title == "Nouvelle communication"
     points = panel.points
     points.inputs["text"].value = "Un point"
     points.save()
     points.picker.value = points.items[-1]["id"]
     points.delete_button.click()
-    assert "Un point" not in [p.text for p in demo_store.debate_points()]
+    assert "Un point" not in [p.text for p in demo_store.items.debate_points()]
 
 
 def test_guide_walks_the_phases_and_times_the_agenda(demo_store: Store) -> None:
@@ -139,12 +139,12 @@ def test_guide_walks_the_phases_and_times_the_agenda(demo_store: Store) -> None:
     assert "class='current" in guide.steps.value
     assert "data-phase='preparation'" in guide.steps.value
     guide.next_phase()
-    assert demo_store.progress()[0] == "attendance"
+    assert demo_store.session.progress()[0] == "attendance"
     guide.move_item(+1)
-    phase, item, started = demo_store.progress()
+    phase, item, started = demo_store.session.progress()
     assert (phase, item) == ("attendance", 0)
     assert started
-    assert demo_store.agenda()[0].item in guide.agenda_view.value
+    assert demo_store.meetings.agenda()[0].item in guide.agenda_view.value
     later = dt.datetime.fromisoformat(started) + dt.timedelta(minutes=42)
     guide.refresh(now=later)
     assert "il y a 42 min" in guide.agenda_view.value
@@ -168,8 +168,8 @@ def test_agenda_clock_arithmetic() -> None:
 def test_picking_an_item_shows_its_own_choice_not_the_previous_one(demo_store: Store) -> None:
     panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
     form = panel.form
-    with_group = demo_store.add_item("participants", {"name": "A", "grp": "Protection"}, actor="a")
-    without = demo_store.add_item("participants", {"name": "B", "grp": ""}, actor="a")
+    with_group = demo_store.items.add("participants", {"name": "A", "grp": "Protection"}, actor="a")
+    without = demo_store.items.add("participants", {"name": "B", "grp": ""}, actor="a")
     form.refresh()
     form.picker.value = with_group
     assert form.inputs["grp"].value == "Protection"
@@ -177,4 +177,4 @@ def test_picking_an_item_shows_its_own_choice_not_the_previous_one(demo_store: S
     assert form.inputs["grp"].value == ""
     form.inputs["name"].value = "B bis"
     form.save()
-    assert demo_store.participants()[-1].group == ""
+    assert demo_store.items.participants()[-1].group == ""

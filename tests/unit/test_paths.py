@@ -39,10 +39,10 @@ def test_an_uploaded_grid_is_read_never_written_under_its_name(
         store=demo_store, section="protection", actor="groupe:protection", watch=False
     )
     before = every_file(tmp_path)
-    rows = len(demo_store.grid_rows("protection"))
+    rows = len(demo_store.grid.rows("protection"))
     content = "Recommandation;Défis;Perspectives\nUne ligne importée;;\n".encode()
     editor._on_file(name, content)
-    assert len(demo_store.grid_rows("protection")) == rows + 1
+    assert len(demo_store.grid.rows("protection")) == rows + 1
     assert every_file(tmp_path) - before <= {p for p in every_file(tmp_path) if "sqlite" in p.name}
     assert not Path("/tmp/ccm-evil.csv").exists()
     assert not (tmp_path.parent / "ccm-evil.csv").exists()

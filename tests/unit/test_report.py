@@ -68,17 +68,17 @@ def test_synthesis_html_rows_in_order_with_headings(demo_store: Store) -> None:
     parsed = parse(page)
     texts = [r[0] for r in parsed.rows if r]
     expected = ["RECOMMANDATIONS D'ORDRE GÉNÉRAL"]
-    expected += [r.recommendation for r in demo_store.grid_rows("general")]
+    expected += [r.recommendation for r in demo_store.grid.rows("general")]
     expected += ["RECOMMANDATIONS D'ORDRE SPÉCIFIQUE"]
-    for slug in demo_store.synthesis_order():
-        expected.append(f"GROUPE THÉMATIQUE : {demo_store.group(slug).name.upper()}")
-        expected += [r.recommendation for r in demo_store.grid_rows(slug)]
+    for slug in demo_store.groups.synthesis_order():
+        expected.append(f"GROUPE THÉMATIQUE : {demo_store.groups.get(slug).name.upper()}")
+        expected += [r.recommendation for r in demo_store.grid.rows(slug)]
     assert texts[1:] == expected  # texts[0] is the column header
 
 
 def test_html_is_self_contained_and_escapes_user_text(demo_store: Store) -> None:
-    row = demo_store.grid_rows("protection")[0]
-    demo_store.update_grid_cell(
+    row = demo_store.grid.rows("protection")[0]
+    demo_store.grid.update_cell(
         row.id, "recommendation", HOSTILE, seen=row.recommendation, actor="t"
     )
     page = render(demo_store, "html", "report").decode()
@@ -119,8 +119,8 @@ def test_pdf_is_a4_with_accents_and_page_render(demo_store: Store, tmp_path: Pat
 def test_docx_has_real_tables_in_order_and_text_kept(demo_store: Store) -> None:
     import docx
 
-    row = demo_store.grid_rows("protection")[0]
-    demo_store.update_grid_cell(
+    row = demo_store.grid.rows("protection")[0]
+    demo_store.grid.update_cell(
         row.id, "recommendation", HOSTILE, seen=row.recommendation, actor="t"
     )
     document = docx.Document(io.BytesIO(render(demo_store, "docx", "report")))

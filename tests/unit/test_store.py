@@ -19,7 +19,7 @@ def store(any_store: Store) -> Store:
 
 
 def sqlite_only(store: Store) -> None:
-    if store.dialect.name != "sqlite":
+    if store.db.dialect.name != "sqlite":
         pytest.skip("propre au fichier SQLite")
 
 
@@ -27,7 +27,7 @@ def test_new_store_is_wal_with_schema_version(store: Store) -> None:
     sqlite_only(store)
     mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
-    assert store._meta("schema_version") == str(SCHEMA_VERSION)
+    assert store.db.meta("schema_version") == str(SCHEMA_VERSION)
     assert store.integrity_check() == "ok"
 
 
@@ -50,17 +50,17 @@ def test_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_meeting_round_trip(meeting_store: Store) -> None:
-    meeting = meeting_store.meeting()
+    meeting = meeting_store.meetings.get()
     assert meeting.title == "Réunion d'essai"
     assert meeting.organisation == ("MINISTÈRE FICTIF",)
-    assert [g.slug for g in meeting_store.groups()] == [
+    assert [g.slug for g in meeting_store.groups.all()] == [
         "economie-alternative",
         "gouvernance-et-coordination",
         "migration-irreguliere",
         "protection",
     ]
     # listed groups first, the others after in numbering order
-    assert meeting_store.synthesis_order() == [
+    assert meeting_store.groups.synthesis_order() == [
         "migration-irreguliere",
         "protection",
         "economie-alternative",
@@ -69,13 +69,13 @@ def test_meeting_round_trip(meeting_store: Store) -> None:
 
 
 def test_create_meeting_refuses_overwrite_without_force(meeting_store: Store) -> None:
-    meeting = meeting_store.meeting()
-    meeting_store.add_grid_rows("protection", [("garder", "", "")])
+    meeting = meeting_store.meetings.get()
+    meeting_store.grid.add("protection", [("garder", "", "")])
     with pytest.raises(ValidationError, match="--force"):
-        meeting_store.create_meeting(meeting)
-    assert len(meeting_store.grid_rows("protection")) == 1
-    meeting_store.create_meeting(meeting, force=True)
-    assert meeting_store.grid_rows() == []
+        meeting_store.meetings.create(meeting)
+    assert len(meeting_store.grid.rows("protection")) == 1
+    meeting_store.meetings.create(meeting, force=True)
+    assert meeting_store.grid.rows() == []
 
 
 @pytest.mark.parametrize(
@@ -94,32 +94,32 @@ def test_create_meeting_refuses_overwrite_without_force(meeting_store: Store) ->
 def test_find_section_ignores_case_and_accents(
     meeting_store: Store, name: str, section: str
 ) -> None:
-    assert meeting_store.find_section(name) == section
+    assert meeting_store.groups.find_section(name) == section
 
 
 def test_find_section_unknown_names_the_groups(meeting_store: Store) -> None:
     with pytest.raises(ValidationError, match=r"Groupe inconnu : « Santé ».*Protection"):
-        meeting_store.find_section("Santé")
+        meeting_store.groups.find_section("Santé")
 
 
 def test_rows_are_appended_in_order_and_counted(meeting_store: Store) -> None:
-    before = meeting_store.change_counter()
-    meeting_store.add_grid_rows("protection", [("a", "b", "c"), ("d", "", "")], actor="t")
-    rows = meeting_store.grid_rows("protection")
+    before = meeting_store.session.change_counter()
+    meeting_store.grid.add("protection", [("a", "b", "c"), ("d", "", "")], actor="t")
+    rows = meeting_store.grid.rows("protection")
     assert [r.cells() for r in rows] == [("a", "b", "c"), ("d", "", "")]
     assert [r.position for r in rows] == [1, 2]
-    assert meeting_store.change_counter() == before + 1
+    assert meeting_store.session.change_counter() == before + 1
     assert rows[0].updated_by == "t"
 
 
 def test_update_bumps_version_and_records_history(meeting_store: Store) -> None:
-    (row,) = meeting_store.add_grid_rows("protection", [("avant", "", "")])
-    saved = meeting_store.update_grid_cell(
+    (row,) = meeting_store.grid.add("protection", [("avant", "", "")])
+    saved = meeting_store.grid.update_cell(
         row.id, "recommendation", "après", seen="avant", actor="g"
     )
     assert saved.recommendation == "après"
     assert saved.version == row.version + 1
-    entries = meeting_store.history("grid_row", row.id)
+    entries = meeting_store.history.entries("grid_row", row.id)
     assert [e.action for e in entries] == ["create", "update"]
     assert entries[-1].before == {"recommendation": "avant"}
     assert entries[-1].after == {"recommendation": "après"}
@@ -128,38 +128,38 @@ def test_update_bumps_version_and_records_history(meeting_store: Store) -> None:
 
 def test_unchanged_write_is_dropped(meeting_store: Store) -> None:
     """The echo of a value pushed to the browser must not become a new version."""
-    (row,) = meeting_store.add_grid_rows("protection", [("même", "", "")])
-    counter = meeting_store.change_counter()
-    saved = meeting_store.update_grid_cell(row.id, "recommendation", "même", seen="même", actor="g")
+    (row,) = meeting_store.grid.add("protection", [("même", "", "")])
+    counter = meeting_store.session.change_counter()
+    saved = meeting_store.grid.update_cell(row.id, "recommendation", "même", seen="même", actor="g")
     assert saved.version == row.version
-    assert meeting_store.change_counter() == counter
-    assert len(meeting_store.history("grid_row", row.id)) == 1
+    assert meeting_store.session.change_counter() == counter
+    assert len(meeting_store.history.entries("grid_row", row.id)) == 1
 
 
 def test_same_cell_changed_elsewhere_is_a_conflict(meeting_store: Store) -> None:
-    (row,) = meeting_store.add_grid_rows("protection", [("base", "", "")])
-    meeting_store.update_grid_cell(row.id, "recommendation", "onglet A", seen="base", actor="a")
+    (row,) = meeting_store.grid.add("protection", [("base", "", "")])
+    meeting_store.grid.update_cell(row.id, "recommendation", "onglet A", seen="base", actor="a")
     with pytest.raises(ConflictError) as raised:
-        meeting_store.update_grid_cell(row.id, "recommendation", "onglet B", seen="base", actor="b")
+        meeting_store.grid.update_cell(row.id, "recommendation", "onglet B", seen="base", actor="b")
     assert raised.value.current.recommendation == "onglet A"
     assert raised.value.attempted == "onglet B"
-    assert meeting_store.grid_row(row.id).recommendation == "onglet A"
+    assert meeting_store.grid.row(row.id).recommendation == "onglet A"
 
 
 def test_other_cell_of_same_row_is_not_a_conflict(meeting_store: Store) -> None:
-    (row,) = meeting_store.add_grid_rows("protection", [("r", "d", "p")])
-    meeting_store.update_grid_cell(row.id, "recommendation", "r2", seen="r", actor="a")
-    meeting_store.update_grid_cell(row.id, "challenges", "d2", seen="d", actor="b")
-    assert meeting_store.grid_row(row.id).cells() == ("r2", "d2", "p")
+    (row,) = meeting_store.grid.add("protection", [("r", "d", "p")])
+    meeting_store.grid.update_cell(row.id, "recommendation", "r2", seen="r", actor="a")
+    meeting_store.grid.update_cell(row.id, "challenges", "d2", seen="d", actor="b")
+    assert meeting_store.grid.row(row.id).cells() == ("r2", "d2", "p")
 
 
 def test_delete_and_restore(meeting_store: Store) -> None:
-    rows = meeting_store.add_grid_rows("protection", [("un", "", ""), ("deux", "", "")])
-    meeting_store.delete_grid_row(rows[0].id, actor="g")
-    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["deux"]
-    meeting_store.restore_grid_row(rows[0].id, actor="g")
-    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["un", "deux"]
-    assert [e.action for e in meeting_store.history("grid_row", rows[0].id)] == [
+    rows = meeting_store.grid.add("protection", [("un", "", ""), ("deux", "", "")])
+    meeting_store.grid.delete(rows[0].id, actor="g")
+    assert [r.recommendation for r in meeting_store.grid.rows("protection")] == ["deux"]
+    meeting_store.grid.restore(rows[0].id, actor="g")
+    assert [r.recommendation for r in meeting_store.grid.rows("protection")] == ["un", "deux"]
+    assert [e.action for e in meeting_store.history.entries("grid_row", rows[0].id)] == [
         "create",
         "delete",
         "restore",
@@ -167,32 +167,32 @@ def test_delete_and_restore(meeting_store: Store) -> None:
 
 
 def test_oversized_cell_is_refused_and_nothing_written(meeting_store: Store) -> None:
-    (row,) = meeting_store.add_grid_rows("protection", [("court", "", "")])
+    (row,) = meeting_store.grid.add("protection", [("court", "", "")])
     with pytest.raises(ValidationError, match="limite"):
-        meeting_store.update_grid_cell(
+        meeting_store.grid.update_cell(
             row.id, "recommendation", "x" * (MAX_CELL_CHARS + 1), seen="court", actor="g"
         )
-    assert meeting_store.grid_row(row.id).recommendation == "court"
+    assert meeting_store.grid.row(row.id).recommendation == "court"
 
 
 def test_rows_for_unknown_section_are_refused(meeting_store: Store) -> None:
     with pytest.raises(ValidationError):
-        meeting_store.add_grid_rows("sante", [("x", "", "")])
+        meeting_store.grid.add("sante", [("x", "", "")])
 
 
 def test_read_only_store_gives_a_french_error_and_keeps_data(
     tmp_path: Path, meeting_store: Store
 ) -> None:
-    meeting_store.add_grid_rows("protection", [("gardé", "", "")])
+    meeting_store.grid.add("protection", [("gardé", "", "")])
     meeting_store.close()
     reader = Store(meeting_store.location)
-    if reader.dialect.name == "sqlite":
-        reader._conn.execute("PRAGMA query_only = ON")
+    if reader.db.dialect.name == "sqlite":
+        reader.db._conn.execute("PRAGMA query_only = ON")
     else:
-        reader._conn.execute("SET default_transaction_read_only = on")
+        reader.db._conn.execute("SET default_transaction_read_only = on")
     with pytest.raises(StoreError, match=r"lecture seule|Erreur du stockage"):
-        reader.add_grid_rows("protection", [("perdu ?", "", "")])
-    assert [r.recommendation for r in reader.grid_rows("protection")] == ["gardé"]
+        reader.grid.add("protection", [("perdu ?", "", "")])
+    assert [r.recommendation for r in reader.grid.rows("protection")] == ["gardé"]
     reader.close()
 
 
@@ -202,24 +202,24 @@ def test_a_store_that_was_read_only_saves_again_once_writable(meeting_store: Sto
     once the stick's write protection is off."""
     sqlite_only(meeting_store)  # a PostgreSQL connection is not bound to a file's mode
     path = meeting_store.location
-    meeting_store._conn.close()
+    meeting_store.db._conn.close()
     # What SQLite falls back to when the file cannot be opened for writing.
-    meeting_store._conn = sqlite3.connect(
+    meeting_store.db._conn = sqlite3.connect(
         f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
     )
-    meeting_store._conn.row_factory = sqlite3.Row
+    meeting_store.db._conn.row_factory = sqlite3.Row
     with pytest.raises(StoreError, match="lecture seule"):
-        meeting_store.add_grid_rows("protection", [("gardé à l'écran", "", "")])
-    meeting_store.add_grid_rows("protection", [("gardé à l'écran", "", "")])
-    texts = [r.recommendation for r in meeting_store.grid_rows("protection")]
+        meeting_store.grid.add("protection", [("gardé à l'écran", "", "")])
+    meeting_store.grid.add("protection", [("gardé à l'écran", "", "")])
+    texts = [r.recommendation for r in meeting_store.grid.rows("protection")]
     assert texts.count("gardé à l'écran") == 1
 
 
 def _writer(path: str, section: str, count: int) -> None:
     with Store(path) as store:
         for i in range(count):
-            (row,) = store.add_grid_rows(section, [(f"{section} {i}", "", "")], actor=section)
-            store.update_grid_cell(row.id, "challenges", f"défi {i}", seen="", actor=section)
+            (row,) = store.grid.add(section, [(f"{section} {i}", "", "")], actor=section)
+            store.grid.update_cell(row.id, "challenges", f"défi {i}", seen="", actor=section)
 
 
 def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
@@ -238,99 +238,101 @@ def test_concurrent_writers_lose_nothing(meeting_store: Store) -> None:
         p.join(60)
         assert p.exitcode == 0
     for section in sections:
-        rows = meeting_store.grid_rows(section)
+        rows = meeting_store.grid.rows(section)
         assert [r.recommendation for r in rows] == [f"{section} {i}" for i in range(25)]
         assert all(r.challenges.startswith("défi") for r in rows)
     assert meeting_store.integrity_check() == "ok"
 
 
 def test_move_row_up_and_down(meeting_store: Store) -> None:
-    rows = meeting_store.add_grid_rows("protection", [("a", "", ""), ("b", "", ""), ("c", "", "")])
-    assert meeting_store.move_grid_row(rows[2].id, -1, actor="g")
-    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["a", "c", "b"]
-    assert not meeting_store.move_grid_row(rows[0].id, -1, actor="g")
-    assert meeting_store.move_grid_row(rows[0].id, +5, actor="g")
-    assert [r.recommendation for r in meeting_store.grid_rows("protection")] == ["c", "b", "a"]
-    assert meeting_store.history("grid_row", rows[2].id)[-1].action == "move"
+    rows = meeting_store.grid.add("protection", [("a", "", ""), ("b", "", ""), ("c", "", "")])
+    assert meeting_store.grid.move(rows[2].id, -1, actor="g")
+    assert [r.recommendation for r in meeting_store.grid.rows("protection")] == ["a", "c", "b"]
+    assert not meeting_store.grid.move(rows[0].id, -1, actor="g")
+    assert meeting_store.grid.move(rows[0].id, +5, actor="g")
+    assert [r.recommendation for r in meeting_store.grid.rows("protection")] == ["c", "b", "a"]
+    assert meeting_store.history.entries("grid_row", rows[2].id)[-1].action == "move"
 
 
 def test_breakout_state_is_shared_through_the_store(meeting_store: Store) -> None:
-    assert meeting_store.breakout() == (True, "")
-    counter = meeting_store.change_counter()
-    meeting_store.set_breakout(open=True, end="2026-03-02T10:30:00+00:00", actor="animateur")
-    meeting_store.set_breakout(open=False, actor="animateur")
-    assert meeting_store.breakout() == (False, "2026-03-02T10:30:00+00:00")
-    assert meeting_store.change_counter() == counter + 2
+    assert meeting_store.session.breakout() == (True, "")
+    counter = meeting_store.session.change_counter()
+    meeting_store.session.set_breakout(
+        open=True, end="2026-03-02T10:30:00+00:00", actor="animateur"
+    )
+    meeting_store.session.set_breakout(open=False, actor="animateur")
+    assert meeting_store.session.breakout() == (False, "2026-03-02T10:30:00+00:00")
+    assert meeting_store.session.change_counter() == counter + 2
 
 
 # -- plenary: move, merge, split, decide --------------------------------------------------
 
 
 def texts(store: Store, section: str) -> list[str]:
-    return [r.recommendation for r in store.grid_rows(section)]
+    return [r.recommendation for r in store.grid.rows(section)]
 
 
 def test_move_to_another_section_keeps_origin_and_renumbers(demo_store: Store) -> None:
-    row = demo_store.grid_rows("protection")[0]
-    moved = demo_store.move_grid_row_to_section(row.id, GENERAL, actor="plénière")
+    row = demo_store.grid.rows("protection")[0]
+    moved = demo_store.grid.move_to_section(row.id, GENERAL, actor="plénière")
     assert moved.section == GENERAL
     assert moved.origin == "protection"
     assert texts(demo_store, GENERAL)[-1] == row.recommendation
-    assert [r.position for r in demo_store.grid_rows("protection")] == [1]
-    assert [r.position for r in demo_store.grid_rows(GENERAL)] == [1, 2, 3]
-    last = demo_store.history("grid_row", row.id)[-1]
+    assert [r.position for r in demo_store.grid.rows("protection")] == [1]
+    assert [r.position for r in demo_store.grid.rows(GENERAL)] == [1, 2, 3]
+    last = demo_store.history.entries("grid_row", row.id)[-1]
     assert (last.action, last.actor) == ("move_section", "plénière")
     assert last.before["section"] == "protection"
     assert last.after["section"] == GENERAL
 
 
 def test_move_before_a_given_row(demo_store: Store) -> None:
-    row = demo_store.grid_rows("protection")[1]
-    first = demo_store.grid_rows(GENERAL)[0]
-    demo_store.move_grid_row_to_section(row.id, GENERAL, actor="plénière", before=first.id)
+    row = demo_store.grid.rows("protection")[1]
+    first = demo_store.grid.rows(GENERAL)[0]
+    demo_store.grid.move_to_section(row.id, GENERAL, actor="plénière", before=first.id)
     assert texts(demo_store, GENERAL)[0] == row.recommendation
 
 
 def test_merge_keeps_both_texts_and_origins_and_can_be_undone(demo_store: Store) -> None:
-    keep = demo_store.grid_rows("migration-irreguliere")[2]
-    other = demo_store.add_grid_rows(
+    keep = demo_store.grid.rows("migration-irreguliere")[2]
+    other = demo_store.grid.add(
         "gouvernance-et-coordination",
         [("HARMONISER la collecte des données sur le trafic illicite de migrants !", "", "")],
     )[0]
-    before = demo_store.grid_rows()
-    merged = demo_store.merge_grid_rows(keep.id, other.id, actor="plénière")
+    before = demo_store.grid.rows()
+    merged = demo_store.plenary.merge(keep.id, other.id, actor="plénière")
     # the same sentence in other case and punctuation is not written twice
     assert merged.recommendation == keep.recommendation
     assert merged.challenges == keep.challenges
     assert merged.origin == "migration-irreguliere,gouvernance-et-coordination"
-    assert other.id not in {r.id for r in demo_store.grid_rows()}
-    assert demo_store.grid_row(other.id).recommendation == other.recommendation  # kept
-    assert [h.action for h in demo_store.history("grid_row", other.id)][-1] == "merged"
-    restored = demo_store.unmerge_grid_rows(keep.id, other.id, actor="plénière")
+    assert other.id not in {r.id for r in demo_store.grid.rows()}
+    assert demo_store.grid.row(other.id).recommendation == other.recommendation  # kept
+    assert [h.action for h in demo_store.history.entries("grid_row", other.id)][-1] == "merged"
+    restored = demo_store.plenary.unmerge(keep.id, other.id, actor="plénière")
     assert restored.origin == "migration-irreguliere"
-    assert [(r.id, r.cells()) for r in demo_store.grid_rows()] == [
+    assert [(r.id, r.cells()) for r in demo_store.grid.rows()] == [
         (r.id, r.cells()) for r in before
     ]
 
 
 def test_merge_of_different_texts_joins_them_line_by_line(demo_store: Store) -> None:
-    a, b = demo_store.grid_rows("protection")
-    merged = demo_store.merge_grid_rows(a.id, b.id, actor="plénière")
+    a, b = demo_store.grid.rows("protection")
+    merged = demo_store.plenary.merge(a.id, b.id, actor="plénière")
     assert merged.recommendation == f"{a.recommendation}\n{b.recommendation}"
     assert texts(demo_store, "protection") == [merged.recommendation]
 
 
 def test_merge_with_given_text_and_not_with_itself(demo_store: Store) -> None:
-    a, b = demo_store.grid_rows("protection")
+    a, b = demo_store.grid.rows("protection")
     with pytest.raises(ValidationError, match="elle-même"):
-        demo_store.merge_grid_rows(a.id, a.id, actor="plénière")
-    merged = demo_store.merge_grid_rows(a.id, b.id, actor="plénière", cells=("Une seule", "", ""))
+        demo_store.plenary.merge(a.id, a.id, actor="plénière")
+    merged = demo_store.plenary.merge(a.id, b.id, actor="plénière", cells=("Une seule", "", ""))
     assert merged.cells() == ("Une seule", "", "")
 
 
 def test_split_puts_the_new_row_right_after(demo_store: Store) -> None:
-    a, b = demo_store.grid_rows("protection")
-    first, second = demo_store.split_grid_row(
+    a, b = demo_store.grid.rows("protection")
+    first, second = demo_store.plenary.split(
         a.id, ("Première partie", a.challenges, ""), ("Seconde partie", "", "X"), actor="plénière"
     )
     assert texts(demo_store, "protection") == [
@@ -339,24 +341,24 @@ def test_split_puts_the_new_row_right_after(demo_store: Store) -> None:
         b.recommendation,
     ]
     assert second.origin == "protection"
-    assert [h.action for h in demo_store.history("grid_row", a.id)][-1] == "split"
+    assert [h.action for h in demo_store.history.entries("grid_row", a.id)][-1] == "split"
     with pytest.raises(ValidationError, match="scission"):
-        demo_store.split_grid_row(first.id, ("Tout", "", ""), ("", "", ""), actor="plénière")
+        demo_store.plenary.split(first.id, ("Tout", "", ""), ("", "", ""), actor="plénière")
 
 
 def test_decisions_are_recorded_and_withdrawn_rows_leave_the_synthesis(demo_store: Store) -> None:
     from ccm_widgets.files.exporting import current_synthesis
 
-    a, b = demo_store.grid_rows("protection")
-    demo_store.set_decision(a.id, "adopted", actor="plénière")
-    demo_store.set_decision(b.id, "withdrawn", actor="plénière")
-    demo_store.set_decision(b.id, "withdrawn", actor="plénière")  # no change, no entry
+    a, b = demo_store.grid.rows("protection")
+    demo_store.plenary.decide(a.id, "adopted", actor="plénière")
+    demo_store.plenary.decide(b.id, "withdrawn", actor="plénière")
+    demo_store.plenary.decide(b.id, "withdrawn", actor="plénière")  # no change, no entry
     with pytest.raises(ValidationError, match="inconnue"):
-        demo_store.set_decision(a.id, "peut-être", actor="plénière")
+        demo_store.plenary.decide(a.id, "peut-être", actor="plénière")
     shown = [row.id for _, row in current_synthesis(demo_store).rows()]
     assert a.id in shown
     assert b.id not in shown
-    ledger = demo_store.decision_ledger()
+    ledger = demo_store.plenary.ledger()
     assert [(e.after["decision"], row.id) for e, row in ledger] == [
         ("adopted", a.id),
         ("withdrawn", b.id),
@@ -364,8 +366,8 @@ def test_decisions_are_recorded_and_withdrawn_rows_leave_the_synthesis(demo_stor
 
 
 def test_kept_pairs_are_remembered(demo_store: Store) -> None:
-    demo_store.keep_pair(9, 4, actor="plénière")
-    assert demo_store.kept_pairs() == {(4, 9)}
+    demo_store.plenary.keep_pair(9, 4, actor="plénière")
+    assert demo_store.plenary.kept_pairs() == {(4, 9)}
 
 
 def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
@@ -387,67 +389,105 @@ def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with Store(path) as migrated:
-        assert migrated._meta("schema_version") == "2"
-        assert migrated.projection_key()
-        row = migrated.grid_rows()[0]
+        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
+        assert migrated.groups.projection_key()
+        row = migrated.grid.rows()[0]
         assert (row.recommendation, row.origin, row.decision) == ("Texte", GENERAL, "")
+
+
+def test_schema_2_kept_pairs_move_to_their_own_table(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    with Store(path) as store:  # a schema 2 store: the pairs were one JSON value
+        store.db._conn.executescript(
+            "DROP TABLE kept_pairs;"
+            "INSERT INTO meta VALUES ('kept_pairs', '[[9, 4], [2, 3]]');"
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        )
+    with Store(path) as migrated:
+        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
+        assert migrated.plenary.kept_pairs() == {(4, 9), (2, 3)}
+        assert migrated.db.meta("kept_pairs") is None
+
+
+def _keep_ten_pairs(location: str, tab: int) -> None:
+    with Store(location) as store:
+        for n in range(10):
+            store.plenary.keep_pair(tab * 100 + n, tab * 100 + n + 50, actor="animateur")
+
+
+def test_pairs_kept_from_many_tabs_at_once_are_all_kept(meeting_store: Store) -> None:
+    """Each "keep both" read the whole list outside its transaction and wrote it back: tabs
+    (kernels: processes) keeping pairs at once lost some (57 of 60 kept, seen)."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    tabs = [
+        spawn.Process(target=_keep_ten_pairs, args=(meeting_store.location, tab))
+        for tab in range(1, 7)
+    ]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(60)
+    assert [tab.exitcode for tab in tabs] == [0] * 6
+    assert len(meeting_store.plenary.kept_pairs()) == 60
 
 
 # -- ordered items, meeting header, groups --------------------------------------------------
 
 
 def test_items_add_update_move_delete_with_history(demo_store: Store) -> None:
-    first = demo_store.add_item("debate_points", {"text": "Premier point"}, actor="animateur")
-    second = demo_store.add_item("debate_points", {"text": "Second point"}, actor="animateur")
-    texts = [i["text"] for i in demo_store.items("debate_points")]
+    first = demo_store.items.add("debate_points", {"text": "Premier point"}, actor="animateur")
+    second = demo_store.items.add("debate_points", {"text": "Second point"}, actor="animateur")
+    texts = [i["text"] for i in demo_store.items.rows("debate_points")]
     assert texts[-2:] == ["Premier point", "Second point"]
-    assert demo_store.update_item("debate_points", first, {"text": "Point revu"}, actor="a")
-    assert not demo_store.update_item("debate_points", first, {"text": "Point revu"}, actor="a")
-    assert demo_store.move_item("debate_points", second, -1, actor="a")
-    assert [i["text"] for i in demo_store.items("debate_points")][-2:] == [
+    assert demo_store.items.update("debate_points", first, {"text": "Point revu"}, actor="a")
+    assert not demo_store.items.update("debate_points", first, {"text": "Point revu"}, actor="a")
+    assert demo_store.items.move("debate_points", second, -1, actor="a")
+    assert [i["text"] for i in demo_store.items.rows("debate_points")][-2:] == [
         "Second point",
         "Point revu",
     ]
-    demo_store.delete_item("debate_points", second, actor="a")
-    assert "Second point" not in [p.text for p in demo_store.debate_points()]
-    actions = [h.action for h in demo_store.history("debate_point", second)]
+    demo_store.items.delete("debate_points", second, actor="a")
+    assert "Second point" not in [p.text for p in demo_store.items.debate_points()]
+    actions = [h.action for h in demo_store.history.entries("debate_point", second)]
     assert actions == ["create", "move", "delete"]
     with pytest.raises(ValidationError, match="Champ inconnu"):
-        demo_store.update_item("debate_points", first, {"texte": "x"}, actor="a")
+        demo_store.items.update("debate_points", first, {"texte": "x"}, actor="a")
     with pytest.raises(ValidationError, match="Table inconnue"):
-        demo_store.items("meeting; DROP TABLE history")
+        demo_store.items.rows("meeting; DROP TABLE history")
 
 
 def test_review_items_move_within_their_section_and_check_status(demo_store: Store) -> None:
-    added = demo_store.add_item(
+    added = demo_store.items.add(
         "review_rows",
         {"section": "protection", "recommendation": "Nouvelle", "status": "en cours"},
         actor="a",
     )
-    rows = [r for r in demo_store.review_rows() if r.section == "protection"]
+    rows = [r for r in demo_store.items.review_rows() if r.section == "protection"]
     assert rows[-1].id == added
     assert rows[-1].status == "en cours"
-    demo_store.move_item("review_rows", added, -10, actor="a")
-    rows = [r for r in demo_store.review_rows() if r.section == "protection"]
+    demo_store.items.move("review_rows", added, -10, actor="a")
+    rows = [r for r in demo_store.items.review_rows() if r.section == "protection"]
     assert rows[0].id == added
     with pytest.raises(ValidationError, match="Statut inconnu"):
-        demo_store.update_item("review_rows", added, {"status": "presque"}, actor="a")
-    demo_store.update_item("review_rows", added, {"section": "general"}, actor="a")
-    general = [r for r in demo_store.review_rows() if r.section == "general"]
+        demo_store.items.update("review_rows", added, {"status": "presque"}, actor="a")
+    demo_store.items.update("review_rows", added, {"section": "general"}, actor="a")
+    general = [r for r in demo_store.items.review_rows() if r.section == "general"]
     assert general[-1].id == added  # at the end of its new section
     with pytest.raises(ValidationError, match=r"Groupe inconnu|introuvable"):
-        demo_store.update_item("review_rows", added, {"section": "nulle-part"}, actor="a")
+        demo_store.items.update("review_rows", added, {"section": "nulle-part"}, actor="a")
 
 
 def test_meeting_header_and_groups_are_edited_keeping_keys(demo_store: Store) -> None:
     import dataclasses
 
-    meeting = demo_store.meeting()
-    demo_store.update_meeting(dataclasses.replace(meeting, venue="Autre salle"), actor="a")
-    assert demo_store.meeting().venue == "Autre salle"
-    assert demo_store.history("meeting")[-1].after == {"venue": "Autre salle"}
-    key = demo_store.group_key("protection")
-    renamed = demo_store.update_group(
+    meeting = demo_store.meetings.get()
+    demo_store.meetings.update(dataclasses.replace(meeting, venue="Autre salle"), actor="a")
+    assert demo_store.meetings.get().venue == "Autre salle"
+    assert demo_store.history.entries("meeting")[-1].after == {"venue": "Autre salle"}
+    key = demo_store.groups.key("protection")
+    renamed = demo_store.groups.update(
         "protection",
         name="Protection des migrants",
         moderator="Mme X",
@@ -455,23 +495,23 @@ def test_meeting_header_and_groups_are_edited_keeping_keys(demo_store: Store) ->
         actor="a",
     )
     assert (renamed.name, renamed.slug) == ("Protection des migrants", "protection")
-    assert demo_store.group_key("protection") == key
+    assert demo_store.groups.key("protection") == key
     with pytest.raises(ValidationError, match="déjà"):
-        demo_store.update_group(
+        demo_store.groups.update(
             "protection", name="économie ALTERNATIVE", moderator="", institution="", actor="a"
         )
-    added = demo_store.add_group("Santé", moderator="Dr Y", actor="a")
-    assert demo_store.synthesis_order()[-1] == added.slug
-    assert demo_store.group_key(added.slug)
+    added = demo_store.groups.add("Santé", moderator="Dr Y", actor="a")
+    assert demo_store.groups.synthesis_order()[-1] == added.slug
+    assert demo_store.groups.key(added.slug)
 
 
 def test_renewed_keys_change_and_unknown_groups_are_refused(meeting_store: Store) -> None:
-    before = (meeting_store.group_key("protection"), meeting_store.projection_key())
-    meeting_store.renew_key("protection")
-    meeting_store.renew_key("projection")
-    assert meeting_store.group_key("protection") != before[0]
-    assert meeting_store.projection_key() != before[1]
-    counter = meeting_store.change_counter()
+    before = (meeting_store.groups.key("protection"), meeting_store.groups.projection_key())
+    meeting_store.groups.renew_key("protection")
+    meeting_store.groups.renew_key("projection")
+    assert meeting_store.groups.key("protection") != before[0]
+    assert meeting_store.groups.projection_key() != before[1]
+    counter = meeting_store.session.change_counter()
     with pytest.raises(ValidationError, match="inconnu"):
-        meeting_store.renew_key("nulle-part")
-    assert meeting_store.change_counter() == counter  # nothing written
+        meeting_store.groups.renew_key("nulle-part")
+    assert meeting_store.session.change_counter() == counter  # nothing written

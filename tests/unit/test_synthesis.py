@@ -40,8 +40,8 @@ def test_records_name_section_kind_and_group() -> None:
 
 
 def test_edit_of_a_row_is_an_edit_of_the_synthesis(demo_store: Store) -> None:
-    first = demo_store.grid_rows("protection")[0]
-    demo_store.update_grid_cell(first.id, "recommendation", "Texte revu en plénière",
+    first = demo_store.grid.rows("protection")[0]
+    demo_store.grid.update_cell(first.id, "recommendation", "Texte revu en plénière",
                                 seen=first.recommendation, actor="animateur")  # fmt: skip
     texts = [r.recommendation for _, r in current_synthesis(demo_store).rows()]
     assert "Texte revu en plénière" in texts

@@ -34,17 +34,17 @@ def test_cell_edit_is_saved_with_author(editor: GroupGridEditor, demo_store: Sto
     editor._on_cell_change(
         {"row": 1, "column": "Défis", "column_index": 1, "value": "Nouveau défi"}
     )
-    row = demo_store.grid_rows("protection")[1]
+    row = demo_store.grid.rows("protection")[1]
     assert row.challenges == "Nouveau défi"
     assert row.updated_by == "groupe:protection"
     assert editor.status.message.startswith("Enregistré à")
 
 
 def test_echo_of_unchanged_value_writes_nothing(editor: GroupGridEditor, demo_store: Store) -> None:
-    counter = demo_store.change_counter()
-    same = demo_store.grid_rows("protection")[0].recommendation
+    counter = demo_store.session.change_counter()
+    same = demo_store.grid.rows("protection")[0].recommendation
     editor.edit_cell(0, "Recommandation", same)
-    assert demo_store.change_counter() == counter
+    assert demo_store.session.change_counter() == counter
 
 
 def test_conflict_shows_both_texts_and_lets_user_choose(
@@ -53,13 +53,13 @@ def test_conflict_shows_both_texts_and_lets_user_choose(
     other = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
     other.edit_cell(0, "Recommandation", "Texte de l'animateur")
     editor.edit_cell(0, "Recommandation", "Texte du rapporteur")
-    assert demo_store.grid_rows("protection")[0].recommendation == "Texte de l'animateur"
+    assert demo_store.grid.rows("protection")[0].recommendation == "Texte de l'animateur"
     shown = editor.conflict_box.children[0].value
     assert "Texte de l&#x27;animateur" in shown
     assert "Texte du rapporteur" in shown
     keep_mine = editor.conflict_box.children[1].children[0]
     keep_mine.click()
-    assert demo_store.grid_rows("protection")[0].recommendation == "Texte du rapporteur"
+    assert demo_store.grid.rows("protection")[0].recommendation == "Texte du rapporteur"
     assert editor.conflict_box.children == ()
 
 
@@ -69,22 +69,22 @@ def test_add_delete_undo(editor: GroupGridEditor, demo_store: Store) -> None:
     editor.edit_cell(2, "Perspectives", "p")
     editor._on_cell_click({"region": "body", "primary_key_row": 2, "column_index": 0})
     editor.delete_button.click()
-    assert len(demo_store.grid_rows("protection")) == 2
+    assert len(demo_store.grid.rows("protection")) == 2
     editor.undo_button.click()
-    assert [r.perspectives for r in demo_store.grid_rows("protection")][-1] == "p"
+    assert [r.perspectives for r in demo_store.grid.rows("protection")][-1] == "p"
 
 
 def test_other_tab_change_arrives_through_the_watcher(
     editor: GroupGridEditor, demo_store: Store
 ) -> None:
-    demo_store.add_grid_rows("protection", [("Ajout d'un autre onglet", "", "")], actor="animateur")
+    demo_store.grid.add("protection", [("Ajout d'un autre onglet", "", "")], actor="animateur")
     assert editor.watcher.check()
     assert editor.grid.data.iloc[-1]["Recommandation"] == "Ajout d'un autre onglet"
     assert editor.status.message.startswith("Mis à jour")
 
 
 def test_failed_write_is_visible_and_keeps_text(editor: GroupGridEditor, demo_store: Store) -> None:
-    demo_store._conn.execute("PRAGMA query_only = ON")
+    demo_store.db._conn.execute("PRAGMA query_only = ON")
     editor.edit_cell(0, "Recommandation", "texte à ne pas perdre")
     assert editor.status.level == "error"
     assert "Non enregistré" in editor.status.message
@@ -100,7 +100,7 @@ def test_readonly_grid(demo_store: Store) -> None:
 
 def test_plenary_board_refreshes_and_escapes(demo_store: Store) -> None:
     board = PlenaryBoard(store=demo_store, watch=False)
-    demo_store.add_grid_rows("protection", [("<script>x</script>", "", "")], actor="t")
+    demo_store.grid.add("protection", [("<script>x</script>", "", "")], actor="t")
     assert board.watcher.check()
     assert "&lt;script&gt;x&lt;/script&gt;" in board.groups_view.value
     assert "<script>x" not in board.synthesis_view.value
@@ -118,7 +118,7 @@ def test_export_panel_writes_file_and_offers_download(demo_store: Store, tmp_pat
 
 
 def key_of(store: Store, slug: str | None = None) -> str:
-    return store.group_key(slug) if slug else store.facilitator_key()
+    return store.groups.key(slug) if slug else store.groups.facilitator_key()
 
 
 def test_group_page_identity_from_url(demo_store: Store) -> None:
@@ -149,9 +149,9 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     home.children[1].stop()
     links = home.children[2].value
     assert "groupe.ipynb?groupe=protection" in links
-    assert links.count("<svg") == len(demo_store.groups())
+    assert links.count("<svg") == len(demo_store.groups.all())
     assert "groupe.ipynb?groupe=general&amp;cle=" + key_of(demo_store) in links
-    assert "projection.ipynb?cle=" + demo_store.projection_key() in links
+    assert "projection.ipynb?cle=" + demo_store.groups.projection_key() in links
 
 
 def test_home_page_links_and_qr_codes_carry_the_rooms_address(
@@ -202,28 +202,28 @@ def test_row_editor_shows_full_text_and_saves_multiline(
     assert area.value.startswith("- Guide de poche")
     assert "\n- Sessions" in area.value
     area.value = "- premier point\n- second point"
-    assert demo_store.grid_rows("protection")[1].perspectives == "- premier point\n- second point"
+    assert demo_store.grid.rows("protection")[1].perspectives == "- premier point\n- second point"
     assert editor.grid.data.iloc[1]["Perspectives"] == "- premier point\n- second point"
 
 
 def test_move_and_restore_from_history(editor: GroupGridEditor, demo_store: Store) -> None:
-    first, second = (r.recommendation for r in demo_store.grid_rows("protection"))
+    first, second = (r.recommendation for r in demo_store.grid.rows("protection"))
     editor.select(1)
     editor.row_editor.up_button.click()
-    assert [r.recommendation for r in demo_store.grid_rows("protection")] == [second, first]
+    assert [r.recommendation for r in demo_store.grid.rows("protection")] == [second, first]
     assert editor.selected == 0
     editor.row_editor.areas["Recommandation"].value = "Texte remplacé"
     editor.row_editor.history_button.click()
     line, restore = editor.row_editor.history_box.children[0].children
     assert second in html.unescape(line.value)
     restore.click()
-    assert demo_store.grid_rows("protection")[0].recommendation == second
+    assert demo_store.grid.rows("protection")[0].recommendation == second
 
 
 def test_paste_block_adds_rows(editor: GroupGridEditor, demo_store: Store) -> None:
     editor.import_panel.paste_area.value = "R1\tD1\tP1\nR2\t\t\n"
     editor.import_panel.paste_button.click()
-    assert [r.recommendation for r in demo_store.grid_rows("protection")][-2:] == ["R1", "R2"]
+    assert [r.recommendation for r in demo_store.grid.rows("protection")][-2:] == ["R1", "R2"]
     assert editor.import_panel.paste_area.value == ""
 
 
@@ -233,7 +233,7 @@ def test_upload_bad_file_says_why_and_adds_nothing(
     assert editor.import_file("notes.csv", b"Nom;Prix\na;b\n") == 0
     assert editor.status.level == "error"
     assert "notes.csv" in editor.status.message
-    assert len(demo_store.grid_rows("protection")) == 2
+    assert len(demo_store.grid.rows("protection")) == 2
     good = "Recommandation;Défis\nImportée;\n".encode("cp1252")
     assert editor.import_file("grille.csv", good) == 1
 
@@ -287,7 +287,7 @@ def test_typing_over_a_text_changed_elsewhere_is_a_conflict(
     tab_a.edit_cell(0, "Défis", "Texte de A")
     assert tab_b.watcher.check()  # B's grid now shows A's text, B's open editor does not
     tab_b.edit_cell(0, "Défis", "Texte de B, tapé sur l'ancien")
-    assert demo_store.grid_rows("protection")[0].challenges == "Texte de A"
+    assert demo_store.grid.rows("protection")[0].challenges == "Texte de A"
     assert "Texte de A" in html.unescape(tab_b.conflict_box.children[0].value)
 
 
@@ -305,7 +305,7 @@ def test_selecting_the_row_again_shows_the_new_text_and_clears_the_mark(demo_sto
     tab_b.select(0)
     assert tab_b.row_editor.areas["Défis"].value == "Texte de A"
     tab_b.edit_cell(0, "Défis", "Suite de B")
-    assert demo_store.grid_rows("protection")[0].challenges == "Suite de B"
+    assert demo_store.grid.rows("protection")[0].challenges == "Suite de B"
 
 
 def test_edits_to_different_rows_from_two_tabs_are_both_kept(demo_store: Store) -> None:
@@ -315,7 +315,7 @@ def test_edits_to_different_rows_from_two_tabs_are_both_kept(demo_store: Store) 
     )
     tab_a.edit_cell(0, "Défis", "A ligne 1")
     tab_b.edit_cell(1, "Défis", "B ligne 2")
-    assert [r.challenges for r in demo_store.grid_rows("protection")] == ["A ligne 1", "B ligne 2"]
+    assert [r.challenges for r in demo_store.grid.rows("protection")] == ["A ligne 1", "B ligne 2"]
     assert tab_a.watcher.check()
     assert tab_a.grid.data.iloc[1]["Défis"] == "B ligne 2"
     assert tab_b.conflict_box.children == ()
@@ -351,7 +351,7 @@ def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: S
     editor.up_button.click()
     editor.up_button.click()
     editor.up_button.click()  # already first: stays there
-    assert demo_store.synthesis_order()[0] == "gouvernance-et-coordination"
+    assert demo_store.groups.synthesis_order()[0] == "gouvernance-et-coordination"
     board.watcher.check()
     view = board.synthesis_view.value
     assert view.index("GOUVERNANCE ET COORDINATION") < view.index("MIGRATION IRRÉGULIÈRE")
@@ -361,7 +361,7 @@ def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: S
     records = list(csv.reader(io.StringIO(render(demo_store, "csv", "synthesis").decode())))
     groups = [record[1] for record in records[1:] if record[1]]
     assert groups[0] == "Gouvernance et coordination"
-    assert demo_store.history("synthesis_order")[-1].actor == "animateur"
+    assert demo_store.history.entries("synthesis_order")[-1].actor == "animateur"
 
 
 def test_consolidation_edits_moves_merges_and_splits_with_history(demo_store: Store) -> None:
@@ -370,27 +370,27 @@ def test_consolidation_edits_moves_merges_and_splits_with_history(demo_store: St
     panel = ConsolidationPanel(store=demo_store)
     labels = [label for label, _ in panel.picker.options]
     assert labels[0].startswith("Général · 1 · ")
-    first, second = demo_store.grid_rows("protection")
+    first, second = demo_store.grid.rows("protection")
     panel.picker.value = first.id
     assert panel.areas[0].value == first.recommendation
     panel.areas[1].value = "Défi revu en plénière"
     assert panel.save()
-    assert demo_store.grid_row(first.id).challenges == "Défi revu en plénière"
-    assert demo_store.history("grid_row", first.id)[-1].actor == "plénière"
+    assert demo_store.grid.row(first.id).challenges == "Défi revu en plénière"
+    assert demo_store.history.entries("grid_row", first.id)[-1].actor == "plénière"
     panel.move_to(GENERAL)
-    assert demo_store.grid_row(first.id).section == GENERAL
+    assert demo_store.grid.row(first.id).section == GENERAL
     assert "Protection" in panel.origin.value
     panel.partner.value = second.id
     panel.merge()
-    assert second.id not in {r.id for r in demo_store.grid_rows()}
+    assert second.id not in {r.id for r in demo_store.grid.rows()}
     panel.unmerge()
-    assert second.id in {r.id for r in demo_store.grid_rows()}
+    assert second.id in {r.id for r in demo_store.grid.rows()}
     panel.picker.value = second.id
     panel._on_split_open()
     panel.areas[0].value = "Première moitié"
     panel.second[0].value = "Seconde moitié"
     panel.split()
-    assert [r.recommendation for r in demo_store.grid_rows("protection")] == [
+    assert [r.recommendation for r in demo_store.grid.rows("protection")] == [
         "Première moitié",
         "Seconde moitié",
     ]
@@ -400,35 +400,35 @@ def test_consolidation_keeps_typed_text_when_the_row_changes_elsewhere(demo_stor
     from ccm_widgets.widgets import ConsolidationPanel
 
     panel = ConsolidationPanel(store=demo_store)
-    row = demo_store.grid_rows("protection")[0]
+    row = demo_store.grid.rows("protection")[0]
     panel.picker.value = row.id
     panel.areas[0].value = "Texte de la plénière"
-    demo_store.update_grid_cell(
+    demo_store.grid.update_cell(
         row.id, "recommendation", "Texte du groupe", seen=row.recommendation, actor="groupe"
     )
     panel.refresh()
     assert panel.areas[0].value == "Texte de la plénière"
     assert not panel.save()  # the conflict is said, nothing overwritten
     assert "Conflit" in panel.status.message
-    assert demo_store.grid_row(row.id).recommendation == "Texte du groupe"
+    assert demo_store.grid.row(row.id).recommendation == "Texte du groupe"
 
 
 def test_duplicates_panel_merges_or_keeps(demo_store: Store) -> None:
     from ccm_widgets.widgets import DuplicatesPanel
 
-    target = demo_store.grid_rows("migration-irreguliere")[2]
-    copy = demo_store.add_grid_rows(
+    target = demo_store.grid.rows("migration-irreguliere")[2]
+    copy = demo_store.grid.add(
         "gouvernance-et-coordination", [(target.recommendation.upper() + " !", "", "")]
     )[0]
     panel = DuplicatesPanel(store=demo_store)
     pair = next(p for p in panel.pairs if {p.first.id, p.second.id} == {target.id, copy.id})
     panel.keep(pair)
     assert all({p.first.id, p.second.id} != {target.id, copy.id} for p in panel.pairs)
-    other = demo_store.add_grid_rows("protection", [(target.recommendation, "", "")])[0]
+    other = demo_store.grid.add("protection", [(target.recommendation, "", "")])[0]
     panel.refresh()
     pair = next(p for p in panel.pairs if other.id in (p.first.id, p.second.id))
     panel.merge(pair)
-    assert demo_store.grid_row(pair.first.id).origin.count(",") == 1
+    assert demo_store.grid.row(pair.first.id).origin.count(",") == 1
 
 
 def test_adoption_goes_row_by_row_and_keeps_the_ledger(demo_store: Store) -> None:
@@ -453,7 +453,7 @@ def test_adoption_goes_row_by_row_and_keeps_the_ledger(demo_store: Store) -> Non
 def test_projection_shows_one_section_at_a_time(demo_store: Store) -> None:
     from ccm_widgets.pages import projection_page
 
-    page = projection_page(store=demo_store, params={"cle": demo_store.projection_key()})
+    page = projection_page(store=demo_store, params={"cle": demo_store.groups.projection_key()})
     assert "RECOMMANDATIONS D&#x27;ORDRE GÉNÉRAL" in page.view.value
     assert page.previous.disabled
     page.next.click()
@@ -467,11 +467,11 @@ def test_duplicates_panel_keeps_its_cards_when_other_columns_change(demo_store: 
     from ccm_widgets.widgets import DuplicatesPanel
     from ccm_widgets.widgets.plenary.consolidation import MAX_SHOWN
 
-    demo_store.add_grid_rows(
+    demo_store.grid.add(
         "protection", [(f"Former les agents frontaliers aux droits des migrants {n}", "", "")
                        for n in range(MAX_SHOWN)]
     )  # fmt: skip
-    demo_store.add_grid_rows(
+    demo_store.grid.add(
         "general", [("Former les agents frontaliers aux droits des migrants", "", "")]
     )
     panel = DuplicatesPanel(store=demo_store)
@@ -479,8 +479,8 @@ def test_duplicates_panel_keeps_its_cards_when_other_columns_change(demo_store: 
     assert len(panel.pairs) > MAX_SHOWN
     assert len(cards) == MAX_SHOWN + 1  # and a line saying how many more
     assert "autre(s) paire(s)" in cards[-1].value
-    row = demo_store.grid_rows("protection")[-1]
-    demo_store.update_grid_cell(row.id, "challenges", "Nouveau défi", seen="", actor="g")
+    row = demo_store.grid.rows("protection")[-1]
+    demo_store.grid.update_cell(row.id, "challenges", "Nouveau défi", seen="", actor="g")
     panel.refresh()
     assert panel.list_box.children is cards or panel.list_box.children == cards
 
@@ -504,7 +504,7 @@ def test_hostile_query_strings_open_nothing_and_write_nothing(
     demo_store: Store, query: str
 ) -> None:
     """What any of these shows is a French message; the store does not move."""
-    counter = demo_store.change_counter()
+    counter = demo_store.session.change_counter()
     params = query_params({"QUERY_STRING": query})
     for page in (group_page, plenary_page, home_page):
         shown = page(store=demo_store, params=params)
@@ -515,7 +515,7 @@ def test_hostile_query_strings_open_nothing_and_write_nothing(
 
     for page in (projection_page, attendance_page):
         assert "ccm-message" in page(store=demo_store, params=params).value
-    assert demo_store.change_counter() == counter
+    assert demo_store.session.change_counter() == counter
 
 
 def test_a_preheated_group_page_is_shown_at_once_and_filled_by_the_request(

@@ -56,7 +56,7 @@ class AccessGuard:
         """Read the tab's key again; True while it is valid."""
         if self.revoked:
             return False
-        if self.store.access_valid():
+        if self.store.session.access_valid():
             return True
         self.revoked = True
         self.watcher.stop()

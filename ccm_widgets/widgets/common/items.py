@@ -107,7 +107,7 @@ class ItemListEditor(w.VBox):
 
     def refresh(self) -> None:
         """Read the items again, keeping the selection; choices are read again too."""
-        self.items = self.store.items(self.table)
+        self.items = self.store.items.rows(self.table)
         selected = self.selected
         options = [
             (f"{n}. {short(self.describe(item), 90)}", int(item["id"]))
@@ -173,11 +173,11 @@ class ItemListEditor(w.VBox):
             return None
         try:
             if self.selected is None:
-                item_id = self.store.add_item(self.table, values, actor=self.actor)
+                item_id = self.store.items.add(self.table, values, actor=self.actor)
                 message = t("items.added")
             else:
                 item_id = self.selected
-                self.store.update_item(self.table, item_id, values, actor=self.actor)
+                self.store.items.update(self.table, item_id, values, actor=self.actor)
                 message = t("items.saved")
         except (StoreError, ValidationError) as error:
             self.status.show(str(error), "error")  # the typed text stays in the form
@@ -196,7 +196,7 @@ class ItemListEditor(w.VBox):
         if item_id is None:
             return
         try:
-            self.store.delete_item(self.table, item_id, actor=self.actor)
+            self.store.items.delete(self.table, item_id, actor=self.actor)
         except StoreError as error:
             self.status.show(str(error), "error")
             return
@@ -211,7 +211,7 @@ class ItemListEditor(w.VBox):
             self.status.show(t("items.select_first"), "warning")
             return
         try:
-            self.store.move_item(self.table, item_id, offset, actor=self.actor)
+            self.store.items.move(self.table, item_id, offset, actor=self.actor)
         except (StoreError, ValidationError) as error:
             self.status.show(str(error), "error")
             return

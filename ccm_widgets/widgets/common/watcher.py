@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class ChangeWatcher:
-    """Polls ``store.change_counter()`` every ``interval`` seconds in a daemon thread.
+    """Polls ``store.session.change_counter()`` every ``interval`` seconds in a daemon thread.
 
     Listeners registered with :meth:`on_change` are called (in the watcher thread) with the
     new counter value. :meth:`check` does one poll synchronously, for tests.
@@ -28,7 +28,7 @@ class ChangeWatcher:
     def __init__(self, store: Store, *, interval: float = 0.25) -> None:
         self.store = store
         self.interval = interval
-        self.last_seen = store.change_counter()
+        self.last_seen = store.session.change_counter()
         self._callbacks = CallbackDispatcher()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -44,8 +44,8 @@ class ChangeWatcher:
         through this tab's own connection; a change from another tab that landed in between
         is left for the next poll to show. True when the counter was marked as seen.
         """
-        counter = self.store.change_counter()
-        own = set(self.store.own_changes)
+        counter = self.store.session.change_counter()
+        own = set(self.store.db.own_changes)
         if all(c in own for c in range(self.last_seen + 1, counter + 1)):
             self.last_seen = max(self.last_seen, counter)
             return True
@@ -53,7 +53,7 @@ class ChangeWatcher:
 
     def check(self) -> bool:
         """Poll once; call the listeners if the counter moved. True when it did."""
-        counter = self.store.change_counter()
+        counter = self.store.session.change_counter()
         if counter == self.last_seen:
             return False
         self.last_seen = counter

@@ -132,11 +132,13 @@ class AttendancePanel(w.VBox):
         self.refresh()
 
     def _group_choices(self) -> list[tuple[str, str]]:
-        return [(t("attendance.no_group"), "")] + [(g.name, g.name) for g in self.store.groups()]
+        return [(t("attendance.no_group"), "")] + [
+            (g.name, g.name) for g in self.store.groups.all()
+        ]
 
     def refresh(self) -> None:
         """Summary, chart and table from the store."""
-        people = self.store.participants()
+        people = self.store.items.participants()
         defects, counts = attendance_defects(
             [(p.id, p.number, p.name, p.institution, p.phone, p.email) for p in people]
         )
@@ -160,7 +162,7 @@ class AttendancePanel(w.VBox):
         """Import a sign-in sheet; the defects are listed; a refused file writes nothing."""
         from ccm_widgets.files.loading import import_attendance
 
-        before = len(self.store.participants())
+        before = len(self.store.items.participants())
         try:
             outcome = import_attendance(self.store, name, data=content, actor=self.actor)
         except (ImportProblem, ValidationError, StoreError) as error:
@@ -169,4 +171,4 @@ class AttendancePanel(w.VBox):
         level = "warning" if outcome.warnings else "ok"
         self.status.show(outcome.summary, level)
         self.refresh()
-        return len(self.store.participants()) - before
+        return len(self.store.items.participants()) - before

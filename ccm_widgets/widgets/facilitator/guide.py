@@ -40,21 +40,25 @@ def _exports_made(_store: Store) -> bool:
 
 
 def _plenary_done(store: Store) -> bool:
-    rows = [r for r in store.grid_rows() if not r.is_blank()]
+    rows = [r for r in store.grid.rows() if not r.is_blank()]
     return bool(rows) and all(r.decision for r in rows)
 
 
 PHASES: tuple[Phase, ...] = (
-    Phase("preparation", "preparation.ipynb", lambda s: bool(s.agenda()) and bool(s.groups())),
-    Phase("attendance", "presence.ipynb", lambda s: bool(s.participants())),
-    Phase("opening", "", lambda s: s.progress()[1] >= 0),
+    Phase(
+        "preparation", "preparation.ipynb", lambda s: bool(s.meetings.agenda() and s.groups.all())
+    ),
+    Phase("attendance", "presence.ipynb", lambda s: bool(s.items.participants())),
+    Phase("opening", "", lambda s: s.session.progress()[1] >= 0),
     Phase(
         "review", "revue.ipynb",
-        lambda s: bool(rows := s.review_rows()) and all(r.state or r.status for r in rows),
+        lambda s: bool(rows := s.items.review_rows()) and all(r.state or r.status for r in rows),
     ),
-    Phase("communications", "debats.ipynb", lambda s: bool(s.communications())),
-    Phase("debates", "debats.ipynb", lambda s: bool(s.debate_points())),
-    Phase("breakout", "pleniere.ipynb", lambda s: not s.breakout()[0] and bool(s.grid_rows())),
+    Phase("communications", "debats.ipynb", lambda s: bool(s.items.communications())),
+    Phase("debates", "debats.ipynb", lambda s: bool(s.items.debate_points())),
+    Phase(
+        "breakout", "pleniere.ipynb", lambda s: not s.session.breakout()[0] and bool(s.grid.rows())
+    ),
     Phase("plenary", "pleniere.ipynb", _plenary_done),
     Phase("export", "pleniere.ipynb", _exports_made),
 )  # fmt: skip
@@ -175,7 +179,7 @@ class MeetingGuide(w.VBox):
             threading.Thread(target=self._tick, name="ccm-guide", daemon=True).start()
 
     def current_phase(self) -> str:
-        phase = self.store.progress()[0]
+        phase = self.store.session.progress()[0]
         return phase if phase in {p.key for p in PHASES} else PHASES[0].key
 
     def refresh(self, now: dt.datetime | None = None) -> None:
@@ -210,8 +214,8 @@ class MeetingGuide(w.VBox):
         self._render_agenda(now)
 
     def _render_agenda(self, now: dt.datetime | None = None) -> None:
-        _, index, started = self.store.progress()
-        agenda = self.store.agenda()
+        _, index, started = self.store.session.progress()
+        agenda = self.store.meetings.agenda()
         value = agenda_html(agenda, index, started, now or dt.datetime.now(dt.UTC))
         if value != self.agenda_view.value:
             self.agenda_view.value = value
@@ -220,7 +224,7 @@ class MeetingGuide(w.VBox):
 
     def set_phase(self, key: str) -> None:
         """Make ``key`` the current phase (every tab follows)."""
-        self.store.set_progress(phase=key, actor="animateur")
+        self.store.session.set_progress(phase=key, actor="animateur")
         self.refresh()
 
     def next_phase(self) -> None:
@@ -231,11 +235,11 @@ class MeetingGuide(w.VBox):
 
     def move_item(self, offset: int) -> None:
         """Start the next (or previous) agenda item now."""
-        _, index, _ = self.store.progress()
-        agenda = self.store.agenda()
+        _, index, _ = self.store.session.progress()
+        agenda = self.store.meetings.agenda()
         target = min(max(index + offset, 0), len(agenda) - 1)
         if agenda and target != index:
-            self.store.set_progress(agenda_item=target, actor="animateur")
+            self.store.session.set_progress(agenda_item=target, actor="animateur")
             self.refresh()
 
     def stop(self) -> None:

@@ -106,7 +106,7 @@ class ReviewPanel(w.VBox):
 
     def _names(self) -> dict[str, str]:
         return {GENERAL: t("synthesis.kind_general")} | {
-            g.slug: g.name for g in self.store.groups()
+            g.slug: g.name for g in self.store.groups.all()
         }
 
     def _sections(self) -> list[tuple[str, str]]:
@@ -123,7 +123,7 @@ class ReviewPanel(w.VBox):
 
     def refresh(self) -> None:
         """Chart and list from the store."""
-        self.chart.value = status_chart(self.store.review_rows(), self._names())
+        self.chart.value = status_chart(self.store.items.review_rows(), self._names())
         self.editor.refresh()
 
     def import_file(self, name: str, content: bytes, *, carry: bool = False) -> bool:

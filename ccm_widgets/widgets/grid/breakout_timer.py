@@ -53,7 +53,7 @@ class BreakoutTimer(w.HTML):
 
     def sync_from_store(self) -> None:
         """Read the breakout state again (after a change in the store)."""
-        self._open, self.end = self.store.breakout()
+        self._open, self.end = self.store.session.breakout()
         self.render()
 
     def render(self, now: dt.datetime | None = None) -> None:

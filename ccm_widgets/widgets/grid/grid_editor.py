@@ -177,7 +177,7 @@ class GroupGridEditor(w.VBox):
             heading = t("synthesis.general")
             sub = ""
         else:
-            group = self.store.group(self.section)
+            group = self.store.groups.get(self.section)
             heading = t("grid.title", number=group.number, name=group.name)
             sub = t("grid.moderator", moderator=group.moderator) if group.moderator else ""
         self.title.value = f"<h2 style='margin:0'>{html.escape(heading)}</h2>" + (
@@ -201,7 +201,7 @@ class GroupGridEditor(w.VBox):
     def reload(self) -> bool:
         """Read the section's rows again; redraw only if they differ. True when redrawn."""
         with self._lock:
-            rows = self.store.grid_rows(self.section)
+            rows = self.store.grid.rows(self.section)
             if [(r.id, r.cells()) for r in rows] == [(r.id, r.cells()) for r in self._rows]:
                 self._rows = rows  # versions may have moved with no visible change
                 return False
@@ -270,7 +270,7 @@ class GroupGridEditor(w.VBox):
 
     def _closed_by_breakout(self) -> bool:
         # Closing the breakout locks the groups' grids, not the plenary's general section.
-        return self.section != GENERAL and not self.store.breakout()[0]
+        return self.section != GENERAL and not self.store.session.breakout()[0]
 
     # -- selection and the row editor -------------------------------------------------------
 
@@ -329,7 +329,7 @@ class GroupGridEditor(w.VBox):
         if row is None or not 0 <= row < len(self._rows):
             return
         try:
-            moved = self.store.move_grid_row(self._rows[row].id, offset, actor=self.actor)
+            moved = self.store.grid.move(self._rows[row].id, offset, actor=self.actor)
         except (StoreError, ValidationError) as error:
             self._save_failed(error)
             return
@@ -342,7 +342,9 @@ class GroupGridEditor(w.VBox):
     def _on_history(self, _button: object = None) -> None:
         row = self.row_editor.row
         if row is not None:
-            self.row_editor.show_history(self.store.history("grid_row", row.id), self._restore)
+            self.row_editor.show_history(
+                self.store.history.entries("grid_row", row.id), self._restore
+            )
 
     def _restore(self, column: str, text: str) -> None:
         restorable = self.selected is not None and not self.readonly
@@ -361,7 +363,7 @@ class GroupGridEditor(w.VBox):
             if not rows:
                 self.status.show(t("paste.empty"), "warning")
                 return 0
-            self.store.add_grid_rows(self.section, rows, actor=self.actor)
+            self.store.grid.add(self.section, rows, actor=self.actor)
         except (StoreError, ValidationError) as error:
             self._save_failed(error)
             return 0
@@ -411,7 +413,7 @@ class GroupGridEditor(w.VBox):
             before = self._rows[row]
             seen = self._stale.pop((before.id, field), getattr(before, field))
             try:
-                saved = self.store.update_grid_cell(
+                saved = self.store.grid.update_cell(
                     before.id, field, value, seen=seen, actor=self.actor
                 )
             except ConflictError as conflict:
@@ -462,7 +464,7 @@ class GroupGridEditor(w.VBox):
         """Who made a change, as a user would say it."""
         if actor.startswith("groupe:"):
             try:
-                return t("grid.who_group", name=self.store.group(actor.split(":", 1)[1]).name)
+                return t("grid.who_group", name=self.store.groups.get(actor.split(":", 1)[1]).name)
             except ValidationError:
                 return actor
         return t("grid.who_facilitator") if actor == "animateur" else (actor or "?")
@@ -484,7 +486,7 @@ class GroupGridEditor(w.VBox):
     def add_row(self) -> GridRow | None:
         """Append an empty row to the grid and save it."""
         try:
-            (row,) = self.store.add_grid_rows(self.section, [("", "", "")], actor=self.actor)
+            (row,) = self.store.grid.add(self.section, [("", "", "")], actor=self.actor)
         except (StoreError, ValidationError) as error:
             self._save_failed(error)
             return None
@@ -506,7 +508,7 @@ class GroupGridEditor(w.VBox):
                 return
             target = self._rows[row]
             try:
-                self.store.delete_grid_row(target.id, actor=self.actor)
+                self.store.grid.delete(target.id, actor=self.actor)
             except StoreError as error:
                 self._save_failed(error)
                 return
@@ -526,7 +528,7 @@ class GroupGridEditor(w.VBox):
             return
         row_id = self._last_deleted.pop()
         try:
-            self.store.restore_grid_row(row_id, actor=self.actor)
+            self.store.grid.restore(row_id, actor=self.actor)
         except StoreError as error:
             self._last_deleted.append(row_id)
             self._save_failed(error)

@@ -80,7 +80,7 @@ class AdoptionPanel(w.VBox):
         """Rows (withdrawn ones too), counts and ledger from the store; keep the place."""
         current = self.current
         synthesis = build_synthesis(
-            self.store.grid_rows(), self.store.groups(), self.store.synthesis_order(),
+            self.store.grid.rows(), self.store.groups.all(), self.store.groups.synthesis_order(),
             withdrawn=True,
         )  # fmt: skip
         self.entries = [
@@ -106,7 +106,7 @@ class AdoptionPanel(w.VBox):
         if row is None:
             return
         try:
-            self.store.set_decision(row.id, decision, actor=self.actor)
+            self.store.plenary.decide(row.id, decision, actor=self.actor)
         except (StoreError, ValidationError) as error:
             self.status.show(str(error), "error")
             return
@@ -151,7 +151,7 @@ class AdoptionPanel(w.VBox):
         self.ledger.value = self._ledger_html()
 
     def _ledger_html(self) -> str:
-        entries = self.store.decision_ledger()
+        entries = self.store.plenary.ledger()
         if not entries:
             return ""
         lines = []

@@ -60,7 +60,7 @@ class BreakoutControl(w.VBox):
 
     def _apply(self, *, open: bool, end: str | None = None) -> None:
         try:
-            self.store.set_breakout(open=open, end=end, actor=self.actor)
+            self.store.session.set_breakout(open=open, end=end, actor=self.actor)
         except StoreError as error:
             self.status.show(str(error), "error")
             return

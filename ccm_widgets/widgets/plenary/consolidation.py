@@ -32,7 +32,7 @@ def section_label(section: Section) -> str:
 def row_options(store: Store) -> list[tuple[str, int]]:
     """Every row of the synthesis (withdrawn ones too), labelled "Section · N° · text"."""
     synthesis = build_synthesis(
-        store.grid_rows(), store.groups(), store.synthesis_order(), withdrawn=True
+        store.grid.rows(), store.groups.all(), store.groups.synthesis_order(), withdrawn=True
     )
     options = []
     for section in synthesis.sections:
@@ -147,7 +147,7 @@ class ConsolidationPanel(w.VBox):
         finally:
             self._refreshing = False
         sections = [(t("synthesis.kind_general"), GENERAL)]
-        sections += [(g.name, g.slug) for g in self.store.groups()]
+        sections += [(g.name, g.slug) for g in self.store.groups.all()]
         self.target.options = sections
         self._load_selected()
 
@@ -164,7 +164,7 @@ class ConsolidationPanel(w.VBox):
             for area in self.areas:
                 area.value = ""
             return
-        row = self.store.grid_row(row_id)
+        row = self.store.grid.row(row_id)
         before = self._loaded
         typed = [a.value for a in self.areas]
         untouched = before is None or before.id != row.id or typed == list(before.cells())
@@ -187,7 +187,7 @@ class ConsolidationPanel(w.VBox):
     def _section_name(self, slug: str) -> str:
         if slug == GENERAL:
             return t("synthesis.kind_general")
-        for group in self.store.groups():
+        for group in self.store.groups.all():
             if group.slug == slug:
                 return group.name
         return slug
@@ -207,13 +207,13 @@ class ConsolidationPanel(w.VBox):
         def action() -> str:
             for field, area, seen in zip(GRID_FIELDS, self.areas, row.cells(), strict=True):
                 if area.value != seen:
-                    self.store.update_grid_cell(
+                    self.store.grid.update_cell(
                         row.id, field, area.value, seen=seen, actor=self.actor
                     )
             return t("consolidate.saved")
 
         done = _run(self.status, action)
-        self._loaded = self.store.grid_row(row.id)
+        self._loaded = self.store.grid.row(row.id)
         if done:
             self.refresh()
         return done
@@ -225,7 +225,7 @@ class ConsolidationPanel(w.VBox):
             self.status,
             lambda: (
                 t("consolidate.moved")
-                if self.store.move_grid_row(row_id, offset, actor=self.actor)
+                if self.store.grid.move(row_id, offset, actor=self.actor)
                 else t("consolidate.at_end")
             ),
         ):
@@ -239,7 +239,7 @@ class ConsolidationPanel(w.VBox):
             return
 
         def action() -> str:
-            self.store.move_grid_row_to_section(row_id, target, actor=self.actor)
+            self.store.grid.move_to_section(row_id, target, actor=self.actor)
             return t("consolidate.moved_to", section=self._section_name(target))
 
         if _run(self.status, action):
@@ -254,7 +254,7 @@ class ConsolidationPanel(w.VBox):
             return
 
         def action() -> str:
-            self.store.merge_grid_rows(row_id, int(partner), actor=self.actor)
+            self.store.plenary.merge(row_id, int(partner), actor=self.actor)
             return t("consolidate.merged")
 
         if _run(self.status, action):
@@ -270,7 +270,7 @@ class ConsolidationPanel(w.VBox):
         keep, other = self._last_merge
 
         def action() -> str:
-            self.store.unmerge_grid_rows(keep, other, actor=self.actor)
+            self.store.plenary.unmerge(keep, other, actor=self.actor)
             return t("consolidate.unmerged")
 
         if _run(self.status, action):
@@ -293,7 +293,7 @@ class ConsolidationPanel(w.VBox):
         second = [a.value for a in self.second]
 
         def action() -> str:
-            self.store.split_grid_row(row_id, first, second, actor=self.actor)
+            self.store.plenary.split(row_id, first, second, actor=self.actor)
             return t("consolidate.split_done")
 
         if _run(self.status, action):
@@ -342,7 +342,7 @@ class DuplicatesPanel(w.VBox):
         kept the plenary seconds behind. At most :data:`MAX_SHOWN` pairs are shown.
         """
         rows = [row for _, row in current_synthesis(self.store).rows()]
-        found = find_duplicates(rows, kept=self.store.kept_pairs())
+        found = find_duplicates(rows, kept=self.store.plenary.kept_pairs())
 
         def key(pairs: list[DuplicatePair]) -> list[tuple[int, str, int, str]]:
             return [
@@ -355,7 +355,7 @@ class DuplicatesPanel(w.VBox):
             return
         self.pairs = found
         names = {GENERAL: t("synthesis.kind_general")}
-        names |= {g.slug: g.name for g in self.store.groups()}
+        names |= {g.slug: g.name for g in self.store.groups.all()}
         entries: list[w.Widget] = []
         for pair in found[:MAX_SHOWN]:
             merge = w.Button(description=t("duplicates.merge"), button_style="warning")
@@ -379,7 +379,7 @@ class DuplicatesPanel(w.VBox):
         """Merge the second row of ``pair`` into the first (the one shown first)."""
 
         def action() -> str:
-            self.store.merge_grid_rows(pair.first.id, pair.second.id, actor=self.actor)
+            self.store.plenary.merge(pair.first.id, pair.second.id, actor=self.actor)
             return t("consolidate.merged")
 
         if _run(self.status, action):
@@ -389,7 +389,7 @@ class DuplicatesPanel(w.VBox):
         """Both rows stay; the pair is not flagged again."""
 
         def action() -> str:
-            self.store.keep_pair(pair.first.id, pair.second.id, actor=self.actor)
+            self.store.plenary.keep_pair(pair.first.id, pair.second.id, actor=self.actor)
             return t("duplicates.kept")
 
         if _run(self.status, action):

@@ -10,7 +10,7 @@ import ipywidgets as w
 from ccm_widgets.domain.model import GRID_COLUMNS, GridRow, Group
 from ccm_widgets.files.exporting import current_synthesis
 from ccm_widgets.i18n import t
-from ccm_widgets.report.notebook import synthesis_html
+from ccm_widgets.report.web import synthesis_html
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
@@ -104,11 +104,11 @@ class PlenaryBoard(w.VBox):
 
     def refresh(self) -> None:
         """Redraw both views from the store."""
-        rows = self.store.grid_rows()
+        rows = self.store.grid.rows()
         by_section: dict[str, list[GridRow]] = {}
         for row in rows:
             by_section.setdefault(row.section, []).append(row)
-        groups = self.store.groups()
+        groups = self.store.groups.all()
         blocks = [group_block_html(g, by_section.get(g.slug, [])) for g in groups]
         with self.hold_sync():
             self.groups_view.value = "".join(blocks)

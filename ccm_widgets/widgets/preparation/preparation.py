@@ -60,7 +60,7 @@ class MeetingForm(w.VBox):
 
     def load(self) -> None:
         """Fill the form from the store."""
-        m = self.store.meeting()
+        m = self.store.meetings.get()
         self.inputs["organisation"].value = "\n".join(m.organisation)
         self.inputs["objectives"].value = "\n".join(m.objectives)
         self.inputs["date"].value = m.date.isoformat()
@@ -77,14 +77,14 @@ class MeetingForm(w.VBox):
             except ValueError as error:
                 raise ValidationError(t("prep.bad_date", value=values["date"])) from error
             meeting = dataclasses.replace(
-                self.store.meeting(),
+                self.store.meetings.get(),
                 date=date,
                 organisation=_lines(values["organisation"]),
                 objectives=_lines(values["objectives"]),
                 closing=values["closing"].strip(),
                 **{name: values[name].strip() for name in self.TEXTS},
             )
-            self.store.update_meeting(meeting, actor=self.actor)
+            self.store.meetings.update(meeting, actor=self.actor)
         except (ValidationError, StoreError) as error:
             self.status.show(str(error), "error")
             return False
@@ -136,7 +136,7 @@ class GroupsEditor(w.VBox):
 
     def refresh(self) -> None:
         selected = self.picker.value
-        options = [(f"{g.number}. {g.name}", g.slug) for g in self.store.groups()]
+        options = [(f"{g.number}. {g.name}", g.slug) for g in self.store.groups.all()]
         self.picker.options = options
         slugs = [s for _, s in options]
         self.picker.value = selected if selected in slugs else (slugs[0] if slugs else None)
@@ -145,7 +145,7 @@ class GroupsEditor(w.VBox):
     def _load(self) -> None:
         if self.picker.value is None:
             return
-        group = self.store.group(str(self.picker.value))
+        group = self.store.groups.get(str(self.picker.value))
         self.name.value, self.moderator.value = group.name, group.moderator
         self.institution.value = group.institution
 
@@ -154,7 +154,7 @@ class GroupsEditor(w.VBox):
         if self.picker.value is None:
             return False
         try:
-            self.store.update_group(
+            self.store.groups.update(
                 str(self.picker.value), name=self.name.value, moderator=self.moderator.value,
                 institution=self.institution.value, actor=self.actor,
             )  # fmt: skip
@@ -170,7 +170,7 @@ class GroupsEditor(w.VBox):
     def add(self) -> bool:
         """Add a group with the name typed in the form."""
         try:
-            group = self.store.add_group(
+            group = self.store.groups.add(
                 self.name.value, moderator=self.moderator.value,
                 institution=self.institution.value, actor=self.actor,
             )  # fmt: skip
@@ -225,7 +225,7 @@ class PreparationPanel(w.VBox):
 
         text = dump_plan(plan_of(self.store))
         payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        name = f"reunion-{self.store.meeting().date.isoformat()}.toml"
+        name = f"reunion-{self.store.meetings.get().date.isoformat()}.toml"
         self.toml_link.value = (
             f'<a download="{html.escape(name)}" href="data:application/toml;base64,{payload}"'
             f' style="color:#0b57d0;text-decoration:underline">{html.escape(name)}</a>'

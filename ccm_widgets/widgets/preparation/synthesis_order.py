@@ -47,9 +47,9 @@ class SynthesisOrderEditor(w.VBox):
 
     def refresh(self) -> None:
         """Show the order as the store holds it, keeping the selected group."""
-        names = {g.slug: g.name for g in self.store.groups()}
+        names = {g.slug: g.name for g in self.store.groups.all()}
         selected = self.choice.value
-        self.choice.options = [(names[s], s) for s in self.store.synthesis_order()]
+        self.choice.options = [(names[s], s) for s in self.store.groups.synthesis_order()]
         if selected in names:
             self.choice.value = selected
 
@@ -66,8 +66,8 @@ class SynthesisOrderEditor(w.VBox):
             self.status.show(t("order.select_first"), "warning")
             return
         try:
-            self.store.set_synthesis_order(
-                moved(self.store.synthesis_order(), slug, offset), actor=self.actor
+            self.store.groups.set_synthesis_order(
+                moved(self.store.groups.synthesis_order(), slug, offset), actor=self.actor
             )
         except (StoreError, ValidationError) as error:
             self.status.show(str(error), "error")

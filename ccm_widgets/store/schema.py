@@ -1,0 +1,137 @@
+"""The tables of a meeting's store, and the migrations from older versions of them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from ccm_widgets.i18n import t
+from ccm_widgets.store.backend import SQLITE, Cursor, Database
+from ccm_widgets.store.errors import StoreError
+
+SCHEMA_VERSION = 3
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE meeting (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    title TEXT NOT NULL, date TEXT NOT NULL, venue TEXT NOT NULL,
+    organisation TEXT NOT NULL, start TEXT NOT NULL, chair TEXT NOT NULL,
+    facilitator TEXT NOT NULL, objectives TEXT NOT NULL, closing TEXT NOT NULL
+);
+CREATE TABLE agenda (
+    id {serial}, position INTEGER NOT NULL, item TEXT NOT NULL,
+    presenter TEXT NOT NULL, time TEXT NOT NULL
+);
+CREATE TABLE groups (
+    id {serial}, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL, moderator TEXT NOT NULL,
+    institution TEXT NOT NULL, number INTEGER NOT NULL, synthesis_position INTEGER NOT NULL,
+    access_key TEXT NOT NULL
+);
+CREATE TABLE grid_rows (
+    id {serial}, section TEXT NOT NULL, position INTEGER NOT NULL,
+    recommendation TEXT NOT NULL, challenges TEXT NOT NULL, perspectives TEXT NOT NULL,
+    version INTEGER NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL DEFAULT '',
+    decision TEXT NOT NULL DEFAULT '', merged_into INTEGER
+);
+CREATE INDEX grid_rows_section ON grid_rows (section, deleted, position);
+CREATE TABLE kept_pairs (
+    first INTEGER NOT NULL, second INTEGER NOT NULL, PRIMARY KEY (first, second)
+);
+CREATE TABLE participants (
+    id {serial}, number INTEGER NOT NULL, name TEXT NOT NULL, institution TEXT NOT NULL,
+    phone TEXT NOT NULL, email TEXT NOT NULL, grp TEXT NOT NULL
+);
+CREATE TABLE review_rows (
+    id {serial}, section TEXT NOT NULL, position INTEGER NOT NULL,
+    recommendation TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE communications (
+    id {serial}, position INTEGER NOT NULL, title TEXT NOT NULL, presenter TEXT NOT NULL,
+    function TEXT NOT NULL, summary TEXT NOT NULL
+);
+CREATE TABLE debate_points (id {serial}, position INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE history (
+    id {serial}, at TEXT NOT NULL, actor TEXT NOT NULL, entity TEXT NOT NULL,
+    entity_id INTEGER NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL
+);
+CREATE INDEX history_entity ON history (entity, entity_id);
+"""
+
+#: Every table, for checks that read them all.
+TABLES = (
+    "meta", "meeting", "agenda", "groups", "grid_rows", "kept_pairs", "participants",
+    "review_rows", "communications", "debate_points", "history",
+)  # fmt: skip
+
+
+def ensure_schema(db: Database) -> None:
+    """Create the tables of an empty store, or bring an older store's up to date.
+
+    Raises :class:`StoreError` for a store made by a newer version of the kit.
+    """
+    with db.write(count=False) as cur:
+        listing = (
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            if db.dialect is SQLITE
+            else "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema()"
+        )
+        tables = {row[0] for row in cur.execute(listing)}
+        if not tables:
+            for statement in SCHEMA.format(serial=db.dialect.serial).split(";"):
+                if statement.strip():
+                    cur.execute(statement)
+            cur.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('changes', '0'),"
+                " ('facilitator_key', ?), ('breakout_open', '1'), ('breakout_end', ''),"
+                " ('projection_key', ?)",
+                (str(SCHEMA_VERSION), secrets.token_urlsafe(9), secrets.token_urlsafe(9)),
+            )
+            return
+        found = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = found[0] if found is not None else None
+        for old, migrate in MIGRATIONS.items():
+            if version == old:
+                migrate(cur)
+                version = str(int(old) + 1)
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+    if version != str(SCHEMA_VERSION):
+        raise StoreError(
+            t("store.other_schema", where=db.where, version=version, expected=SCHEMA_VERSION)
+        )
+
+
+def _migrate_1_to_2(cur: Cursor) -> None:
+    """Schema 2: where each row came from, the plenary's decision, merges; projection key."""
+    for column in (
+        "origin TEXT NOT NULL DEFAULT ''",
+        "decision TEXT NOT NULL DEFAULT ''",
+        "merged_into INTEGER",
+    ):
+        cur.execute(f"ALTER TABLE grid_rows ADD COLUMN {column}")
+    cur.execute("UPDATE grid_rows SET origin = section")
+    cur.execute(
+        "INSERT INTO meta (key, value) VALUES ('projection_key', ?), ('kept_pairs', '[]')",
+        (secrets.token_urlsafe(9),),
+    )
+
+
+def _migrate_2_to_3(cur: Cursor) -> None:
+    """Schema 3: the pairs kept apart in a table of their own.
+
+    They were one JSON value that each "keep both" read outside its transaction and wrote
+    back whole: two facilitators' tabs keeping two pairs at once lost one.
+    """
+    cur.execute(
+        "CREATE TABLE kept_pairs (first INTEGER NOT NULL, second INTEGER NOT NULL,"
+        " PRIMARY KEY (first, second))"
+    )
+    found = cur.execute("SELECT value FROM meta WHERE key = 'kept_pairs'").fetchone()
+    for first, second in {tuple(sorted(p)) for p in json.loads(found[0] if found else "[]")}:
+        cur.execute("INSERT INTO kept_pairs (first, second) VALUES (?, ?)", (first, second))
+    cur.execute("DELETE FROM meta WHERE key = 'kept_pairs'")
+
+
+MIGRATIONS = {"1": _migrate_1_to_2, "2": _migrate_2_to_3}

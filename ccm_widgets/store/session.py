@@ -1,0 +1,166 @@
+"""Where the meeting is, the same in every tab: the change counter tabs watch, the breakout
+(open or closed, and its end), the current phase and agenda item, and the tab's access."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from ccm_widgets.i18n import t
+from ccm_widgets.store.backend import Cursor, Database, now
+from ccm_widgets.store.errors import AccessError
+from ccm_widgets.store.history import History
+
+#: The roles a tab's key can give: the facilitator, the projection, or a group (its slug).
+FACILITATOR, PROJECTION = "facilitator", "projection"
+
+
+def same_key(given: str, expected: str) -> bool:
+    """Compare access keys in constant time (no timing hint about how much matched)."""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who a tab is, as its link's key says: ``role`` is ``facilitator``, ``projection`` or a
+    group's slug; ``key`` is the key the link carried, checked again at every write."""
+
+    role: str
+    key: str
+
+    @property
+    def group(self) -> str | None:
+        """The group's slug for a group's tab, else None."""
+        return None if self.role in {FACILITATOR, PROJECTION} else self.role
+
+
+class Session:
+    """The meeting's shared state that every tab reads, and this tab's access."""
+
+    def __init__(self, db: Database, history: History) -> None:
+        self.db = db
+        self.history = history
+        #: The tab's access, once a page has checked its key: every write checks it again.
+        self.access: Access | None = None
+
+    # -- the change counter -----------------------------------------------------------------
+
+    def change_counter(self) -> int:
+        """A number that grows with every committed change: cheap to poll from any tab."""
+        value = self.db.meta("changes")
+        return int(value) if value is not None else 0
+
+    # -- the tab's access -------------------------------------------------------------------
+
+    def bind_access(self, access: Access) -> None:
+        """From now on, every write of this store is checked against ``access``."""
+        self.access = access
+        self.db.before_write = self._check_access
+
+    def _stored_key(self, cur: Cursor, role: str) -> str:
+        if role in {FACILITATOR, PROJECTION}:
+            return _meta_in(cur, f"{role}_key")
+        row = cur.execute("SELECT access_key FROM groups WHERE slug = ?", (role,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def _check_access(self, cur: Cursor, group_may: bool) -> None:
+        """Inside the write's transaction: the key still opens the role; a group's tab makes
+        only the writes a group may (``group_may``), and none once the breakout is closed."""
+        access = self.access
+        if access is None:
+            return
+        if not same_key(access.key, self._stored_key(cur, access.role)):
+            raise AccessError(t("store.key_renewed"))
+        if access.role == PROJECTION or (access.group is not None and not group_may):
+            raise AccessError(t("store.not_allowed"))
+        if access.group is not None:
+            state = cur.execute("SELECT value FROM meta WHERE key = 'breakout_open'").fetchone()
+            if state is not None and state[0] == "0":
+                raise AccessError(t("store.breakout_closed"))
+
+    def check_row_section(self, section: str) -> None:
+        """A group's tab writes only its own group's rows."""
+        group = self.access.group if self.access is not None else None
+        if group is not None and section != group:
+            raise AccessError(t("store.not_allowed"))
+
+    def access_valid(self) -> bool:
+        """Whether the tab's key still opens its role (always True for an unbound store)."""
+        access = self.access
+        if access is None:
+            return True
+        if access.role in {FACILITATOR, PROJECTION}:
+            stored = self.db.meta(f"{access.role}_key") or ""
+        else:
+            rows = self.db.read("SELECT access_key FROM groups WHERE slug = ?", (access.role,))
+            stored = str(rows[0][0]) if rows else ""
+        return same_key(access.key, stored)
+
+    # -- the breakout -----------------------------------------------------------------------
+
+    def breakout(self) -> tuple[bool, str]:
+        """Whether group grids are open for editing, and the breakout's end (ISO UTC or "")."""
+        return self.db.meta("breakout_open") != "0", self.db.meta("breakout_end") or ""
+
+    def set_breakout(self, *, open: bool, end: str | None = None, actor: str) -> None:
+        """Open or close the breakout; ``end`` (ISO UTC) sets the countdown, "" clears it."""
+        with self.db.write() as cur:
+            was_open = _meta_in(cur, "breakout_open") != "0"
+            was_end = _meta_in(cur, "breakout_end")
+            cur.execute(
+                "UPDATE meta SET value = ? WHERE key = 'breakout_open'", ("1" if open else "0",)
+            )
+            if end is not None:
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'breakout_end'", (end,))
+            self.history.record(
+                cur,
+                actor=actor,
+                entity="breakout",
+                entity_id=0,
+                action="update",
+                before={"open": was_open, "end": was_end},
+                after={"open": open, "end": was_end if end is None else end},
+            )
+
+    # -- where the meeting is: phase and agenda item ---------------------------------------
+
+    def progress(self) -> tuple[str, int, str]:
+        """The current phase, the current agenda item (0-based, -1 before the first) and
+        when that item started (ISO UTC, "" when none)."""
+        phase = self.db.meta("phase") or ""
+        item = self.db.meta("agenda_current")
+        return (
+            phase,
+            int(item) if item not in (None, "") else -1,
+            self.db.meta("agenda_started") or "",
+        )
+
+    def set_progress(
+        self, *, phase: str | None = None, agenda_item: int | None = None, actor: str
+    ) -> None:
+        """Set the current phase, or start an agenda item now (its elapsed time counts from
+        the store's clock, the same in every tab)."""
+        before = self.progress()
+        values: dict[str, str] = {}
+        if phase is not None:
+            values["phase"] = phase
+        if agenda_item is not None:
+            values["agenda_current"] = str(agenda_item)
+            values["agenda_started"] = now() if agenda_item >= 0 else ""
+        with self.db.write() as cur:
+            for key, value in values.items():
+                cur.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            self.history.record(
+                cur, actor=actor, entity="progress", entity_id=0, action="update",
+                before={"phase": before[0], "agenda_item": before[1]}, after=values,
+            )  # fmt: skip
+
+
+def _meta_in(cur: Cursor, key: str) -> str:
+    """A ``meta`` value read inside a transaction ("" when unset)."""
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else ""
