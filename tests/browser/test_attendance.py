@@ -48,7 +48,7 @@ def test_attendance_form_and_upload(
     assert "3 participant(s) importé(s)" in status
     assert page.locator(".ccm-attendance tr.defect").count() >= 3
     listed = page.inner_text(".ccm-attendance-list")
-    assert "même personne que le N°" in listed
+    assert "doublon possible du N°" in listed  # no phone, no e-mail: not asserted the same
     assert "e-mail sans « @ » (sani.exemple.ne)" in listed
     assert "Mairie d'Arlit" in page.inner_text(".ccm-bars")
     page.screenshot(path=str(artifacts / "presence.png"), full_page=True)
