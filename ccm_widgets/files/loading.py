@@ -23,9 +23,8 @@ from ccm_widgets.files.importing import (
 )
 from ccm_widgets.files.meeting_file import load_plan
 from ccm_widgets.i18n import t
+from ccm_widgets.paths import DEMO as DEMO_DIR
 from ccm_widgets.store import Store
-
-DEMO_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,9 @@ from typing import Any
 
 from ccm_widgets.files.loading import load_demo
 from ccm_widgets.links import meeting_links, print_links
+from ccm_widgets.paths import TEMPLATE_ROOT, WORKBOOKS
 from ccm_widgets.store import Store
 
-PACKAGE = Path(__file__).resolve().parent.parent
-WORKBOOKS = PACKAGE.parent / "workbooks"
-TEMPLATE_ROOT = PACKAGE / "templates"  # holds voila/templates/ccm, found through JUPYTER_PATH
 #: Fallback behind the kernel reaper: a kernel idle this long with no tab is culled.
 CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 60
@@ -91,6 +89,9 @@ def voila_config(preheat: int) -> Any:
 def serve_environment(store_path: str, exports: Path, public_url: str = "") -> dict[str, str]:
     """Variables every kernel inherits: where the store and the exports are, our templates,
     and the address the links handed out carry (the one ``ccm serve`` prints)."""
+    # The page template that ships with this code, first, whatever the install: a bare
+    # editable install puts none in the environment's share/jupyter (setuptools installs no
+    # data files in editable mode), nor does pip install --target anywhere Jupyter looks.
     paths = [
         str(TEMPLATE_ROOT),
         *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep)),
