@@ -1,7 +1,8 @@
 """Files out of the store: where exports go, how they are written, and the tabular exports.
 
 Exports go to ``exports/`` named with the meeting date and the time of export; a write is
-atomic (a temporary file renamed into place) and never replaces an earlier export.
+atomic (a temporary file renamed into place), never replaces an earlier export, and gives
+the file the mode the user's umask asks for.
 """
 
 from __future__ import annotations
@@ -66,9 +67,33 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    ``os.umask`` can only read the mask by setting it, which races with any other thread
+    creating a file meanwhile (a kernel runs several); Linux shows it in ``/proc``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_temp(directory: Path, data: bytes) -> Path:
+    """``data`` in a new hidden file of ``directory``, flushed to disk.
+
+    ``mkstemp`` creates the file 0600; it gets the mode any file the user creates gets
+    (0644 under the usual umask 022), since an export is meant to be shared.
+    """
     fd, name = tempfile.mkstemp(dir=directory, prefix=".ccm-", suffix=".part")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
