@@ -13,7 +13,8 @@ from pathlib import Path
 
 from benchmarks.reference_meeting import build
 from ccm_widgets.files.exporting import render, report_data
-from ccm_widgets.report.notebook import build_notebook
+from ccm_widgets.report.document import build_document
+from ccm_widgets.report.web import build_notebook
 from ccm_widgets.store import Store
 
 BIN = Path(sys.executable).parent
@@ -34,7 +35,7 @@ def main(runs: int = 3) -> None:
     with Store(store_path) as store:
         build(store)
         rows = len(store.grid.rows())
-        nb = build_notebook(report_data(store), part="report")
+        nb = build_notebook(build_document(report_data(store), part="report"))
     import nbformat
 
     nbformat.write(nb, work / "rapport.ipynb")

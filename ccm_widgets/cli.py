@@ -184,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=t("cli.help_to"),
     )
     exp.add_argument(
-        "--part", default="synthesis", choices=["synthesis", "report"],
-        help="synthèse seule (défaut) ou rapport complet",
+        "--part", default="synthesis", choices=["synthesis", "report", "decisions"],
+        help="synthèse seule (défaut), rapport complet, ou registre des décisions de la plénière",
     )  # fmt: skip
     exp.add_argument(
         "-o", "--output", metavar=t("cli.metavar_path"), type=Path, help=t("cli.help_output")

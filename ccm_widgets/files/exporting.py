@@ -2,7 +2,8 @@
 
 Exports go to ``exports/`` named with the meeting date and the time of export; a write is
 atomic (a temporary file renamed into place), never replaces an earlier export, and gives
-the file the mode the user's umask asks for.
+the file the mode the user's umask asks for. The report (HTML, PDF, DOCX) is one document
+(:mod:`ccm_widgets.report.document`) drawn by two renderers.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 
 from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
 from ccm_widgets.files.importing import FORMULA_STARTS
-from ccm_widgets.report.notebook import ReportData, build_notebook, to_html, to_pdf
+from ccm_widgets.report.blocks import PARTS, Part, Table
+from ccm_widgets.report.document import ReportData, build_document, ledger_table
 from ccm_widgets.store import Store
 
 EXPORTS_DIR = Path("exports")
 FORMATS = ("csv", "xlsx", "html", "pdf", "docx", "toml")
-PARTS = ("synthesis", "report")
 
 
 def export_name(
@@ -30,7 +31,8 @@ def export_name(
 ) -> str:
     """``2026-11-26_synthese_143015.html``: the meeting's date, the part, the time of export."""
     at = at or dt.datetime.now()
-    label = {"synthesis": "synthese", "report": "rapport", "meeting": "reunion"}[part]
+    label = {"synthesis": "synthese", "report": "rapport", "decisions": "decisions",
+             "meeting": "reunion"}[part]  # fmt: skip
     return f"{meeting_date.isoformat()}_{label}_{at:%H%M%S}.{fmt}"
 
 
@@ -156,6 +158,49 @@ def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def table_csv(table: Table) -> bytes:
+    """A flat document table (the decision ledger) as CSV, UTF-8, its column titles first,
+    formula-like cells escaped (:func:`escape_formula`)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.title for c in table.columns])
+    writer.writerows([escape_formula(cell) for cell in row] for row in table.rows())
+    return buffer.getvalue().encode("utf-8")
+
+
+#: Column widths (characters) of a table's columns in Excel, by what they hold.
+XLSX_WIDTHS = {"number": 6, "time": 20, "phone": 18, "email": 30, "decision": 14, "text": 50}
+
+
+def table_xlsx(table: Table, *, title: str, sheet: str) -> bytes:
+    """A flat document table as an Excel workbook: one sheet, header row frozen, text
+    wrapped, every cell text (never a formula)."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook()
+    page = book.active
+    page.title = sheet
+    page.append([c.title for c in table.columns])
+    for row in table.rows():
+        page.append(list(row))
+    for cell in page[1]:
+        cell.font = Font(bold=True)
+    for index, column in enumerate(table.columns, start=1):
+        page.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS[column.role]
+    for cells in page.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text typed by a user, never a formula
+    page.freeze_panes = "A2"
+    book.properties.title = title
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def current_synthesis(store: Store) -> Synthesis:
     """The synthesis as the store holds it now."""
     return build_synthesis(store.grid.rows(), store.groups.all(), store.groups.synthesis_order())
@@ -183,6 +228,7 @@ def report_data(store: Store) -> ReportData:
         communications=tuple(store.items.communications()),
         debates=tuple(store.items.debate_points()),
         participants=tuple(store.items.participants()),
+        ledger=tuple(store.plenary.ledger()),
     )
 
 
@@ -199,22 +245,35 @@ def render(
         return dump_plan(plan_of(store)).encode("utf-8")
     if part not in PARTS:
         raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
+    kind: Part = part  # narrowed by the check above
     if fmt in {"csv", "xlsx"}:
-        if part != "synthesis":
+        if kind == "report":
             raise ValueError(
                 "les formats csv et xlsx ne contiennent que la synthèse (--part synthesis)"
+                " ou le registre des décisions (--part decisions)"
             )
+        title = store.meetings.get().title
+        if kind == "decisions":
+            ledger = ledger_table(report_data(store))
+            if fmt == "csv":
+                return table_csv(ledger)
+            return table_xlsx(ledger, title=title, sheet="Décisions")
         synthesis = current_synthesis(store)
         if fmt == "csv":
             return synthesis_csv(synthesis)
-        return synthesis_xlsx(synthesis, title=store.meetings.get().title)
+        return synthesis_xlsx(synthesis, title=title)
+    document = build_document(report_data(store), part=kind, mask_contacts=mask_contacts)
     if fmt == "docx":
         from ccm_widgets.report.word import to_docx
 
-        return to_docx(report_data(store), part=part, mask_contacts=mask_contacts)
-    page = to_html(build_notebook(report_data(store), part=part, mask_contacts=mask_contacts))
+        return to_docx(document)
+    from ccm_widgets.report.web import document_html
+
+    page = document_html(document)
     if fmt == "html":
         return page.encode("utf-8")
+    from ccm_widgets.report.pdf import to_pdf
+
     return to_pdf(page)
 
 

@@ -1,2 +1,3 @@
-"""The report: the meeting turned into a document, rendered to HTML and PDF (through a
-notebook and nbconvert) and to Word."""
+"""The report: the meeting as one typed document (:mod:`.document`), drawn as a web page
+through a notebook and nbconvert (:mod:`.web`), printed to PDF by Chromium (:mod:`.pdf`),
+and drawn as a Word file (:mod:`.word`)."""

@@ -1,35 +1,43 @@
-"""The report as a Word document, since secretariats finish their reports in Word.
+"""The report document as a Word file, since secretariats finish their reports in Word.
 
-Same content and order as the HTML/PDF report (see :mod:`ccm_widgets.report.notebook`),
-with real Word tables: the header row repeats on each page, heading rows span the table,
-rows do not split. User text goes in as text runs, so nothing in it is interpreted.
+Each block type of :mod:`ccm_widgets.report.document` is drawn in one function here, the
+same document the HTML report is drawn from. Tables are real Word tables: the header row
+repeats on each page, rows do not split, section-heading rows span the table and keep with
+the row after them. Charts are drawn with text: a borderless table whose bars are runs of
+coloured, shaded blocks (no image library, nothing to render). User text goes in as text
+runs, so nothing in it is interpreted.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from typing import Any
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-from ccm_widgets.domain.model import GRID_COLUMNS
-from ccm_widgets.i18n import t
-from ccm_widgets.report.notebook import (
-    ReportData,
-    TableRow,
-    french_date,
-    introduction_text,
-    review_table_rows,
-    synthesis_table_rows,
+from ccm_widgets.report.blocks import (
+    Block,
+    BulletList,
+    Chart,
+    Column,
+    Document,
+    Heading,
+    PageBreak,
+    Paragraph,
+    Table,
 )
 
 HEADING_FILL = "C9D3E3"
 SUBHEADING_FILL = "EEF1F5"
 HEADER_FILL = "DDE4EE"
+#: Text width of an A4 page with 18 mm margins.
+TEXT_WIDTH_MM = 174
+#: Widths of the columns whose cells are short and all alike; text columns share the rest.
+ROLE_WIDTHS_MM = {"number": 10, "time": 22, "phone": 32, "email": 52, "decision": 22}
+#: Longest chart bar, in block characters.
+BAR_CHARS = 36
 
 
-def _shade(cell: Any, fill: str) -> None:
+def _shading(fill: str) -> Any:
+    """A ``w:shd`` element: a background of colour ``fill`` (``RRGGBB``)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -37,134 +45,159 @@ def _shade(cell: Any, fill: str) -> None:
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    return shading
+
+
+def _shade(cell: Any, fill: str) -> None:
+    cell._tc.get_or_add_tcPr().append(_shading(fill))
 
 
 def _row_flags(row: Any, *, header: bool = False) -> None:
+    """The row never splits across pages; a header row repeats on each page."""
     from docx.oxml import OxmlElement
 
     properties = row._tr.get_or_add_trPr()
-    no_split = OxmlElement("w:cantSplit")
-    properties.append(no_split)
+    properties.append(OxmlElement("w:cantSplit"))
     if header:
-        repeat = OxmlElement("w:tblHeader")
-        properties.append(repeat)
+        properties.append(OxmlElement("w:tblHeader"))
 
 
-def _table(document: Any, headers: Sequence[str], rows: Sequence[TableRow]) -> None:
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    head = table.rows[0]
+def _keep_with_next(cell: Any) -> None:
+    for paragraph in cell.paragraphs:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def _widths(columns: tuple[Column, ...]) -> list[float]:
+    fixed = [ROLE_WIDTHS_MM.get(c.role) for c in columns]
+    free = sum(1 for w in fixed if w is None)
+    share = (TEXT_WIDTH_MM - sum(w for w in fixed if w is not None)) / max(free, 1)
+    return [w if w is not None else share for w in fixed]
+
+
+def _table(document: Any, table: Table) -> None:
+    """A document table as a Word table (its title first, kept with it)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    if table.title:
+        _paragraph(document, Paragraph(table.title, "table-title"))
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    grid.autofit = False
+    widths = [Mm(w) for w in _widths(table.columns)]
+    head = grid.rows[0]
     _row_flags(head, header=True)
-    for cell, text in zip(head.cells, headers, strict=True):
+    for cell, column, width in zip(head.cells, table.columns, widths, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+        cell.paragraphs[0].add_run(column.title).bold = True
+        cell.width = width
         _shade(cell, HEADER_FILL)
-    for row in rows:
-        added = table.add_row()
-        _row_flags(added)
-        if len(row) == 2 and row[0] in {"heading", "heading-1"}:
+    for section in table.sections:
+        spans = [(h.text, HEADING_FILL if h.level == 1 else SUBHEADING_FILL, True)
+                 for h in section.headings]  # fmt: skip
+        if section.note:
+            spans.append((section.note, SUBHEADING_FILL, False))
+        for text, fill, bold in spans:
+            added = grid.add_row()
+            _row_flags(added)
             merged = added.cells[0].merge(added.cells[-1])
             merged.text = ""
-            run = merged.paragraphs[0].add_run(row[1])
-            run.bold = True
+            merged.paragraphs[0].add_run(text).bold = bold
             merged.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _shade(merged, HEADING_FILL if row[0] == "heading-1" else SUBHEADING_FILL)
-            continue
-        for cell, text in zip(added.cells, row, strict=True):
-            cell.text = text
+            _shade(merged, fill)
+            _keep_with_next(merged)  # a heading row stays with the row after it
+        for row in section.rows:
+            added = grid.add_row()
+            _row_flags(added)
+            for cell, text, width in zip(added.cells, row, widths, strict=True):
+                cell.text = text
+                cell.width = width
 
 
-def to_docx(data: ReportData, *, part: str = "report", mask_contacts: bool = False) -> bytes:
-    """The report (or ``part="synthesis"``: the header and the synthesis) as DOCX bytes."""
-    from docx import Document
+def _chart(document: Any, chart: Chart) -> None:
+    """Bars as runs of coloured blocks in a borderless table: label | bar | figures."""
+    from docx.shared import Mm, Pt, RGBColor
+
+    caption = document.add_paragraph()
+    caption.add_run(chart.title).bold = True
+    caption.paragraph_format.keep_with_next = True
+    grid = document.add_table(rows=0, cols=3)
+    grid.autofit = False
+    widths = (Mm(55), Mm(BAR_CHARS * 2.2), Mm(TEXT_WIDTH_MM - 55 - BAR_CHARS * 2.2))
+    for bar in chart.bars:
+        row = grid.add_row()
+        _row_flags(row)
+        label, drawn, figures = row.cells
+        label.text = bar.label
+        figures.text = bar.caption
+        paragraph = drawn.paragraphs[0]
+        for segment in bar.segments:
+            length = max(1, round(BAR_CHARS * segment.value / chart.top))
+            run = paragraph.add_run("█" * length)
+            run.font.size = Pt(8)
+            run.font.color.rgb = RGBColor.from_string(segment.colour.lstrip("#").upper())
+            # shaded in its own colour too: a viewer without the block glyph still draws a bar
+            run._r.get_or_add_rPr().append(_shading(segment.colour.lstrip("#").upper()))
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    if chart.legend:
+        legend = document.add_paragraph()
+        for label, colour in chart.legend:
+            key = legend.add_run("█ ")
+            key.font.color.rgb = RGBColor.from_string(colour.lstrip("#").upper())
+            legend.add_run(f"{label}   ")
+
+
+def _paragraph(document: Any, block: Paragraph) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph = document.add_paragraph()
+    run = paragraph.add_run(block.text)
+    if block.style in {"organisation", "place-date", "table-title"}:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run.bold = block.style in {"organisation", "table-title"}
+    run.italic = block.style in {"place-date", "note"}
+    if block.style == "table-title":
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def _block(document: Any, block: Block) -> None:
+    """One block of the document, added at the end of the Word document."""
+    match block:
+        case Heading(level=level, text=text):
+            heading = document.add_heading(text, level=min(level, 9))
+            heading.paragraph_format.keep_with_next = True
+        case Paragraph():
+            _paragraph(document, block)
+        case BulletList(items=items, numbered=numbered):
+            for item in items:
+                document.add_paragraph(item, style="List Number" if numbered else "List Bullet")
+        case Table():
+            _table(document, block)
+        case Chart():
+            _chart(document, block)
+        case PageBreak():
+            document.add_page_break()
+        case _:
+            raise TypeError(f"bloc inconnu : {block!r}")
+
+
+def to_docx(document: Document) -> bytes:
+    """The document as DOCX bytes: A4, portrait, 18 mm side margins."""
+    import docx
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm, Pt
 
-    m = data.meeting
-    document = Document()
-    section = document.sections[0]
+    word = docx.Document()
+    section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.orientation = WD_ORIENT.PORTRAIT
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Mm(18))
-    document.styles["Normal"].font.size = Pt(10.5)
-    document.core_properties.title = m.title
-
-    for line in m.organisation:
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.add_run(line).bold = True
-    document.add_heading(m.title, level=0)
-    document.add_paragraph(
-        f"{m.venue}, {french_date(m.date)}"
-    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    if part == "report":
-        document.add_heading(t("report.intro"), level=1)
-        document.add_paragraph(introduction_text(m))
-        if m.objectives:
-            document.add_heading(t("report.objectives"), level=1)
-            for objective in m.objectives:
-                document.add_paragraph(objective, style="List Number")
-        if data.agenda:
-            document.add_heading(t("report.agenda"), level=1)
-            _table(
-                document,
-                (t("report.col_item"), t("report.col_presenter"), t("report.col_time")),
-                [(a.item, a.presenter, a.time) for a in data.agenda],
-            )
-        if data.review:
-            document.add_heading(t("report.review"), level=1)
-            _table(
-                document,
-                (t("report.col_recommendation"), t("report.col_state")),
-                review_table_rows(data.review, data.groups),
-            )
-        if data.communications:
-            document.add_heading(t("report.communications"), level=1)
-            for number, c in enumerate(data.communications, start=1):
-                by = ", ".join(x for x in (c.presenter, c.function) if x)
-                document.add_heading(f"{number}. {c.title}" + (f" — {by}" if by else ""), level=2)
-                document.add_paragraph(c.summary)
-        if data.debates:
-            document.add_heading(t("report.debates"), level=1)
-            for point in data.debates:
-                document.add_paragraph(point.text, style="List Bullet")
-        if data.groups:
-            document.add_heading(t("report.groups"), level=1)
-            for g in sorted(data.groups, key=lambda g: g.number):
-                line = t("report.group_line", number=g.number, name=g.name)
-                if g.moderator:
-                    line += t("report.group_moderator", moderator=g.moderator)
-                if g.institution:  # as the HTML report shows it
-                    line += f" ({g.institution})"
-                document.add_paragraph(line, style="List Bullet")
-
-    document.add_heading(t("report.synthesis"), level=1)
-    document.add_paragraph(t("synthesis.table_title")).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _table(document, GRID_COLUMNS, synthesis_table_rows(data.synthesis))
-
-    if part == "report":
-        if m.closing:
-            document.add_heading(t("report.closing"), level=1)
-            document.add_paragraph(m.closing)
-        if data.participants:
-            document.add_page_break()
-            document.add_heading(t("report.annex"), level=1)
-            hidden = t("report.masked")
-            _table(
-                document,
-                (t("attendance.col_number"), t("attendance.col_name"),
-                 t("attendance.col_institution"), t("attendance.col_phone"),
-                 t("attendance.col_email")),
-                [
-                    (str(p.number), p.name, p.institution,
-                     hidden if mask_contacts and p.phone else p.phone,
-                     hidden if mask_contacts and p.email else p.email)
-                    for p in data.participants
-                ],
-            )  # fmt: skip
+    word.styles["Normal"].font.size = Pt(10.5)
+    word.core_properties.title = document.title
+    for block in document.blocks():
+        _block(word, block)
     buffer = io.BytesIO()
-    document.save(buffer)
+    word.save(buffer)
     return buffer.getvalue()

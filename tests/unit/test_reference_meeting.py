@@ -15,7 +15,7 @@ import pytest
 
 from ccm_widgets.cli import main
 from ccm_widgets.files.exporting import current_synthesis, escape_formula
-from ccm_widgets.report.notebook import synthesis_html
+from ccm_widgets.report.web import synthesis_html
 from ccm_widgets.store import Store
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ccm_widgets.files.exporting import export_meeting, render, report_data
-from ccm_widgets.report.notebook import build_notebook, to_html
+from ccm_widgets.report.document import build_document
+from ccm_widgets.report.web import build_notebook, to_html
 from ccm_widgets.store import Store
 
 HOSTILE = '<script>alert("x")</script> <ul style="color:red"> {{ 7*7 }}'
@@ -55,7 +56,7 @@ def parse(page: str) -> Cells:
 
 
 def test_report_notebook_hides_code_and_has_every_part(demo_store: Store) -> None:
-    nb = build_notebook(report_data(demo_store), part="report")
+    nb = build_notebook(build_document(report_data(demo_store), part="report"))
     names = [c.metadata["tags"][1] for c in nb.cells]
     assert names == ["entete", "introduction", "objectifs", "ordre-du-jour", "revue",
                      "communications", "debats", "groupes", "synthese", "cloture",
@@ -93,7 +94,7 @@ def test_html_is_self_contained_and_escapes_user_text(demo_store: Store) -> None
 
 
 def test_masked_contacts(demo_store: Store) -> None:
-    page = to_html(build_notebook(report_data(demo_store), mask_contacts=True))
+    page = to_html(build_notebook(build_document(report_data(demo_store), mask_contacts=True)))
     assert "i.kanta@exemple.org" not in page
     assert "(masqué)" in page
 
@@ -146,4 +147,4 @@ def test_report_notebook_is_valid_nbformat(demo_store: Store) -> None:
     import nbformat
 
     for part in ("report", "synthesis"):
-        nbformat.validate(build_notebook(report_data(demo_store), part=part))
+        nbformat.validate(build_notebook(build_document(report_data(demo_store), part=part)))

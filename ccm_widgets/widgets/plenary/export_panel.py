@@ -38,6 +38,7 @@ class ExportPanel(w.VBox):
             options=[
                 (t("export.part_synthesis"), "synthesis"),
                 (t("export.part_report"), "report"),
+                (t("export.part_decisions"), "decisions"),
             ],
             value="synthesis",
             description=t("export.part"),
@@ -60,7 +61,7 @@ class ExportPanel(w.VBox):
     def export(self) -> Path | None:
         """Export with the chosen format and part; show a download link. ``None`` on failure."""
         fmt, part = self.format.value, self.part.value
-        if fmt in {"csv", "xlsx"}:
+        if fmt in {"csv", "xlsx"} and part == "report":  # a table: the synthesis's, or the ledger
             part = "synthesis"
         self.button.disabled = True
         self.status.show(t("export.working"))
