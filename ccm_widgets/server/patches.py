@@ -409,6 +409,25 @@ def _patch_contents() -> None:
     VoilaContentsHandler.get = get
 
 
+def _patch_page_config() -> None:
+    """Every page's configuration (``jupyter-config-data``) carries what the page's own
+    script needs to say that it is cut off (:mod:`ccm_widgets.server.page_state`); Voilà
+    builds it in two places, for a page with a new kernel and for a preheated one."""
+    import voila.handler
+    import voila.voila_kernel_manager
+
+    from ccm_widgets.server.page_state import page_config
+
+    original = voila.handler.get_page_config
+
+    def get_page_config(*args: Any, **kwargs: Any) -> Any:
+        base_url = kwargs.get("base_url", args[0] if args else "/")
+        return page_config(original(*args, **kwargs), str(base_url))
+
+    voila.handler.get_page_config = get_page_config
+    voila.voila_kernel_manager.get_page_config = get_page_config
+
+
 def _patch_deserialisers() -> None:
     import jupyter_server.services.kernels.connection.channels as channels
     import voila.tornado.kernel_websocket_handler as voila_websocket
@@ -431,6 +450,15 @@ def install(web_app: Any, kernel_manager: Any, door: Door) -> Callable[[], None]
         _patch_kernel_routes()
         _patch_request_info()
         _patch_contents()
+        _patch_page_config()
         _installed = True
     web_app.settings["ccm_door"] = door
+    from jupyter_server.utils import url_path_join
+
+    from ccm_widgets.server.page_state import STATE_PATH, PageStateHandler
+
+    route = url_path_join(web_app.settings.get("base_url", "/"), STATE_PATH, "([^/]+)")
+    web_app.add_handlers(
+        ".*$", [(route, PageStateHandler, {"door": door, "kernel_manager": kernel_manager})]
+    )
     return bind_kernels_to_pages(kernel_manager)

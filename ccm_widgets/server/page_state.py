@@ -1,0 +1,72 @@
+"""A page knows when it is cut off: its kernel's state, asked by the page every second.
+
+A page whose kernel died, or whose Wi-Fi dropped, used to go on looking alive: the grid took
+the text, the status still read "Enregistré", and nothing reached the store. The page's own
+script (the ``ccm`` Voilà template) asks ``/voila/ccm/etat/<kernel id>`` every second; no
+answer means the connection is lost, ``"mort"`` that the kernel is gone. Either way the page
+shows a French banner, stops taking input, and keeps what was typed.
+
+Only the browser the kernel was handed to may ask (the door's cookie), and the answer is one
+word: it says nothing about other tabs. The banner's sentences reach the page in its Voilà
+page configuration (``jupyter-config-data``), so that a page cut off before its widgets came
+can still say what happened, in the catalogue's language.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tornado import web
+
+from ccm_widgets.i18n import t
+from ccm_widgets.server.door import COOKIE, Door
+
+#: Where a page asks for its kernel's state (under the server's base URL).
+STATE_PATH = "voila/ccm/etat/"
+#: The banner's sentences, by the page script's names for them.
+BANNER_KEYS = {
+    "offline": "banner.offline",
+    "dead": "banner.dead",
+    "reload": "banner.reload",
+    "back": "banner.back",
+}
+
+
+class PageStateHandler(web.RequestHandler):
+    """``GET voila/ccm/etat/<kernel id>``: ``{"noyau": "vivant" | "mort"}``."""
+
+    def initialize(self, door: Door, kernel_manager: Any) -> None:
+        self.door = door
+        self.kernel_manager = kernel_manager
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+
+    async def get(self, kernel_id: str) -> None:
+        if not self.door.bound(kernel_id) and kernel_id in self.kernel_manager:
+            raise web.HTTPError(403)  # a kernel no page was handed: not a page's question
+        if self.door.bound(kernel_id) and not self.door.may_use(kernel_id, self.get_cookie(COOKIE)):
+            raise web.HTTPError(403)
+        self.finish(json.dumps({"noyau": "vivant" if await self._alive(kernel_id) else "mort"}))
+
+    async def _alive(self, kernel_id: str) -> bool:
+        if kernel_id not in self.kernel_manager:
+            return False
+        alive = self.kernel_manager.get_kernel(kernel_id).is_alive()
+        if hasattr(alive, "__await__"):
+            alive = await alive
+        return bool(alive)
+
+
+def page_config(page_config: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Voilà's page configuration with what the page script needs: where to ask, and the
+    banner's sentences."""
+    return {
+        **page_config,
+        "ccm": {
+            "stateUrl": f"{base_url.rstrip('/')}/{STATE_PATH}",
+            "messages": {name: t(key) for name, key in BANNER_KEYS.items()},
+        },
+    }

@@ -1,0 +1,213 @@
+"""Texts typed and not saved, kept by the browser, offered back after a reload.
+
+A phone that slept, a Wi-Fi that dropped, a kernel that died: what the rapporteur had typed
+and not yet saved is in the browser's ``localStorage`` (the page script of the ``ccm`` Voilà
+template keeps it, keyed by meeting, section, row and column). When the page comes back,
+the script hands those drafts to this widget through a hidden text area; the widget offers
+each one back ("Enregistrer" / "Ignorer"), and a text saved goes through the same conflict
+check as any save. The widget names the texts that were saved (or set aside) in a hidden
+element, and the script forgets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ipywidgets as w
+
+from ccm_widgets.domain.model import GRID_COLUMNS, GRID_FIELDS
+from ccm_widgets.i18n import t
+
+log = logging.getLogger(__name__)
+
+#: Drafts read from one page load at most, and the characters of their JSON: a page could
+#: be sent anything.
+MAX_DRAFTS = 200
+MAX_INBOX_CHARS = 2_000_000
+#: Saved texts the page script is told about at once (the most recent).
+MAX_SAVED = 100
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A text typed in a cell (row id, field) over ``base``, not confirmed saved."""
+
+    row: int
+    field: str
+    text: str
+    base: str
+    at: float = 0.0
+
+    @property
+    def column(self) -> str:
+        """The column's title (Recommandation, Défis, Perspectives)."""
+        return GRID_COLUMNS[GRID_FIELDS.index(self.field)]
+
+
+def scope(meeting_key: str, section: str) -> str:
+    """The drafts' scope of a section's page: the meeting (a hash of its facilitator key:
+    a replaced meeting has new keys) and the section. Letters, digits and dashes only."""
+    meeting = hashlib.sha256(meeting_key.encode()).hexdigest()[:12]
+    return f"{meeting}-{''.join(c if c.isalnum() else '-' for c in section)}"
+
+
+def read_drafts(payload: str) -> list[Draft]:
+    """The drafts in the page script's JSON; anything malformed is left out."""
+    if not payload or len(payload) > MAX_INBOX_CHARS:
+        return []
+    try:
+        items = json.loads(payload)
+    except ValueError:
+        return []
+    found = []
+    for item in items[:MAX_DRAFTS] if isinstance(items, list) else []:
+        try:
+            draft = Draft(
+                int(item["row"]), str(item["field"]), str(item["text"]),
+                str(item.get("base", "")), float(item.get("at", 0) or 0),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            continue
+        if draft.field in GRID_FIELDS:
+            found.append(draft)
+    return found
+
+
+#: What a page does with a draft the user chose to save: returns the French message to
+#: show, and whether the text is now saved (False: refused or a conflict, shown by the page).
+Restore = Callable[[Draft], tuple[bool, str]]
+#: The text a cell holds now and its row's number on the page, or None when the row is gone.
+Current = Callable[[int, str], tuple[str, int] | None]
+
+
+class DraftMailbox(w.VBox):
+    """The drafts found in the browser, offered back one by one.
+
+    Parameters
+    ----------
+    restore:
+        Saves a draft the user chose (with its ``base`` as the text it was typed over, so a
+        change made meanwhile elsewhere is a conflict, not an overwrite).
+    current:
+        The stored text of a cell: a draft equal to it is already saved and is not offered.
+    """
+
+    def __init__(self, *, restore: Restore, current: Current) -> None:
+        super().__init__()
+        self._restore = restore
+        self._current = current
+        self._saved: list[list[object]] = []
+        self.offers: dict[tuple[int, str], Draft] = {}
+        self._numbers: dict[int, int] = {}
+        self.inbox = w.Textarea()
+        self.inbox.add_class("ccm-drafts-inbox")
+        self.saved = w.HTML()
+        self.saved.add_class("ccm-drafts-saved")
+        self.list = w.VBox()
+        self.message = w.HTML()
+        self.inbox.observe(self._on_inbox, names="value")
+        self.add_class("ccm-drafts-box")
+        self.children = (self.inbox, self.saved, self.message, self.list)
+
+    # -- what the page script reads ---------------------------------------------------------
+
+    def confirm(self, row: int, field: str, text: str) -> None:
+        """A text is saved: the browser may forget a draft with that very text."""
+        self._tell([row, field, text])
+
+    def forget(self, row: int, field: str) -> None:
+        """The user set the draft aside: the browser forgets it, whatever its text."""
+        self._tell([row, field])
+
+    def _tell(self, entry: list[object]) -> None:
+        self._saved = [*self._saved, entry][-MAX_SAVED:]
+        self.saved.value = html.escape(json.dumps(self._saved, ensure_ascii=False))
+
+    # -- what the page script sent ----------------------------------------------------------
+
+    def _on_inbox(self, change: dict[str, object]) -> None:
+        try:
+            self.receive(str(change["new"] or ""))
+        except Exception:  # shown, not lost in the log
+            log.exception("brouillons illisibles")
+            self.message.value = html.escape(t("drafts.unreadable"))
+
+    def receive(self, payload: str) -> int:
+        """Offer back the drafts in ``payload``; returns how many are offered."""
+        for draft in read_drafts(payload):
+            stored = self._current(draft.row, draft.field)
+            if stored is None or stored[0] == draft.text:
+                self.forget(draft.row, draft.field)  # saved after all, or its row is gone
+                continue
+            self._numbers[draft.row] = stored[1]
+            self.offers[(draft.row, draft.field)] = draft
+        self._show()
+        return len(self.offers)
+
+    def _show(self) -> None:
+        rows = [self._offer(draft) for draft in self.offers.values()]
+        if not rows:
+            self.list.children = ()
+            self.message.value = ""
+            return
+        save_all = w.Button(description=t("drafts.save_all"), button_style="primary")
+        save_all.on_click(self._on_save_all)
+        save_all.layout.width = "auto"
+        self.message.value = (
+            f"<div class='ccm-drafts-title'><b>{html.escape(t('drafts.title'))}</b> "
+            f"{html.escape(t('drafts.explain'))}</div>"
+        )
+        self.list.children = (*rows, save_all)
+
+    def _offer(self, draft: Draft) -> w.Widget:
+        typed = dt.datetime.fromtimestamp(draft.at / 1000).strftime("%H:%M") if draft.at else "?"
+        number = self._numbers.get(draft.row, 0)
+        label = t("drafts.offer", number=number, column=draft.column, time=typed)
+        text = w.HTML(
+            f"<div class='ccm-draft-text'><b>{html.escape(label)}</b><br>"
+            f"<span style='white-space:pre-wrap'>{html.escape(draft.text)}</span></div>"
+        )
+        save = w.Button(description=t("drafts.save"), button_style="primary")
+        drop = w.Button(description=t("drafts.drop"))
+        for button in (save, drop):
+            button.layout.width = "auto"
+        save.on_click(_Choice(self, draft, keep=True).chosen)
+        drop.on_click(_Choice(self, draft, keep=False).chosen)
+        return w.VBox([text, w.HBox([save, drop])], layout=w.Layout(margin="4px 0"))
+
+    def choose(self, draft: Draft, *, keep: bool) -> bool:
+        """Save (``keep``) or set aside one draft offered back; True when it is settled."""
+        if not keep:
+            self.forget(draft.row, draft.field)
+            self.offers.pop((draft.row, draft.field), None)
+            self._show()
+            return True
+        saved, said = self._restore(draft)
+        if saved:
+            self.confirm(draft.row, draft.field, draft.text)
+        self.offers.pop((draft.row, draft.field), None)  # a conflict is the page's now
+        self._show()
+        self.message.value += f"<div>{html.escape(said)}</div>" if said else ""
+        return saved
+
+    def _on_save_all(self, _button: object = None) -> None:
+        for draft in list(self.offers.values()):
+            self.choose(draft, keep=True)
+
+
+class _Choice:
+    """One of the two buttons of a draft offered back, as a named handler."""
+
+    def __init__(self, mailbox: DraftMailbox, draft: Draft, *, keep: bool) -> None:
+        self.mailbox = mailbox
+        self.draft = draft
+        self.keep = keep
+
+    def chosen(self, _button: object = None) -> None:
+        self.mailbox.choose(self.draft, keep=self.keep)
