@@ -7,7 +7,9 @@ file. This module is the only one that knows which of the two it talks to.
 
 Every write is one transaction (:meth:`Database.write`) that bumps the change counter other
 tabs watch; a hook run inside it (:attr:`Database.before_write`) lets the tab's access be
-checked in the same transaction as the write it guards.
+checked in the same transaction as the write it guards. A page that shows several things
+at once reads them in one read transaction (:meth:`Database.read_transaction`), so that
+they are all of one moment.
 """
 
 from __future__ import annotations
@@ -158,6 +160,8 @@ class Database:
         #: Called inside each write transaction, before the write (the tab's access check).
         self.before_write: Callable[[Cursor, bool], None] | None = None
         self._identity: tuple[int, int] | None = None
+        #: How deep this connection is in :meth:`read_transaction` (0: not in one).
+        self._read_depth = 0
         if is_url(location):
             self.dialect = POSTGRESQL
             self.location = location
@@ -293,11 +297,63 @@ class Database:
                 try:
                     return list(self._conn.execute(self.dialect.sql(statement), tuple(params)))
                 except self.errors() as error:
-                    if attempt == 1 and self._connection_lost(error):
+                    # Inside a read transaction a new connection would leave it, and with it
+                    # the moment the other reads saw: the error is said instead.
+                    if attempt == 1 and not self._read_depth and self._connection_lost(error):
                         self._reopen()
                         continue
                     raise StoreError(explain(error, self.where)) from error
             raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """One read transaction: every :meth:`read` made inside it sees the same moment.
+
+        A page of several panels reads what they show inside one of these, so that no panel
+        shows a change that another one does not show yet. On SQLite (WAL), a plain
+        ``BEGIN``: the snapshot is taken at the first read and kept until ``COMMIT``, without
+        blocking the other tabs' writes nor waiting for them. On PostgreSQL, an autocommit
+        connection would let each statement see the latest commit; ``REPEATABLE READ``
+        keeps the first statement's snapshot for the whole transaction (``READ ONLY``: a
+        write slipped in by mistake is refused, not made outside the writers' turn).
+
+        The connection's lock is held until the end (a tab's threads share the
+        connection); nested, it joins the transaction already open.
+        """
+        with self._lock:
+            if self._read_depth:
+                self._read_depth += 1
+                try:
+                    yield
+                finally:
+                    self._read_depth -= 1
+                return
+            begin = (
+                "BEGIN"
+                if self.dialect is SQLITE
+                else "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+            )
+            for attempt in (1, 2):
+                try:
+                    self._conn.execute(begin)
+                    break
+                except self.errors() as error:
+                    if attempt == 1 and self._connection_lost(error):
+                        self._reopen()
+                        continue
+                    raise StoreError(explain(error, self.where)) from error
+            self._read_depth = 1
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException as error:
+                with contextlib.suppress(Exception):
+                    self._conn.execute("ROLLBACK")
+                if isinstance(error, self.errors()):
+                    raise StoreError(explain(error, self.where)) from error
+                raise
+            finally:
+                self._read_depth = 0
 
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table (counters, keys, the breakout's state…)."""
