@@ -143,8 +143,9 @@ class GridRow:
     version: int = 1
     updated_by: str = ""
     updated_at: str = ""
-    #: Where the text was written: its first section, or several joined by "," after a merge.
-    origin: str = ""
+    #: Where the text was written: the slug of its first section, then, after a merge, those
+    #: of the rows merged into it, each once, in order (``("protection", "gouvernance")``).
+    origin: tuple[str, ...] = ()
     #: The plenary's decision: "", "adopted", "amended" or "withdrawn".
     decision: str = ""
 

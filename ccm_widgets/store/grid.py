@@ -208,13 +208,19 @@ class GridRows:
 
 
 def grid_row(row: Row) -> GridRow:
-    """A database row as a :class:`GridRow`."""
+    """A database row as a :class:`GridRow`.
+
+    The ``origin`` column keeps the section slugs joined by "," (slugs hold no comma); the
+    row gets them as a tuple. An empty column (a row older than the column) is the row's
+    own section.
+    """
+    stored = row["origin"] or row["section"]
     return GridRow(
         id=row["id"], section=row["section"], position=row["position"],
         recommendation=row["recommendation"], challenges=row["challenges"],
         perspectives=row["perspectives"], version=row["version"],
         updated_by=row["updated_by"], updated_at=row["updated_at"],
-        origin=row["origin"] or row["section"], decision=row["decision"],
+        origin=tuple(slug for slug in stored.split(",") if slug), decision=row["decision"],
     )  # fmt: skip
 
 

@@ -46,9 +46,7 @@ class Plenary:
                 merged = tuple(join_texts(keep[f], other[f]) for f in GRID_FIELDS)
             else:
                 merged = clean_cells(cells)
-            origins = join_origins(
-                keep["origin"] or keep["section"], other["origin"] or other["section"]
-            )
+            origins = stored_origin(join_origins(grid_row(keep).origin, grid_row(other).origin))
             stamp = now()
             cur.execute(
                 "UPDATE grid_rows SET recommendation = ?, challenges = ?, perspectives = ?,"
@@ -211,6 +209,12 @@ def join_texts(first: str, second: str) -> str:
     return f"{first}\n{second}"
 
 
-def join_origins(first: str, second: str) -> str:
+def join_origins(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
     """Both rows' origins, each section once, in order."""
-    return ",".join(dict.fromkeys([*first.split(","), *second.split(",")]))
+    return tuple(dict.fromkeys([*first, *second]))
+
+
+def stored_origin(origin: Sequence[str]) -> str:
+    """An origin as the ``origin`` column keeps it: the slugs joined by "," (see
+    :func:`~ccm_widgets.store.grid.grid_row`, which reads it back)."""
+    return ",".join(origin)

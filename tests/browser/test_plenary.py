@@ -96,7 +96,7 @@ def test_consolidate_merge_and_adopt_in_plenary(
         merged = next(
             r for r in store.grid.rows("protection") if PROTECTION_TEXT in r.recommendation
         )
-        assert merged.origin == "protection,migration-irreguliere"
+        assert merged.origin == ("protection", "migration-irreguliere")
         assert "Former les agents des postes frontaliers aux droits des migrants" in (
             merged.recommendation
         )

@@ -276,7 +276,7 @@ def test_move_to_another_section_keeps_origin_and_renumbers(demo_store: Store) -
     row = demo_store.grid.rows("protection")[0]
     moved = demo_store.grid.move_to_section(row.id, GENERAL, actor="plénière")
     assert moved.section == GENERAL
-    assert moved.origin == "protection"
+    assert moved.origin == ("protection",)
     assert texts(demo_store, GENERAL)[-1] == row.recommendation
     assert [r.position for r in demo_store.grid.rows("protection")] == [1]
     assert [r.position for r in demo_store.grid.rows(GENERAL)] == [1, 2, 3]
@@ -304,12 +304,12 @@ def test_merge_keeps_both_texts_and_origins_and_can_be_undone(demo_store: Store)
     # the same sentence in other case and punctuation is not written twice
     assert merged.recommendation == keep.recommendation
     assert merged.challenges == keep.challenges
-    assert merged.origin == "migration-irreguliere,gouvernance-et-coordination"
+    assert merged.origin == ("migration-irreguliere", "gouvernance-et-coordination")
     assert other.id not in {r.id for r in demo_store.grid.rows()}
     assert demo_store.grid.row(other.id).recommendation == other.recommendation  # kept
     assert [h.action for h in demo_store.history.entries("grid_row", other.id)][-1] == "merged"
     restored = demo_store.plenary.unmerge(keep.id, other.id, actor="plénière")
-    assert restored.origin == "migration-irreguliere"
+    assert restored.origin == ("migration-irreguliere",)
     assert [(r.id, r.cells()) for r in demo_store.grid.rows()] == [
         (r.id, r.cells()) for r in before
     ]
@@ -340,7 +340,7 @@ def test_split_puts_the_new_row_right_after(demo_store: Store) -> None:
         "Seconde partie",
         b.recommendation,
     ]
-    assert second.origin == "protection"
+    assert second.origin == ("protection",)
     assert [h.action for h in demo_store.history.entries("grid_row", a.id)][-1] == "split"
     with pytest.raises(ValidationError, match="scission"):
         demo_store.plenary.split(first.id, ("Tout", "", ""), ("", "", ""), actor="plénière")
@@ -392,7 +392,7 @@ def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
         assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
         assert migrated.groups.projection_key()
         row = migrated.grid.rows()[0]
-        assert (row.recommendation, row.origin, row.decision) == ("Texte", GENERAL, "")
+        assert (row.recommendation, row.origin, row.decision) == ("Texte", (GENERAL,), "")
 
 
 def test_schema_2_kept_pairs_move_to_their_own_table(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ class ConsolidationPanel(w.VBox):
             self._loaded = row
         elif before is not None and before.cells() != row.cells():
             self.status.show(t("consolidate.changed_meanwhile"), "warning")
-        origins = [self._section_name(s) for s in row.origin.split(",") if s]
+        origins = [self._section_name(s) for s in row.origin]
         where = self._section_name(row.section)
         self.origin.value = html.escape(
             t("consolidate.origin", section=where, origin=", ".join(origins))
