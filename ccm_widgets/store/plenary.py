@@ -1,5 +1,9 @@
 """What the plenary does to the groups' rows: merge, undo a merge, split, decide, and keep
-near-duplicates apart. Every change is an edit of the rows themselves, in the history."""
+near-duplicates apart. Every change is an edit of the rows themselves, in the history.
+
+And what the plenary reads: everything its panels show, in one read transaction
+(:meth:`Plenary.snapshot`), so that they all show one moment.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,20 @@ from collections.abc import Sequence
 
 from ccm_widgets.domain.model import GRID_FIELDS, Decision, GridRow, HistoryEntry, ValidationError
 from ccm_widgets.domain.model import fold as folded
+from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import Database, now
 from ccm_widgets.store.grid import clean_cells, grid_row, live_ids, live_row, renumber
+from ccm_widgets.store.groups import Groups
 from ccm_widgets.store.history import History
+from ccm_widgets.store.meetings import Meetings
+
+#: The rows a snapshot needs: the live ones, and those a decision was taken on (the ledger
+#: names them even once merged away).
+SNAPSHOT_ROWS = (
+    "SELECT * FROM grid_rows WHERE deleted = 0 OR id IN (SELECT entity_id FROM history"
+    " WHERE entity = 'grid_row' AND action = 'decide') ORDER BY section, position, id"
+)
 
 
 class Plenary:
@@ -20,6 +34,48 @@ class Plenary:
     def __init__(self, db: Database, history: History) -> None:
         self.db = db
         self.history = history
+        # What a snapshot reads of the meeting and the groups, read by their repositories
+        # (stateless views of the same connection) rather than a second copy of their SQL.
+        self._meetings = Meetings(db, history)
+        self._groups = Groups(db, history)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def snapshot(self) -> PlenarySnapshot:
+        """Everything the plenary shows, read in one read transaction: one moment.
+
+        The change counter, the breakout, the meeting, the groups and their synthesis
+        order, every live row, the pairs kept apart and the decision ledger: a handful of
+        reads that another tab's write cannot come between.
+        """
+        with self.db.read_transaction():
+            meta = {
+                str(key): str(value)
+                for key, value in self.db.read(
+                    "SELECT key, value FROM meta"
+                    " WHERE key IN ('changes', 'breakout_open', 'breakout_end')"
+                )
+            }
+            meeting = self._meetings.get() if self._meetings.exists() else None
+            groups = tuple(self._groups.all())
+            order = tuple(self._groups.synthesis_order())
+            read = [(bool(r["deleted"]), grid_row(r)) for r in self.db.read(SNAPSHOT_ROWS)]
+            kept = frozenset(self.kept_pairs())
+            decisions = self.history.entries("grid_row", action="decide")
+        rows = {row.id: row for _, row in read}
+        return PlenarySnapshot(
+            counter=int(meta.get("changes", "0")),
+            meeting=meeting,
+            groups=groups,
+            order=order,
+            rows=tuple(row for deleted, row in read if not deleted),
+            kept_pairs=kept,
+            ledger=tuple((e, rows[e.entity_id]) for e in decisions if e.entity_id in rows),
+            breakout_open=meta.get("breakout_open") != "0",
+            breakout_end=meta.get("breakout_end", ""),
+        )
+
+    # -- writing ----------------------------------------------------------------------------
 
     def _row(self, row_id: int) -> GridRow:
         rows = self.db.read("SELECT * FROM grid_rows WHERE id = ?", (row_id,))
@@ -173,12 +229,14 @@ class Plenary:
 
     def ledger(self) -> list[tuple[HistoryEntry, GridRow]]:
         """Every decision taken in plenary, oldest first, with the row as it is now."""
-        entries = self.history.entries("grid_row", action="decide")
-        rows = {
-            r["id"]: grid_row(r)
-            for r in self.db.read("SELECT * FROM grid_rows WHERE id IN (SELECT entity_id FROM"
-                                  " history WHERE entity = 'grid_row' AND action = 'decide')")
-        }  # fmt: skip
+        with self.db.read_transaction():
+            entries = self.history.entries("grid_row", action="decide")
+            rows = {
+                r["id"]: grid_row(r)
+                for r in self.db.read("SELECT * FROM grid_rows WHERE id IN (SELECT entity_id"
+                                      " FROM history WHERE entity = 'grid_row'"
+                                      " AND action = 'decide')")
+            }  # fmt: skip
         return [(e, rows[e.entity_id]) for e in entries if e.entity_id in rows]
 
     def kept_pairs(self) -> set[tuple[int, int]]:

@@ -1,26 +1,26 @@
 """Consolidation in plenary: edit any row, move it, merge two, split one, settle duplicates.
 
 Every action is a recorded change of the groups' rows (actor ``plénière``): the synthesis is
-recomputed from them, never copied.
+recomputed from them, never copied. What the panels show comes from the plenary's snapshot
+(:class:`~ccm_widgets.domain.plenary_snapshot.PlenarySnapshot`), the one every panel shows.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 
 from ccm_widgets.domain.duplicates import DuplicatePair, find_duplicates
-from ccm_widgets.domain.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow, ValidationError
-from ccm_widgets.domain.synthesis import Section, build_synthesis
-from ccm_widgets.files.exporting import current_synthesis
+from ccm_widgets.domain.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow
+from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
+from ccm_widgets.domain.synthesis import Section, Synthesis
 from ccm_widgets.i18n import t
-from ccm_widgets.store import ConflictError, Store, StoreError
+from ccm_widgets.store import ConflictError, Store
 from ccm_widgets.widgets.common.controls import button, short
-from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.plenary.panel import ACTOR, PlenaryPanel
 
-ACTOR = "plénière"
 #: Duplicate pairs shown at once (the most similar first); the others follow as these go.
 MAX_SHOWN = 20
 
@@ -29,11 +29,8 @@ def section_label(section: Section) -> str:
     return t("synthesis.kind_general") if section.group is None else section.group.name
 
 
-def row_options(store: Store) -> list[tuple[str, int]]:
-    """Every row of the synthesis (withdrawn ones too), labelled "Section · N° · text"."""
-    synthesis = build_synthesis(
-        store.grid.rows(), store.groups.all(), store.groups.synthesis_order(), withdrawn=True
-    )
+def row_options(synthesis: Synthesis) -> list[tuple[str, int]]:
+    """Every row of ``synthesis``, labelled "Section · N° · text", with its id."""
     options = []
     for section in synthesis.sections:
         for number, row in enumerate(section.rows, start=1):
@@ -42,48 +39,46 @@ def row_options(store: Store) -> list[tuple[str, int]]:
     return options
 
 
-def _run(status: StatusBar, action: Callable[[], str]) -> bool:
-    """Run a store action; show its French message, or the error. True on success."""
-    try:
-        message = action()
-    except ConflictError as conflict:
-        status.show(t("consolidate.conflict", error=conflict), "error")
-        return False
-    except (StoreError, ValidationError) as error:
-        status.show(str(error), "error")
-        return False
-    status.show(message, "ok")
-    return True
+def section_options(snapshot: PlenarySnapshot) -> list[tuple[str, str]]:
+    """The sections a row can move to: the general one, then every group."""
+    return [(t("synthesis.kind_general"), GENERAL)] + [(g.name, g.slug) for g in snapshot.groups]
 
 
-class ConsolidationPanel(w.VBox):
+def origin_text(row: GridRow, snapshot: PlenarySnapshot) -> str:
+    """Where ``row`` is now and which sections wrote it, by their names."""
+    return t(
+        "consolidate.origin",
+        section=snapshot.section_name(row.section),
+        origin=", ".join(snapshot.section_name(slug) for slug in row.origin),
+    )
+
+
+class ConsolidationPanel(PlenaryPanel):
     """Pick a row of the synthesis; edit, move, reorder, merge or split it."""
 
-    def __init__(self, *, store: Store, actor: str = ACTOR) -> None:
-        super().__init__()
-        self.store = store
-        self.actor = actor
+    def __init__(
+        self, *, store: Store, actor: str = ACTOR, snapshot: PlenarySnapshot | None = None
+    ) -> None:
+        super().__init__(store=store, actor=actor, snapshot=snapshot)
         self._loaded: GridRow | None = None
         self._refreshing = False
+        self._last_merge: tuple[int, int] | None = None
         self.picker = w.Select(rows=12, layout=w.Layout(width="100%"))
         self.picker.observe(self._on_pick, names="value")
         wide = w.Layout(width="100%", height="90px")
         self.areas = [w.Textarea(description="", layout=wide) for _ in GRID_COLUMNS]
         self.second = [w.Textarea(description="", layout=wide) for _ in GRID_COLUMNS]
         self.save_button = button(t("consolidate.save"), self._on_save, "primary")
-        self.up_button = button(t("order.up"), lambda _b: self.move(-1))
-        self.down_button = button(t("order.down"), lambda _b: self.move(+1))
+        self.up_button = button(t("order.up"), self._on_up)
+        self.down_button = button(t("order.down"), self._on_down)
         self.target = w.Dropdown(layout=w.Layout(width="260px"))
-        self.move_button = button(t("consolidate.move"), lambda _b: self.move_to())
+        self.move_button = button(t("consolidate.move"), self._on_move_to)
         self.partner = w.Dropdown(layout=w.Layout(width="420px"))
-        self.merge_button = button(t("consolidate.merge"), lambda _b: self.merge())
-        self.unmerge_button = button(t("consolidate.unmerge"), lambda _b: self.unmerge())
+        self.merge_button = button(t("consolidate.merge"), self._on_merge)
+        self.unmerge_button = button(t("consolidate.unmerge"), self._on_unmerge)
         self.unmerge_button.layout.display = "none"
-        self._last_merge: tuple[int, int] | None = None
         self.split_button = button(t("consolidate.split"), self._on_split_open)
-        self.split_confirm = button(
-            t("consolidate.split_confirm"), lambda _b: self.split(), "warning"
-        )
+        self.split_confirm = button(t("consolidate.split_confirm"), self._on_split, "warning")
         self.split_box = w.VBox(
             [
                 w.HTML(f"<b>{html.escape(t('consolidate.split_help'))}</b>"),
@@ -93,7 +88,6 @@ class ConsolidationPanel(w.VBox):
             layout=w.Layout(display="none", border="1px dashed #888", padding="4px"),
         )
         self.origin = w.HTML()
-        self.status = StatusBar()
         self.add_class("ccm-consolidation")
         self.children = (
             w.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('consolidate.title'))}</h3>"),
@@ -113,7 +107,7 @@ class ConsolidationPanel(w.VBox):
             self.split_box,
             self.status,
         )
-        self.refresh()
+        self._first_show()
 
     @staticmethod
     def _labelled(areas: list[w.Textarea]) -> w.VBox:
@@ -124,17 +118,17 @@ class ConsolidationPanel(w.VBox):
             ]
         )
 
-    # -- reading ------------------------------------------------------------------------------
+    # -- showing ------------------------------------------------------------------------------
 
     @property
     def selected(self) -> int | None:
         value = self.picker.value
         return int(value) if value is not None else None
 
-    def refresh(self) -> None:
-        """Lists and texts from the store; text being typed is not overwritten."""
+    def _render(self, snapshot: PlenarySnapshot) -> None:
+        """Lists and texts of ``snapshot``; text being typed is not overwritten."""
         selected = self.selected
-        options = row_options(self.store)
+        options = row_options(snapshot.synthesis_with_withdrawn)
         ids = [i for _, i in options]
         self._refreshing = True
         try:
@@ -146,25 +140,26 @@ class ConsolidationPanel(w.VBox):
                 self.picker.value = ids[0]
         finally:
             self._refreshing = False
-        sections = [(t("synthesis.kind_general"), GENERAL)]
-        sections += [(g.name, g.slug) for g in self.store.groups.all()]
-        self.target.options = sections
-        self._load_selected()
+        sections = section_options(snapshot)
+        if list(self.target.options) != sections:
+            self.target.options = sections
+        self._load_selected(snapshot)
 
     def _on_pick(self, _change: object = None) -> None:
-        if self._refreshing:
+        if self._refreshing or self.snapshot is None:
             return
         self.split_box.layout.display = "none"
-        self._load_selected(force=True)
+        self._load_selected(self.snapshot, force=True)
 
-    def _load_selected(self, *, force: bool = False) -> None:
+    def _load_selected(self, snapshot: PlenarySnapshot, *, force: bool = False) -> None:
         row_id = self.selected
-        if row_id is None:
+        row = snapshot.row(row_id) if row_id is not None else None
+        if row is None:
             self._loaded = None
             for area in self.areas:
                 area.value = ""
+            self.origin.value = ""
             return
-        row = self.store.grid.row(row_id)
         before = self._loaded
         typed = [a.value for a in self.areas]
         untouched = before is None or before.id != row.id or typed == list(before.cells())
@@ -174,76 +169,90 @@ class ConsolidationPanel(w.VBox):
             self._loaded = row
         elif before is not None and before.cells() != row.cells():
             self.status.show(t("consolidate.changed_meanwhile"), "warning")
-        origins = [self._section_name(s) for s in row.origin]
-        where = self._section_name(row.section)
-        self.origin.value = html.escape(
-            t("consolidate.origin", section=where, origin=", ".join(origins))
-        )
-        self.target.value = (
-            row.section if row.section in dict(self.target.options).values() else None
-        )
-        self.partner.options = [(label, i) for label, i in self.picker.options if i != row_id]
+        self.origin.value = html.escape(origin_text(row, snapshot))
+        self.target.value = row.section if row.section in snapshot.section_names else None
+        partners = [(label, i) for label, i in self.picker.options if i != row_id]
+        if list(self.partner.options) != partners:
+            self.partner.options = partners
 
-    def _section_name(self, slug: str) -> str:
-        if slug == GENERAL:
-            return t("synthesis.kind_general")
-        for group in self.store.groups.all():
-            if group.slug == slug:
-                return group.name
-        return slug
-
-    # -- actions ------------------------------------------------------------------------------
+    # -- handlers -----------------------------------------------------------------------------
 
     def _on_save(self, _button: object = None) -> None:
         self.save()
 
+    def _on_up(self, _button: object = None) -> None:
+        self.move(-1)
+
+    def _on_down(self, _button: object = None) -> None:
+        self.move(+1)
+
+    def _on_move_to(self, _button: object = None) -> None:
+        self.move_to()
+
+    def _on_merge(self, _button: object = None) -> None:
+        self.merge()
+
+    def _on_unmerge(self, _button: object = None) -> None:
+        self.unmerge()
+
+    def _on_split_open(self, _button: object = None) -> None:
+        for area in self.second:
+            area.value = ""
+        self.split_box.layout.display = None
+
+    def _on_split(self, _button: object = None) -> None:
+        self.split()
+
+    # -- actions ------------------------------------------------------------------------------
+
     def save(self) -> bool:
-        """Save the edited texts of the selected row (each changed column, conflicts caught)."""
+        """Save the edited texts of the selected row (each changed column, conflicts caught).
+
+        After a conflict the typed texts stay on screen, and the row as it is now becomes
+        the one they are compared with: saving again replaces it, knowingly.
+        """
         row = self._loaded
         if row is None:
             self.status.show(t("order.select_first"), "warning")
             return False
+        done, _ = self.attempt(self._save_texts, row, [a.value for a in self.areas])
+        if not done:
+            return False
+        self.status.show(t("consolidate.saved"), "ok")
+        self._loaded = None  # the texts on screen are the stored ones now
+        self.written()
+        return True
 
-        def action() -> str:
-            for field, area, seen in zip(GRID_FIELDS, self.areas, row.cells(), strict=True):
-                if area.value != seen:
-                    self.store.grid.update_cell(
-                        row.id, field, area.value, seen=seen, actor=self.actor
-                    )
-            return t("consolidate.saved")
-
-        done = _run(self.status, action)
-        self._loaded = self.store.grid.row(row.id)
-        if done:
-            self.refresh()
-        return done
+    def _save_texts(self, row: GridRow, texts: Sequence[str]) -> None:
+        try:
+            for field, text, seen in zip(GRID_FIELDS, texts, row.cells(), strict=True):
+                if text != seen:
+                    self.store.grid.update_cell(row.id, field, text, seen=seen, actor=self.actor)
+        except ConflictError as conflict:
+            self._loaded = conflict.current
+            raise
 
     def move(self, offset: int) -> None:
         """Move the selected row up or down within its section."""
         row_id = self.selected
-        if row_id is not None and _run(
-            self.status,
-            lambda: (
-                t("consolidate.moved")
-                if self.store.grid.move(row_id, offset, actor=self.actor)
-                else t("consolidate.at_end")
-            ),
-        ):
-            self.refresh()
+        if row_id is None:
+            return
+        done, moved = self.attempt(self.store.grid.move, row_id, offset, actor=self.actor)
+        if done:
+            self.status.show(t("consolidate.moved" if moved else "consolidate.at_end"), "ok")
+            self.written()
 
     def move_to(self, section: str | None = None) -> None:
         """Move the selected row to the end of ``section`` (default: the chosen one)."""
         row_id = self.selected
         target = section or self.target.value
-        if row_id is None or target is None:
+        if row_id is None or target is None or self.snapshot is None:
             return
-
-        def action() -> str:
-            self.store.grid.move_to_section(row_id, target, actor=self.actor)
-            return t("consolidate.moved_to", section=self._section_name(target))
-
-        if _run(self.status, action):
-            self.refresh()
+        name = self.snapshot.section_name(target)
+        done, _ = self.attempt(self.store.grid.move_to_section, row_id, target, actor=self.actor)
+        if done:
+            self.status.show(t("consolidate.moved_to", section=name), "ok")
+            self.written()
 
     def merge(self, other: int | None = None) -> None:
         """Merge ``other`` (default: the chosen partner) into the selected row."""
@@ -252,37 +261,26 @@ class ConsolidationPanel(w.VBox):
         if row_id is None or partner is None:
             self.status.show(t("consolidate.choose_partner"), "warning")
             return
-
-        def action() -> str:
-            self.store.plenary.merge(row_id, int(partner), actor=self.actor)
-            return t("consolidate.merged")
-
-        if _run(self.status, action):
+        done, _ = self.attempt(self.store.plenary.merge, row_id, int(partner), actor=self.actor)
+        if done:
+            self.status.show(t("consolidate.merged"), "ok")
             self._last_merge = (row_id, int(partner))
             self.unmerge_button.layout.display = None
             self._loaded = None
-            self.refresh()
+            self.written()
 
     def unmerge(self) -> None:
         """Undo the last merge made from this panel."""
         if self._last_merge is None:
             return
         keep, other = self._last_merge
-
-        def action() -> str:
-            self.store.plenary.unmerge(keep, other, actor=self.actor)
-            return t("consolidate.unmerged")
-
-        if _run(self.status, action):
+        done, _ = self.attempt(self.store.plenary.unmerge, keep, other, actor=self.actor)
+        if done:
+            self.status.show(t("consolidate.unmerged"), "ok")
             self._last_merge = None
             self.unmerge_button.layout.display = "none"
             self._loaded = None
-            self.refresh()
-
-    def _on_split_open(self, _button: object = None) -> None:
-        for area in self.second:
-            area.value = ""
-        self.split_box.layout.display = None
+            self.written()
 
     def split(self) -> None:
         """The selected row keeps the texts above; a new row after it takes the texts below."""
@@ -291,15 +289,12 @@ class ConsolidationPanel(w.VBox):
             return
         first = [a.value for a in self.areas]
         second = [a.value for a in self.second]
-
-        def action() -> str:
-            self.store.plenary.split(row_id, first, second, actor=self.actor)
-            return t("consolidate.split_done")
-
-        if _run(self.status, action):
+        done, _ = self.attempt(self.store.plenary.split, row_id, first, second, actor=self.actor)
+        if done:
+            self.status.show(t("consolidate.split_done"), "ok")
             self.split_box.layout.display = "none"
             self._loaded = None
-            self.refresh()
+            self.written()
 
 
 def pair_html(pair: DuplicatePair, names: dict[str, str]) -> str:
@@ -316,58 +311,88 @@ def pair_html(pair: DuplicatePair, names: dict[str, str]) -> str:
     )
 
 
-class DuplicatesPanel(w.VBox):
+class DuplicateCard(w.VBox):
+    """One flagged pair, side by side, with "merge" and "keep both"."""
+
+    def __init__(
+        self,
+        *,
+        pair: DuplicatePair,
+        names: dict[str, str],
+        on_merge: Callable[[DuplicatePair], None],
+        on_keep: Callable[[DuplicatePair], None],
+    ) -> None:
+        super().__init__(layout=w.Layout(border="1px solid #bbb", padding="4px", margin="4px 0"))
+        self.pair = pair
+        self._merge = on_merge
+        self._keep = on_keep
+        self.merge_button = w.Button(description=t("duplicates.merge"), button_style="warning")
+        self.keep_button = w.Button(description=t("duplicates.keep"))
+        self.merge_button.on_click(self._on_merge)
+        self.keep_button.on_click(self._on_keep)
+        self.children = (
+            w.HTML(pair_html(pair, names)),
+            w.HBox([self.merge_button, self.keep_button]),
+        )
+
+    def _on_merge(self, _button: object = None) -> None:
+        self._merge(self.pair)
+
+    def _on_keep(self, _button: object = None) -> None:
+        self._keep(self.pair)
+
+
+def flagged_pairs(snapshot: PlenarySnapshot) -> list[DuplicatePair]:
+    """The near-duplicate pairs of the synthesis, the pairs kept apart left out."""
+    rows = [row for _, row in snapshot.synthesis.rows()]
+    return find_duplicates(rows, kept=snapshot.kept_pairs)
+
+
+def _cards_key(pairs: list[DuplicatePair]) -> list[tuple[int, str, int, str]]:
+    """What the shown cards depend on: their rows and recommendations."""
+    return [
+        (p.first.id, p.first.recommendation, p.second.id, p.second.recommendation)
+        for p in pairs[:MAX_SHOWN]
+    ]
+
+
+class DuplicatesPanel(PlenaryPanel):
     """Rows of different groups that say nearly the same thing: merge them or keep both."""
 
-    def __init__(self, *, store: Store, actor: str = ACTOR) -> None:
-        super().__init__()
-        self.store = store
-        self.actor = actor
+    def __init__(
+        self, *, store: Store, actor: str = ACTOR, snapshot: PlenarySnapshot | None = None
+    ) -> None:
+        super().__init__(store=store, actor=actor, snapshot=snapshot)
         self.pairs: list[DuplicatePair] = []
         self.list_box = w.VBox()
-        self.status = StatusBar()
         self.add_class("ccm-duplicates")
         self.children = (
             w.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('duplicates.title'))}</h3>"),
             self.list_box,
             self.status,
         )
-        self.refresh()
+        self._built = False
+        self._first_show()
 
-    def refresh(self) -> None:
+    def _render(self, snapshot: PlenarySnapshot) -> None:
         """Rebuild the list only when the flagged pairs or their texts changed.
 
         A save elsewhere (a challenge, a perspective) must not rebuild every card: each is
         a handful of widgets, and rebuilding hundreds of them at each change of a busy room
         kept the plenary seconds behind. At most :data:`MAX_SHOWN` pairs are shown.
         """
-        rows = [row for _, row in current_synthesis(self.store).rows()]
-        found = find_duplicates(rows, kept=self.store.plenary.kept_pairs())
-
-        def key(pairs: list[DuplicatePair]) -> list[tuple[int, str, int, str]]:
-            return [
-                (p.first.id, p.first.recommendation, p.second.id, p.second.recommendation)
-                for p in pairs[:MAX_SHOWN]
-            ]
-
-        if key(found) == key(self.pairs) and len(found) == len(self.pairs):
-            self.pairs = found
-            return
+        found = flagged_pairs(snapshot)
+        unchanged = _cards_key(found) == _cards_key(self.pairs) and len(found) == len(self.pairs)
         self.pairs = found
-        names = {GENERAL: t("synthesis.kind_general")}
-        names |= {g.slug: g.name for g in self.store.groups.all()}
-        entries: list[w.Widget] = []
-        for pair in found[:MAX_SHOWN]:
-            merge = w.Button(description=t("duplicates.merge"), button_style="warning")
-            keep = w.Button(description=t("duplicates.keep"))
-            merge.on_click(lambda _b, p=pair: self.merge(p))
-            keep.on_click(lambda _b, p=pair: self.keep(p))
-            entries.append(
-                w.VBox(
-                    [w.HTML(pair_html(pair, names)), w.HBox([merge, keep])],
-                    layout=w.Layout(border="1px solid #bbb", padding="4px", margin="4px 0"),
-                )
+        if unchanged and self._built:
+            return
+        self._built = True
+        entries: list[w.Widget] = [
+            DuplicateCard(
+                pair=pair, names=snapshot.section_names, on_merge=self.merge, on_keep=self.keep
             )
+            for pair in found[:MAX_SHOWN]
+        ]
         if not entries:
             entries = [w.HTML(html.escape(t("duplicates.none")))]
         elif len(found) > MAX_SHOWN:
@@ -377,20 +402,18 @@ class DuplicatesPanel(w.VBox):
 
     def merge(self, pair: DuplicatePair) -> None:
         """Merge the second row of ``pair`` into the first (the one shown first)."""
-
-        def action() -> str:
-            self.store.plenary.merge(pair.first.id, pair.second.id, actor=self.actor)
-            return t("consolidate.merged")
-
-        if _run(self.status, action):
-            self.refresh()
+        done, _ = self.attempt(
+            self.store.plenary.merge, pair.first.id, pair.second.id, actor=self.actor
+        )
+        if done:
+            self.status.show(t("consolidate.merged"), "ok")
+            self.written()
 
     def keep(self, pair: DuplicatePair) -> None:
         """Both rows stay; the pair is not flagged again."""
-
-        def action() -> str:
-            self.store.plenary.keep_pair(pair.first.id, pair.second.id, actor=self.actor)
-            return t("duplicates.kept")
-
-        if _run(self.status, action):
-            self.refresh()
+        done, _ = self.attempt(
+            self.store.plenary.keep_pair, pair.first.id, pair.second.id, actor=self.actor
+        )
+        if done:
+            self.status.show(t("duplicates.kept"), "ok")
+            self.written()

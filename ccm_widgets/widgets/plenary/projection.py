@@ -12,7 +12,6 @@ import ipywidgets as w
 
 from ccm_widgets.domain.model import GRID_COLUMNS
 from ccm_widgets.domain.synthesis import Section
-from ccm_widgets.files.exporting import current_synthesis
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
@@ -64,8 +63,8 @@ class ProjectionView(w.VBox):
         self.view = w.HTML()
         self.previous = w.Button(description=t("projection.previous"), icon="arrow-left")
         self.next = w.Button(description=t("projection.next"), icon="arrow-right")
-        self.previous.on_click(lambda _b: self.go(-1))
-        self.next.on_click(lambda _b: self.go(+1))
+        self.previous.on_click(self._on_previous)
+        self.next.on_click(self._on_next)
         self.add_class("ccm-projection")
         self.children = (
             w.HTML(PROJECTION_CSS),
@@ -74,14 +73,23 @@ class ProjectionView(w.VBox):
         )
         self.refresh()
         self.watcher = ChangeWatcher(store, interval=poll_interval)
-        self.watcher.on_change(lambda _counter: self.refresh())
+        self.watcher.on_change(self._on_store_change)
         if watch:
             self.watcher.start()
 
+    def _on_previous(self, _button: object = None) -> None:
+        self.go(-1)
+
+    def _on_next(self, _button: object = None) -> None:
+        self.go(+1)
+
+    def _on_store_change(self, _counter: int) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
-        """Read the synthesis again; stay on the same section (by its key)."""
+        """Read the synthesis again (one snapshot); stay on the same section (by its key)."""
         key = self.sections[self.index].key if self.sections else None
-        self.sections = current_synthesis(self.store).sections
+        self.sections = self.store.plenary.snapshot().synthesis.sections
         keys = [s.key for s in self.sections]
         self.index = keys.index(key) if key in keys else min(self.index, len(keys) - 1)
         self._render()

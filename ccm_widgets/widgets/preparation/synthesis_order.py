@@ -1,56 +1,57 @@
 """The order of the groups in the synthesis, changed by the facilitator in plenary.
 
 It is not always the groups' numbering; the order lives in the store, so the synthesis view,
-the projection and every export follow it.
+the projection and every export follow it. In the plenary the editor shows the board's
+snapshot, the moment every panel shows; in Préparation it reads its own.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.domain.model import Group
+from ccm_widgets.domain.ordering import moved
+from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
-from ccm_widgets.store import Store, StoreError
-from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.store import Store
+from ccm_widgets.widgets.plenary.panel import PlenaryPanel
 
 
-def moved(order: list[str], item: str, offset: int) -> list[str]:
-    """``order`` with ``item`` moved ``offset`` places (clamped at both ends)."""
-    result = list(order)
-    index = result.index(item)
-    target = min(max(index + offset, 0), len(result) - 1)
-    result.insert(target, result.pop(index))
-    return result
+def order_options(groups: Sequence[Group], order: Sequence[str]) -> list[tuple[str, str]]:
+    """The groups in synthesis order, as (name, slug)."""
+    names = {g.slug: g.name for g in groups}
+    return [(names[slug], slug) for slug in order if slug in names]
 
 
-class SynthesisOrderEditor(w.VBox):
+class SynthesisOrderEditor(PlenaryPanel):
     """A list of the groups in synthesis order, with "up" and "down"."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
-        super().__init__()
-        self.store = store
-        self.actor = actor
+    def __init__(
+        self, *, store: Store, actor: str = "animateur", snapshot: PlenarySnapshot | None = None
+    ) -> None:
+        super().__init__(store=store, actor=actor, snapshot=snapshot)
         self.choice = w.Select(rows=6, layout=w.Layout(width="360px"))
         self.up_button = w.Button(description=t("order.up"), layout=w.Layout(width="auto"))
         self.down_button = w.Button(description=t("order.down"), layout=w.Layout(width="auto"))
         self.up_button.on_click(self._on_up)
         self.down_button.on_click(self._on_down)
-        self.status = StatusBar()
         self.children = (
             w.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('order.title'))}</h3>"),
             w.HBox([self.choice, w.VBox([self.up_button, self.down_button])]),
             self.status,
         )
-        self.refresh()
+        self._first_show()
 
-    def refresh(self) -> None:
-        """Show the order as the store holds it, keeping the selected group."""
-        names = {g.slug: g.name for g in self.store.groups.all()}
+    def _render(self, snapshot: PlenarySnapshot) -> None:
+        """Show the order of ``snapshot``, keeping the selected group."""
         selected = self.choice.value
-        self.choice.options = [(names[s], s) for s in self.store.groups.synthesis_order()]
-        if selected in names:
+        options = order_options(snapshot.groups, snapshot.order)
+        if list(self.choice.options) != options:
+            self.choice.options = options
+        if selected in {slug for _, slug in options}:
             self.choice.value = selected
 
     def _on_up(self, _button: object = None) -> None:
@@ -60,17 +61,15 @@ class SynthesisOrderEditor(w.VBox):
         self.move(+1)
 
     def move(self, offset: int) -> None:
-        """Move the selected group ``offset`` places in the synthesis."""
+        """Move the selected group ``offset`` places in the synthesis order shown."""
         slug = self.choice.value
-        if slug is None:
+        if slug is None or self.snapshot is None:
             self.status.show(t("order.select_first"), "warning")
             return
-        try:
-            self.store.groups.set_synthesis_order(
-                moved(self.store.groups.synthesis_order(), slug, offset), actor=self.actor
-            )
-        except (StoreError, ValidationError) as error:
-            self.status.show(str(error), "error")
+        order = moved([s for _, s in self.choice.options], slug, offset)
+        if order is None:  # already first (or last): nothing to write
             return
-        self.refresh()
-        self.status.show(t("order.saved"), "ok")
+        done, _ = self.attempt(self.store.groups.set_synthesis_order, order, actor=self.actor)
+        if done:
+            self.status.show(t("order.saved"), "ok")
+            self.written()
