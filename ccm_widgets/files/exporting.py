@@ -12,8 +12,10 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import mimetypes
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
@@ -293,3 +295,40 @@ def export_meeting(
         return write_atomic(output, data)
     name = export_name(store.meetings.get().date, "meeting" if fmt == "toml" else part, fmt)
     return write_new(directory, name, data)
+
+
+def exports_directory() -> Path:
+    """Where a page's exports go: ``CCM_EXPORTS`` (``ccm serve`` gives each page's kernel its
+    folder), else ``exports/``."""
+    return Path(os.environ.get("CCM_EXPORTS") or EXPORTS_DIR)
+
+
+@dataclass(frozen=True)
+class Download:
+    """An export written to disk, with what a page needs to hand it to the browser."""
+
+    path: Path
+    data: bytes
+    #: Rows of the synthesis still without a decision (see :func:`undecided_rows`).
+    undecided: int
+
+    @property
+    def mime(self) -> str:
+        """The file's media type, for the browser."""
+        return mimetypes.guess_type(self.path.name)[0] or "application/octet-stream"
+
+
+def export_download(
+    store: Store,
+    fmt: str,
+    part: str = "synthesis",
+    *,
+    directory: Path | None = None,
+    mask_contacts: bool = False,
+) -> Download:
+    """Write an export as a new file in ``directory`` (default :func:`exports_directory`)
+    and return it with its bytes: what the plenary's export panel offers to download."""
+    data = render(store, fmt, part, mask_contacts=mask_contacts)
+    name = export_name(store.meetings.get().date, "meeting" if fmt == "toml" else part, fmt)
+    path = write_new(directory or exports_directory(), name, data)
+    return Download(path, data, undecided_rows(store))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +168,17 @@ def test_a_failed_action_is_said_in_french_and_logged(
     assert board.adoption.status.message.startswith("L'opération n'a pas abouti")
     assert any(r.exc_info for r in caplog.records)  # with its traceback, for whoever fixes it
     assert board.adoption.index == 0  # not moved on: nothing was decided
+
+
+def test_the_export_panel_offers_the_bytes_it_wrote(demo: Store, tmp_path: Path) -> None:
+    import base64
+
+    from ccm_widgets.widgets.plenary.export_panel import ExportPanel
+
+    panel = ExportPanel(store=demo)  # the folder comes from CCM_EXPORTS, set per test
+    panel.format.value = "csv"
+    written = panel.export()
+    assert written is not None
+    assert written.parent == tmp_path / "exports"
+    payload = base64.b64encode(written.read_bytes()).decode("ascii")
+    assert f"base64,{payload}" in panel.link.value

@@ -1,19 +1,35 @@
-"""Export panel: pick a format and a part, export to exports/, download from the page."""
+"""Export panel: pick a format and a part, export to exports/, download from the page.
+
+The export is written by :func:`ccm_widgets.files.exporting.export_download`, which hands
+back its bytes; the panel only offers them to the browser.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
-import mimetypes
-import os
+import logging
 from pathlib import Path
 
 import ipywidgets as w
 
-from ccm_widgets.files.exporting import export_meeting, undecided_rows
+from ccm_widgets.files.exporting import Download, export_download
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.status import StatusBar
+
+log = logging.getLogger(__name__)
+
+
+def download_link(download: Download) -> str:
+    """A link that saves the export from the page itself (its bytes inline, escaped name)."""
+    payload = base64.b64encode(download.data).decode("ascii")
+    name = html.escape(download.path.name)
+    return (
+        f'<a download="{name}" href="data:{download.mime};base64,{payload}" '
+        f'style="font-size:1.1em;color:#0b57d0;text-decoration:underline">'
+        f"{html.escape(t('export.download', name=download.path.name))}</a>"
+    )
 
 
 class ExportPanel(w.VBox):
@@ -22,7 +38,8 @@ class ExportPanel(w.VBox):
     def __init__(self, *, store: Store, directory: Path | None = None) -> None:
         super().__init__()
         self.store = store
-        self.directory = directory or Path(os.environ.get("CCM_EXPORTS", "exports"))
+        #: Where exports go; ``None``: where the exports module says (``CCM_EXPORTS``).
+        self.directory = directory
         self.format = w.Dropdown(
             options=[
                 ("HTML", "html"),
@@ -66,27 +83,20 @@ class ExportPanel(w.VBox):
         self.button.disabled = True
         self.status.show(t("export.working"))
         try:
-            path = export_meeting(
+            made = export_download(
                 self.store, fmt, part, directory=self.directory, mask_contacts=self.mask.value
             )
         except Exception as error:  # the user must see why, whatever it is
+            log.exception("export en échec")
             self.status.show(t("export.failed", error=error), "error")
             return None
         finally:
             self.button.disabled = False
-        self.last_path = path
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        payload = base64.b64encode(path.read_bytes()).decode("ascii")
-        name = html.escape(path.name)
-        self.link.value = (
-            f'<a download="{name}" href="data:{mime};base64,{payload}" '
-            f'style="font-size:1.1em;color:#0b57d0;text-decoration:underline">'
-            f"{html.escape(t('export.download', name=path.name))}</a>"
-        )
-        pending = undecided_rows(self.store)
-        if pending:
-            done = t("export.done", name=path.name)
-            self.status.show(f"{done} {t('export.undecided', count=pending)}", "warning")
+        self.last_path = made.path
+        self.link.value = download_link(made)
+        done = t("export.done", name=made.path.name)
+        if made.undecided:
+            self.status.show(f"{done} {t('export.undecided', count=made.undecided)}", "warning")
         else:
-            self.status.show(t("export.done", name=path.name), "ok")
-        return path
+            self.status.show(done, "ok")
+        return made.path
