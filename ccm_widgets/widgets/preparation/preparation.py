@@ -23,6 +23,11 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
+def agenda_line(item: dict[str, str]) -> str:
+    """An agenda item as the list shows it: time, item, presenter."""
+    return f"{item['time']} {item['item']} ({item['presenter']})"
+
+
 class MeetingForm(w.VBox):
     """The header of the report: organisation lines, title, venue, date, start, chair…"""
 
@@ -45,7 +50,7 @@ class MeetingForm(w.VBox):
             "closing": w.Textarea(layout=w.Layout(width="100%", height="60px")),
         }
         self.save_button = w.Button(description=t("items.save"), button_style="primary")
-        self.save_button.on_click(lambda _b: self.save())
+        self.save_button.on_click(self._on_save)
         self.status = StatusBar()
         self.children = (
             w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.meeting'))}</h3>"),
@@ -57,6 +62,9 @@ class MeetingForm(w.VBox):
             self.status,
         )
         self.load()
+
+    def _on_save(self, _button: object = None) -> None:
+        self.save()
 
     def load(self) -> None:
         """Fill the form from the store."""
@@ -107,15 +115,15 @@ class GroupsEditor(w.VBox):
         self.actor = actor
         self.on_change = on_change
         self.picker = w.Select(rows=6, layout=w.Layout(width="100%"))
-        self.picker.observe(lambda _c: self._load(), names="value")
+        self.picker.observe(self._on_pick, names="value")
         wide = w.Layout(width="100%")
         self.name = w.Text(layout=wide)
         self.moderator = w.Text(layout=wide)
         self.institution = w.Text(layout=wide)
         self.save_button = w.Button(description=t("items.save"), button_style="primary")
         self.add_button = w.Button(description=t("prep.add_group"))
-        self.save_button.on_click(lambda _b: self.save())
-        self.add_button.on_click(lambda _b: self.add())
+        self.save_button.on_click(self._on_save)
+        self.add_button.on_click(self._on_add)
         self.status = StatusBar()
         labelled = [
             w.VBox([w.HTML(f"<b>{html.escape(t(key))}</b>"), control])
@@ -133,6 +141,15 @@ class GroupsEditor(w.VBox):
             self.status,
         )
         self.refresh()
+
+    def _on_pick(self, _change: object = None) -> None:
+        self._load()
+
+    def _on_save(self, _button: object = None) -> None:
+        self.save()
+
+    def _on_add(self, _button: object = None) -> None:
+        self.add()
 
     def refresh(self) -> None:
         selected = self.picker.value
@@ -197,7 +214,7 @@ class PreparationPanel(w.VBox):
             table="agenda",
             title=t("prep.agenda"),
             actor=actor,
-            describe=lambda item: f"{item['time']} {item['item']} ({item['presenter']})",
+            describe=agenda_line,
             fields=[
                 Field("item", t("prep.agenda_item")),
                 Field("presenter", t("prep.agenda_presenter")),
@@ -207,7 +224,7 @@ class PreparationPanel(w.VBox):
         self.order = SynthesisOrderEditor(store=store, actor=actor)
         self.groups = GroupsEditor(store=store, actor=actor, on_change=self.order.refresh)
         self.toml_button = w.Button(description=t("prep.toml"), icon="download")
-        self.toml_button.on_click(lambda _b: self.offer_toml())
+        self.toml_button.on_click(self._on_toml)
         self.toml_link = w.HTML()
         self.add_class("ccm-preparation")
         self.children = (
@@ -218,6 +235,9 @@ class PreparationPanel(w.VBox):
             self.order,
             w.HBox([self.toml_button, self.toml_link]),
         )
+
+    def _on_toml(self, _button: object = None) -> None:
+        self.offer_toml()
 
     def offer_toml(self) -> str:
         """A download link of the meeting file (what ``ccm export --to toml`` writes)."""
