@@ -220,7 +220,7 @@ def grid_row(row: Row) -> GridRow:
         recommendation=row["recommendation"], challenges=row["challenges"],
         perspectives=row["perspectives"], version=row["version"],
         updated_by=row["updated_by"], updated_at=row["updated_at"],
-        origin=tuple(slug for slug in stored.split(",") if slug), decision=row["decision"],
+        origin=tuple(filter(None, stored.split(","))), decision=row["decision"],
     )  # fmt: skip
 
 
