@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
 from ccm_widgets.files.importing import FORMULA_STARTS
+from ccm_widgets.i18n import t
 from ccm_widgets.report.blocks import PARTS, Part, Table
 from ccm_widgets.report.document import ReportData, build_document, ledger_table
 from ccm_widgets.store import Store
@@ -54,7 +55,7 @@ def write_new(directory: Path, name: str, data: bytes) -> Path:
             except FileExistsError:
                 continue
             return target
-        raise FileExistsError(f"trop d'exports nommés {name} dans {directory}")
+        raise FileExistsError(t("export.too_many_names", name=name, directory=directory))
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -139,7 +140,7 @@ def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
 
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = "Synthèse"
+    sheet.title = t("export.sheet_synthesis")
     sheet.append(list(CSV_HEADER))
     for record in synthesis_records(synthesis):
         sheet.append(list(record))
@@ -240,26 +241,23 @@ def render(
     """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx), or the
     meeting file (``toml``: header, agenda, groups and synthesis order, for ``ccm init``)."""
     if fmt not in FORMATS:
-        raise ValueError(f"format inconnu : {fmt} (attendu : {', '.join(FORMATS)})")
+        raise ValueError(t("export.unknown_format", format=fmt, expected=", ".join(FORMATS)))
     if fmt == "toml":  # the meeting file of ccm init, whatever the part
         from ccm_widgets.files.meeting_file import dump_plan, plan_of
 
         return dump_plan(plan_of(store)).encode("utf-8")
     if part not in PARTS:
-        raise ValueError(f"partie inconnue : {part} (attendu : {', '.join(PARTS)})")
+        raise ValueError(t("export.unknown_part", part=part, expected=", ".join(PARTS)))
     kind: Part = part  # narrowed by the check above
     if fmt in {"csv", "xlsx"}:
         if kind == "report":
-            raise ValueError(
-                "les formats csv et xlsx ne contiennent que la synthèse (--part synthesis)"
-                " ou le registre des décisions (--part decisions)"
-            )
+            raise ValueError(t("export.tables_only"))
         title = store.meetings.get().title
         if kind == "decisions":
             ledger = ledger_table(report_data(store))
             if fmt == "csv":
                 return table_csv(ledger)
-            return table_xlsx(ledger, title=title, sheet="Décisions")
+            return table_xlsx(ledger, title=title, sheet=t("export.sheet_decisions"))
         synthesis = current_synthesis(store)
         if fmt == "csv":
             return synthesis_csv(synthesis)
