@@ -25,6 +25,7 @@ from ccm_widgets.domain.model import (
     GENERAL,
     MAX_CELL_CHARS,
     ImportProblem,
+    ReviewStatus,
     ValidationError,
     clean_text,
     fold,
@@ -738,9 +739,13 @@ def read_attendance(path: str | Path, data: bytes | None = None) -> AttendanceIm
 
 @dataclass(frozen=True)
 class ReviewImport:
-    """Review rows read from a file, each with the section name as written there."""
+    """Review rows read from a file, each with the section name as written there.
 
-    rows: tuple[tuple[int, str, str, str, str], ...]  # line, section, recommendation, state, status
+    Each row is (line, section, recommendation, state, status); a status the table writes
+    in words that name a :class:`ReviewStatus` is that status, other words stay as written.
+    """
+
+    rows: tuple[tuple[int, str, str, str, ReviewStatus | str], ...]
 
 
 def read_review(path: str | Path, data: bytes | None = None) -> ReviewImport:
@@ -754,7 +759,7 @@ def read_review(path: str | Path, data: bytes | None = None) -> ReviewImport:
     table = read_table(path, data)
     mapping = map_columns(table, REVIEW_COLUMNS, t("import.review_expected"))
     section = GENERAL
-    rows = []
+    rows: list[tuple[int, str, str, str, ReviewStatus | str]] = []
     rec_index = mapping["recommendation"]
     for line, cells in table.rows:
         recommendation = strip_bullet_markup(
@@ -763,7 +768,8 @@ def read_review(path: str | Path, data: bytes | None = None) -> ReviewImport:
         state = strip_bullet_markup(
             _cell(table, line, cells, mapping.get("state"), "import.what_state")
         )
-        status = _cell(table, line, cells, mapping.get("status"), "import.what_status")
+        words = _cell(table, line, cells, mapping.get("status"), "import.what_status")
+        status = ReviewStatus.parse(words) or words
         others = [c for i, c in enumerate(cells) if i != rec_index and c.strip()]
         if "kind" in mapping or "group" in mapping:
             if recommendation:

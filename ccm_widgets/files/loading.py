@@ -6,11 +6,25 @@ refused halfway writes nothing.
 
 from __future__ import annotations
 
+import logging
+import tempfile
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccm_widgets.domain.model import Communication, GridRow, Participant, ReviewRow, ValidationError
+from ccm_widgets.domain.model import (
+    CLI_ACTOR,
+    DEMO_ACTOR,
+    Actor,
+    Communication,
+    GridRow,
+    Group,
+    Participant,
+    ReviewRow,
+    ValidationError,
+    fold,
+)
 from ccm_widgets.files.importing import (
     ImportProblem,
     format_count,
@@ -24,7 +38,12 @@ from ccm_widgets.files.importing import (
 from ccm_widgets.files.meeting_file import load_plan
 from ccm_widgets.i18n import t
 from ccm_widgets.paths import DEMO as DEMO_DIR
-from ccm_widgets.store import Store
+from ccm_widgets.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+#: Names of a meeting's store file, as a previous meeting's is carried over.
+STORE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
 @dataclass(frozen=True)
@@ -52,7 +71,12 @@ def init_meeting(store: Store, path: str | Path, *, force: bool = False) -> Outc
 
 
 def import_grid(
-    store: Store, group: str, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+    store: Store,
+    group: str,
+    path: str | Path,
+    *,
+    data: bytes | None = None,
+    actor: Actor | str = CLI_ACTOR,
 ) -> Outcome:
     """Append the rows of a grid file to ``group``'s grid (``general`` for the plenary's own)."""
     try:
@@ -66,32 +90,54 @@ def import_grid(
         if any(resolved[n] != section for n in named):
             raise ImportProblem(path, None, t("loading.grid_other_group"))
     rows = [cells for _, cells in grid.rows]
-    added: list[GridRow] = store.grid.add(section, rows, actor=actor) if rows else []
+    added: list[GridRow] = store.grid.add(section, rows, actor=str(actor)) if rows else []
     label = t("loading.general_section") if section == "general" else store.groups.get(section).name
     warnings = () if rows else (t("loading.warning", path=path, message=t("loading.no_rows")),)
     return Outcome(t("loading.grid_added", count=len(added), label=label), warnings)
 
 
 def import_attendance(
-    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: Actor | str = CLI_ACTOR
 ) -> Outcome:
-    """Append the people of a sign-in sheet; defects are reported, nobody is dropped."""
+    """Append the people of a sign-in sheet; defects are reported, nobody is dropped.
+
+    A Groupe column names each person's group as people write it; the store keeps the
+    group's slug (:func:`group_slug`). A name that matches no group is kept as written, with
+    a warning.
+    """
     sheet = read_attendance(path, data)
-    store.items.add_participants(
-        [
-            Participant(0, r.number, r.name, r.institution, r.phone, r.email, r.group)
-            for r in sheet.rows
-        ],
-        actor=actor,
-    )
+    groups = store.groups.all()
+    people, absent = [], []
+    for r in sheet.rows:
+        slug = group_slug(r.group, groups)
+        if slug is None:
+            absent.append(t("loading.participant_group_absent", path=path, line=r.line,
+                            group=r.group))  # fmt: skip
+        people.append(
+            Participant(0, r.number, r.name, r.institution, r.phone, r.email, slug or r.group)
+        )
+    store.items.add_participants(people, actor=actor)
     summary = t("loading.attendance_imported", count=len(sheet.rows), **sheet.counts)
     return Outcome(
-        summary, tuple(t("loading.warning", path=path, message=d) for d in sheet.defects)
+        summary,
+        (*(t("loading.warning", path=path, message=d) for d in sheet.defects), *absent),
     )
+
+
+def group_slug(name: str, groups: Iterable[Group]) -> str | None:
+    """The slug of the group ``name`` means (case, accents and punctuation aside; its slug
+    also works); ``""`` for no name; ``None`` when no group of the meeting has that name."""
+    if not name.strip():
+        return ""
+    wanted = fold(name)
+    for group in groups:
+        if wanted in {fold(group.name), fold(group.slug)}:
+            return group.slug
+    return None
 
 
 def import_review(
-    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: Actor | str = CLI_ACTOR
 ) -> Outcome:
     """Append the review of the previous recommendations, in either table layout."""
     review = read_review(path, data)
@@ -113,29 +159,54 @@ def previous_recommendations(
     """(line, group name or "", recommendation) of a previous meeting's synthesis.
 
     ``path`` is that meeting's store (``.sqlite``) or its synthesis export (CSV or XLSX, as
-    ``ccm export --to csv|xlsx`` writes it: Section, Groupe, Recommandation…).
+    ``ccm export --to csv|xlsx`` writes it: Section, Groupe, Recommandation…). ``data``, when
+    given, is the file's content (a page's upload), ``path`` only its name.
     """
     name = str(path)
-    if data is None and name.endswith((".sqlite", ".sqlite3", ".db")):
-        from ccm_widgets.files.exporting import current_synthesis
-
+    if name.endswith(STORE_SUFFIXES):
+        if data is not None:
+            return _recommendations_of_store_bytes(name, data)
         if not Path(path).is_file():
             raise ImportProblem(path, None, t("import.not_found"))
-        with Store(path) as previous:
-            synthesis = current_synthesis(previous)
-        limit = max_rows()
-        if len(synthesis) > limit:
-            raise ImportProblem(path, None, t("import.too_many_rows", limit=format_count(limit)))
-        return [
-            (n, "" if section.group is None else section.group.name, row.recommendation)
-            for n, (section, row) in enumerate(synthesis.rows(), start=1)
-        ]
+        return _recommendations_of_store(path)
     rows = read_synthesis_export(path, data)
     return [(line, group, texts[0]) for line, group, texts in rows if texts[0]]
 
 
+def _recommendations_of_store_bytes(name: str, data: bytes) -> list[tuple[int, str, str]]:
+    """As :func:`previous_recommendations`, from the bytes of an uploaded store: SQLite
+    reads files only, so they are written to a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ccm-previous-") as folder:
+        copy = Path(folder) / "previous.sqlite"
+        copy.write_bytes(data)
+        try:
+            return _recommendations_of_store(copy, name=name)
+        except StoreError as error:
+            log.warning("%s: %s", name, error)
+            raise ImportProblem(name, None, t("loading.unreadable_store")) from error
+
+
+def _recommendations_of_store(
+    path: str | Path, *, name: str | None = None
+) -> list[tuple[int, str, str]]:
+    """The synthesis of the store at ``path``, limited in rows; ``name`` in messages."""
+    from ccm_widgets.files.exporting import current_synthesis
+
+    with Store(path, create=False) as previous:
+        synthesis = current_synthesis(previous)
+    limit = max_rows()
+    if len(synthesis) > limit:
+        raise ImportProblem(
+            name or path, None, t("import.too_many_rows", limit=format_count(limit))
+        )
+    return [
+        (n, "" if section.group is None else section.group.name, row.recommendation)
+        for n, (section, row) in enumerate(synthesis.rows(), start=1)
+    ]
+
+
 def carry_over_review(
-    store: Store, path: str | Path, *, data: bytes | None = None, actor: str = "cli"
+    store: Store, path: str | Path, *, data: bytes | None = None, actor: Actor | str = CLI_ACTOR
 ) -> Outcome:
     """Take a previous meeting's synthesis as this meeting's review table, state to fill in.
 
@@ -163,17 +234,17 @@ def load_demo(store: Store, directory: Path = DEMO_DIR, *, force: bool = False) 
     """Load the fictional demo meeting shipped in ``data/demo``: the same paths a user takes."""
     init_meeting(store, directory / "reunion.toml", force=force)
     for path in sorted((directory / "grilles").glob("*.csv")):
-        import_grid(store, path.stem.replace("-", " "), path, actor="demo")
-    import_attendance(store, directory / "presence.csv", actor="demo")
-    import_review(store, directory / "revue.csv", actor="demo")
+        import_grid(store, path.stem.replace("-", " "), path, actor=DEMO_ACTOR)
+    import_attendance(store, directory / "presence.csv", actor=DEMO_ACTOR)
+    import_review(store, directory / "revue.csv", actor=DEMO_ACTOR)
     with (directory / "deroule.toml").open("rb") as f:
         extra = tomllib.load(f)
     for item in extra.get("communications", []):
         store.items.add_communication(
             Communication(0, 0, item["title"], item.get("presenter", ""),
                           item.get("function", ""), item.get("summary", "")),
-            actor="demo",
+            actor=DEMO_ACTOR,
         )  # fmt: skip
     for point in extra.get("debates", {}).get("points", []):
-        store.items.add_debate_point(point, actor="demo")
+        store.items.add_debate_point(point, actor=DEMO_ACTOR)
     return Outcome(t("loading.demo_loaded", where=store.where))

@@ -8,16 +8,18 @@ message saying why there is nothing to edit.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import GENERAL, ValidationError
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, GENERAL, Actor, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.report.document import french_date
@@ -228,8 +230,8 @@ def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
             if not (facilitator or key_matches(given, store.groups.key(slug))):
                 return message_page(t("page.bad_key"))
         store.session.bind_access(Access(FACILITATOR if facilitator else slug, given))
-        actor = "animateur" if facilitator else f"groupe:{slug}"
-        editor = GroupGridEditor(store=store, section=slug, actor=actor)
+        actor = FACILITATOR_ACTOR if facilitator else Actor.of_group(slug)
+        editor = GroupGridEditor(store=store, section=slug, actor=str(actor))
         editor.add_class("ccm-page")
         return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
     except StoreError as error:
@@ -342,6 +344,11 @@ def debates_page(
     return _facilitator_panel(store, params, "facilitator.debates.DebatesPanel")
 
 
+def exports_made(folder: Path) -> bool:
+    """True once ``folder`` holds an exported report (HTML, PDF or Word)."""
+    return folder.is_dir() and any(p.suffix in {".pdf", ".html", ".docx"} for p in folder.iterdir())
+
+
 def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
     """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
     opened, refusal = _facilitator_store(store, params)
@@ -379,11 +386,14 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
         f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.general'))}</a></p></div>"
     )
+    from ccm_widgets.files.exporting import exports_directory
     from ccm_widgets.widgets.facilitator.guide import PHASES, MeetingGuide
 
     key = opened.groups.facilitator_key()
     notebooks = {p.notebook for p in PHASES if p.notebook}
     guide = MeetingGuide(
-        store=opened, links={n: page_url(server_base(), n, cle=key) for n in notebooks}
+        store=opened,
+        links={n: page_url(server_base(), n, cle=key) for n in notebooks},
+        exports_made=functools.partial(exports_made, exports_directory()),
     )
     return guarded(opened, w.VBox([w.HTML(head), guide, w.HTML(body)]))

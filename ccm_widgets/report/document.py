@@ -28,6 +28,10 @@ from ccm_widgets.domain.model import (
     Meeting,
     Participant,
     ReviewRow,
+    ReviewStatus,
+    as_review_status,
+    display_actor,
+    review_status_label,
 )
 from ccm_widgets.domain.synthesis import Synthesis
 from ccm_widgets.i18n import t
@@ -50,16 +54,36 @@ from ccm_widgets.report.blocks import (
     TableSection,
 )
 
+#: Where the review chart counts a status that an imported table wrote in its own words.
+OTHER_STATUS = "other"
 #: Review statuses in the order the chart stacks them, with their colours (the review
-#: panel's chart uses the same ones), then rows with no status yet.
+#: panel's chart uses the same ones), then an imported table's own words, then rows with no
+#: status yet.
 STATUS_COLOURS: dict[str, str] = {
-    "réalisée": "#17602a",
-    "en cours": "#2c5d8f",
-    "non réalisée": "#b3261e",
-    "à reformuler": "#8a5300",
+    ReviewStatus.DONE: "#17602a",
+    ReviewStatus.ONGOING: "#2c5d8f",
+    ReviewStatus.NOT_DONE: "#b3261e",
+    ReviewStatus.TO_REFORMULATE: "#8a5300",
+    OTHER_STATUS: "#6b4c9a",
     "": "#999999",
 }
 BAR_COLOUR = "#2c5d8f"
+
+
+def status_bucket(status: str) -> str:
+    """Where the review chart counts a row's status: its code, :data:`OTHER_STATUS` for an
+    imported table's own words, ``""`` for none."""
+    if not status:
+        return ""
+    known = as_review_status(status)
+    return known.value if isinstance(known, ReviewStatus) else OTHER_STATUS
+
+
+def status_bucket_label(bucket: str) -> str:
+    """A chart bucket as the legend says it (``réalisée``, ``autre``, ``non renseigné``)."""
+    if bucket == OTHER_STATUS:
+        return t("review.other_status")
+    return review_status_label(bucket) or t("review.no_status")
 
 
 # -- the data ---------------------------------------------------------------------------------
@@ -272,7 +296,10 @@ def review_table(review: Sequence[ReviewRow], groups: Sequence[Group]) -> Table:
     sections: list[TableSection] = []
     for section, rows in _by_section(review_order(review)):
         cells = tuple(
-            (r.recommendation, f"[{r.status}] {r.state}".strip() if r.status else r.state)
+            (
+                r.recommendation,
+                f"[{review_status_label(r.status)}] {r.state}".strip() if r.status else r.state,
+            )
             for r in rows
         )
         sections.append(TableSection((RowHeading(names.get(section, section)),), cells))
@@ -292,18 +319,22 @@ def _by_section(rows: Sequence[ReviewRow]) -> list[tuple[str, list[ReviewRow]]]:
 def review_chart(review: Sequence[ReviewRow], groups: Sequence[Group]) -> Chart:
     """Statuses counted by section, one stacked bar per section (the review panel's chart)."""
     names = {GENERAL: t("synthesis.kind_general")} | {g.slug: g.name for g in groups}
-    statuses = list(STATUS_COLOURS)  # the known statuses, then "" (no status yet)
     bars = []
     for section, rows in _by_section(review_order(review)):
-        counts = Counter(r.status if r.status in STATUS_COLOURS else "" for r in rows)
+        counts = Counter(status_bucket(r.status) for r in rows)
         segments = tuple(
-            Segment(status or t("review.no_status"), counts[status], STATUS_COLOURS[status])
-            for status in statuses
-            if counts[status]
+            Segment(status_bucket_label(bucket), counts[bucket], colour)
+            for bucket, colour in STATUS_COLOURS.items()
+            if counts[bucket]
         )
         caption = ", ".join(f"{s.label} {s.value}" for s in segments)
         bars.append(Bar(names.get(section, section), segments, caption))
-    legend = tuple((s or t("review.no_status"), colour) for s, colour in STATUS_COLOURS.items())
+    others = any(status_bucket(r.status) == OTHER_STATUS for r in review)
+    legend = tuple(
+        (status_bucket_label(bucket), colour)
+        for bucket, colour in STATUS_COLOURS.items()
+        if bucket != OTHER_STATUS or others
+    )
     return Chart(t("report.review_chart"), tuple(bars), legend)
 
 
@@ -355,8 +386,9 @@ def ledger_table(data: ReportData) -> Table:
     for entry, row in data.ledger:
         decision = str(entry.after.get("decision", ""))
         label = decision_label(decision) if decision else t("report.decision_undone")
+        who = display_actor(entry.actor, data.groups)
         rows.append((_local_time(entry.at), names.get(row.section, row.section),
-                     row.recommendation, label, entry.actor))  # fmt: skip
+                     row.recommendation, label, who))  # fmt: skip
     columns = (
         Column(t("report.col_when"), "time"), Column(t("report.col_section")),
         Column(t("report.col_recommendation")), Column(t("report.col_decision"), "decision"),

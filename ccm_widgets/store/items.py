@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccm_widgets.domain.model import (
+    CLI_ACTOR,
     GENERAL,
+    Actor,
     Communication,
     DebatePoint,
     Participant,
     ReviewRow,
+    ReviewStatus,
     ValidationError,
+    as_review_status,
     clean_text,
 )
 from ccm_widgets.domain.ordering import moved
@@ -53,8 +57,9 @@ ITEM_TABLES: dict[str, ItemTable] = {
     )
 }  # fmt: skip
 
-#: Statuses a review row can carry besides its free text ("" while not assessed).
-REVIEW_STATUSES: tuple[str, ...] = ("réalisée", "en cours", "non réalisée", "à reformuler")
+#: Statuses a review row can carry ("" while not assessed; an imported table may also leave
+#: its own words), as the store writes them: codes, whose text is the catalogue's.
+REVIEW_STATUSES: tuple[ReviewStatus, ...] = tuple(ReviewStatus)
 
 
 class Items:
@@ -75,7 +80,11 @@ class Items:
     def _clean(
         self, spec: ItemTable, fields: dict[str, str], *, any_status: bool = False
     ) -> dict[str, str]:
-        """``fields`` checked; ``any_status``: an imported table's own status words kept."""
+        """``fields`` checked.
+
+        A status is stored as its code; its words (``en cours``, ``Done``) are taken for it.
+        Other words are refused, unless ``any_status``: an imported table's own words kept.
+        """
         unknown = set(fields) - set(spec.fields)
         if unknown:
             raise ValidationError(t("store.unknown_field", fields=", ".join(sorted(unknown))))
@@ -83,14 +92,18 @@ class Items:
         if "section" in cleaned:
             self.groups.check_section(cleaned["section"] or GENERAL)
             cleaned["section"] = cleaned["section"] or GENERAL
-        if not any_status and cleaned.get("status") and cleaned["status"] not in REVIEW_STATUSES:
-            raise ValidationError(
-                t(
-                    "store.unknown_status",
-                    status=cleaned["status"],
-                    statuses=", ".join(REVIEW_STATUSES),
+        if cleaned.get("status"):
+            status = ReviewStatus.parse(cleaned["status"])
+            if status is not None:
+                cleaned["status"] = status.value
+            elif not any_status:
+                raise ValidationError(
+                    t(
+                        "store.unknown_status",
+                        status=cleaned["status"],
+                        statuses=", ".join(s.label for s in ReviewStatus),
+                    )
                 )
-            )
         return cleaned
 
     def rows(self, table: str) -> list[dict[str, Any]]:
@@ -104,7 +117,7 @@ class Items:
             rows.sort(key=lambda r: (rank.get(r["section"], 999), r[spec.order], r["id"]))
         return rows
 
-    def add(self, table: str, fields: dict[str, str], *, actor: str) -> int:
+    def add(self, table: str, fields: dict[str, str], *, actor: Actor | str) -> int:
         """Append an item; fields not given are empty. Returns its id."""
         spec = self._spec(table)
         values = dict.fromkeys(spec.fields, "") | self._clean(spec, fields)
@@ -114,7 +127,7 @@ class Items:
             return self._insert(cur, spec, values, actor=actor)
 
     def _insert(
-        self, cur: Cursor, spec: ItemTable, values: dict[str, Any], *, actor: str,
+        self, cur: Cursor, spec: ItemTable, values: dict[str, Any], *, actor: Actor | str,
         order: int | None = None,
     ) -> int:  # fmt: skip
         """Insert one item at the end of its list (or at ``order``), with its history."""
@@ -138,7 +151,7 @@ class Items:
         )
         self.history.record(
             cur,
-            actor=actor,
+            actor=str(actor),
             entity=spec.entity,
             entity_id=row_id,
             action="create",
@@ -147,7 +160,9 @@ class Items:
         )
         return row_id
 
-    def update(self, table: str, item_id: int, fields: dict[str, str], *, actor: str) -> bool:
+    def update(
+        self, table: str, item_id: int, fields: dict[str, str], *, actor: Actor | str
+    ) -> bool:
         """Change some fields of an item. False when nothing changed."""
         spec = self._spec(table)
         values = self._clean(spec, fields)
@@ -173,7 +188,7 @@ class Items:
             )
             self.history.record(
                 cur,
-                actor=actor,
+                actor=str(actor),
                 entity=spec.entity,
                 entity_id=item_id,
                 action="update",
@@ -182,7 +197,7 @@ class Items:
             )
         return True
 
-    def delete(self, table: str, item_id: int, *, actor: str) -> None:
+    def delete(self, table: str, item_id: int, *, actor: Actor | str) -> None:
         """Remove an item; its last content stays in the history."""
         spec = self._spec(table)
         with self.db.write() as cur:
@@ -192,7 +207,7 @@ class Items:
             cur.execute(f"DELETE FROM {spec.name} WHERE id = ?", (item_id,))
             self.history.record(
                 cur,
-                actor=actor,
+                actor=str(actor),
                 entity=spec.entity,
                 entity_id=item_id,
                 action="delete",
@@ -200,7 +215,7 @@ class Items:
                 after={},
             )
 
-    def move(self, table: str, item_id: int, offset: int, *, actor: str) -> bool:
+    def move(self, table: str, item_id: int, offset: int, *, actor: Actor | str) -> bool:
         """Move an item ``offset`` places (within its section for review rows)."""
         spec = self._spec(table)
         with self.db.write() as cur:
@@ -225,7 +240,7 @@ class Items:
                 )
             self.history.record(
                 cur,
-                actor=actor,
+                actor=str(actor),
                 entity=spec.entity,
                 entity_id=item_id,
                 action="move",
@@ -237,7 +252,7 @@ class Items:
     # -- typed lists ------------------------------------------------------------------------
 
     def add_participants(
-        self, participants: Sequence[Participant], *, actor: str = "cli"
+        self, participants: Sequence[Participant], *, actor: Actor | str = CLI_ACTOR
     ) -> list[Participant]:
         """Append people to the attendance list.
 
@@ -270,7 +285,7 @@ class Items:
             for r in self.rows("participants")
         ]
 
-    def add_review_rows(self, rows: Sequence[ReviewRow], *, actor: str = "cli") -> None:
+    def add_review_rows(self, rows: Sequence[ReviewRow], *, actor: Actor | str = CLI_ACTOR) -> None:
         """Append rows to the review of the previous recommendations."""
         spec = ITEM_TABLES["review_rows"]
         cleaned = [
@@ -294,11 +309,14 @@ class Items:
         """Review rows, general section first, then groups in numbering order."""
         return [
             ReviewRow(id=r["id"], section=r["section"], position=r["position"],
-                      recommendation=r["recommendation"], state=r["state"], status=r["status"])
+                      recommendation=r["recommendation"], state=r["state"],
+                      status=as_review_status(r["status"]))
             for r in self.rows("review_rows")
         ]  # fmt: skip
 
-    def add_communication(self, communication: Communication, *, actor: str = "cli") -> None:
+    def add_communication(
+        self, communication: Communication, *, actor: Actor | str = CLI_ACTOR
+    ) -> None:
         """Append a presentation."""
         self.add(
             "communications",
@@ -319,9 +337,10 @@ class Items:
             for r in self.rows("communications")
         ]  # fmt: skip
 
-    def add_debate_point(self, text: str, *, actor: str = "cli") -> None:
+    def add_debate_point(self, text: str, *, actor: Actor | str = CLI_ACTOR) -> None:
         """Append a point raised in the discussion."""
-        self.add("debate_points", {"text": clean_text(text, what="point de débat")}, actor=actor)
+        text = clean_text(text, what=t("store.what_debate_point"))
+        self.add("debate_points", {"text": text}, actor=actor)
 
     def debate_points(self) -> list[DebatePoint]:
         """Debate points in their order."""

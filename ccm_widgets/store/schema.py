@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 
+from ccm_widgets.domain.model import ReviewStatus, fold
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import SQLITE, Cursor, Database
 from ccm_widgets.store.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,4 +135,23 @@ def _migrate_2_to_3(cur: Cursor) -> None:
     cur.execute("DELETE FROM meta WHERE key = 'kept_pairs'")
 
 
-MIGRATIONS = {"1": _migrate_1_to_2, "2": _migrate_2_to_3}
+def _migrate_3_to_4(cur: Cursor) -> None:
+    """Schema 4: review statuses and participants' groups stored as codes, not display text.
+
+    A review status was its French text (``en cours``): it becomes its code (``ongoing``),
+    whatever the capitals and accents; words that name no status (an imported table's own)
+    stay as written. A participant's group was the group's name, so renaming a group
+    orphaned its people: it becomes the group's slug; a name that matches no group stays.
+    """
+    for row_id, status in cur.execute("SELECT id, status FROM review_rows").fetchall():
+        code = ReviewStatus.parse(status)
+        if code is not None and code.value != status:
+            cur.execute("UPDATE review_rows SET status = ? WHERE id = ?", (code.value, row_id))
+    slugs = {fold(name): slug for slug, name in cur.execute("SELECT slug, name FROM groups")}
+    for person_id, group in cur.execute("SELECT id, grp FROM participants").fetchall():
+        slug = slugs.get(fold(group)) if group else None
+        if slug is not None and slug != group:
+            cur.execute("UPDATE participants SET grp = ? WHERE id = ?", (slug, person_id))
+
+
+MIGRATIONS = {"1": _migrate_1_to_2, "2": _migrate_2_to_3, "3": _migrate_3_to_4}

@@ -1,10 +1,11 @@
-"""Every sentence the files and the command say lives in the catalogue, in French and English.
+"""Every sentence the domain, the store, the files and the command say lives in the catalogue,
+in French and English.
 
 The scan reads the modules' code (not their docstrings or comments) for text that looks
 French: an accented letter, a guillemet, or a common French word. Header synonyms and other
-words the code must *recognise* in users' files are data, not messages: they live in
-constants whose names say so (``…_COLUMNS``, ``…_WORDS``, ``…_PATTERN``), which the scan
-skips.
+words the code must *recognise* in users' files or in the store are data, not messages: they
+live in constants whose names say so (``…_COLUMNS``, ``…_WORDS``, ``…_PATTERN``,
+``…_LETTERS``, ``…_HEADER``), which the scan skips.
 """
 
 from __future__ import annotations
@@ -25,17 +26,39 @@ MODULES = (
     "ccm_widgets/files/importing.py",
     "ccm_widgets/files/meeting_file.py",
     "ccm_widgets/files/loading.py",
+    "ccm_widgets/files/exporting.py",
     "ccm_widgets/cli.py",
+    *sorted(str(p.relative_to(REPO)) for p in (REPO / "ccm_widgets" / "domain").glob("*.py")),
+    *sorted(str(p.relative_to(REPO)) for p in (REPO / "ccm_widgets" / "store").glob("*.py")),
 )
-#: Names of constants holding what users' files say (header synonyms, headings, the words of
-#: ``ccm links --renew``) or argparse's own message ids: data to recognise, not messages.
-DATA_CONSTANT = re.compile(r"^_?[A-Z0-9_]+_(COLUMNS|WORDS|PATTERN|MESSAGES|PLURALS)$")
+#: Names of constants holding what users' files or the store say (header synonyms, headings,
+#: the words of ``ccm links --renew``, the stored names of actors, the synthesis CSV's header
+#: that users script against, letters to fold) or argparse's own message ids: data to
+#: recognise, not messages.
+DATA_CONSTANT = re.compile(
+    r"^_?[A-Z0-9_]+_(COLUMNS|WORDS|PATTERN|MESSAGES|PLURALS|LETTERS|HEADER)$|^_STOP_TEXT$"
+)
+#: French left in modules that other work is reshaping now, each text where it is; it moves
+#: to the catalogue with that work, and nothing new may join it. The grid's and the groups'
+#: "what" of a refused text ("Le texte de la cellule fait…"), the default actor of the
+#: synthesis order, and the words that name the general section.
+PENDING_LITERALS: dict[str, frozenset[str]] = {
+    "ccm_widgets/store/grid.py": frozenset(
+        {"texte de la cellule", "texte de la recommandation", "texte des défis",
+         "texte des perspectives"}
+    ),
+    "ccm_widgets/store/groups.py": frozenset(
+        {"animateur", "generale", "recommandations d ordre general", "modérateur",
+         "nom du groupe"}
+    ),
+}  # fmt: skip
 ACCENTED = re.compile(r"[àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»°]")
 FRENCH_WORDS = re.compile(
     r"(?<![\w-])(le|la|les|des|du|une|est|pas|ou|et|aucun|aucune|sans|avec|dans|pour|fichier|ligne|"
     r"lignes|colonne|colonnes|groupe|groupes|erreur|attention|chemin|nom|adresse|tous|"
     r"animateur|facilitateur|introuvable|vide|doit|manque|cite|lien|liens|stockage|tableau|"
-    r"ordre|thematique|recommandation|recommandations|defis|specifique|generale|oeuvre)(?![\w-])",
+    r"ordre|thematique|recommandation|recommandations|defis|specifique|generale|oeuvre|inconnu|"
+    r"inconnue|attendu|partie|trop)(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -108,7 +131,9 @@ def french_literals(source: str) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_french_sentence_is_left_in_the_code(module: str) -> None:
-    assert french_literals((REPO / module).read_text(encoding="utf-8")) == []
+    pending = PENDING_LITERALS.get(module, frozenset())
+    found = french_literals((REPO / module).read_text(encoding="utf-8"))
+    assert [(line, text) for line, text in found if text not in pending] == []
 
 
 def test_the_scan_finds_what_it_looks_for() -> None:
@@ -139,7 +164,9 @@ def used_keys() -> set[str]:
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
                 and re.fullmatch(
-                    r"(import|meeting_file|loading|cli|argparse)\.[a-z_0-9]+", node.value
+                    r"(import|meeting_file|loading|cli|argparse|domain|store|export|actor|"
+                    r"review_status)\.[a-z_0-9]+",
+                    node.value,
                 )
             ):
                 keys.add(node.value)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS
+from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS, ReviewStatus, review_status_label
 from ccm_widgets.files.importing import (
     FORMULA_STARTS,
     ImportProblem,
@@ -20,6 +20,8 @@ from ccm_widgets.files.importing import (
     read_review,
     read_table,
 )
+from ccm_widgets.files.loading import import_attendance, import_review
+from ccm_widgets.store import Store
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -443,3 +445,42 @@ def test_a_duplicate_is_the_same_person_only_if_phone_and_email_match(
     assert len(duplicates) == 1
     assert duplicates[0].startswith(expected)
     assert sheet.counts["duplicates"] == 1
+
+
+def test_review_status_words_become_codes_and_other_words_stay(tmp_path: Path) -> None:
+    text = (
+        "Recommandation;État de mise en œuvre;Statut\n"
+        "R1;Loi adoptée;Réalisée\nR2;;EN COURS\nR3;;non réalisé\nR4;;to be reworded\n"
+        "R5;;done\nR6;;partiellement réalisée\nR7;;\n"
+    )
+    review = read_review(write(tmp_path, "r.csv", text))
+    assert [status for *_, status in review.rows] == [
+        ReviewStatus.DONE, ReviewStatus.ONGOING, ReviewStatus.NOT_DONE,
+        ReviewStatus.TO_REFORMULATE, ReviewStatus.DONE, "partiellement réalisée", "",
+    ]  # fmt: skip
+
+
+def test_imported_statuses_are_stored_as_codes_and_shown_in_words(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    text = "Recommandation;Statut\nR1;Réalisée\nR2;partiellement réalisée\n"
+    import_review(demo_store, write(tmp_path, "r.csv", text))
+    stored = {r["recommendation"]: r["status"] for r in demo_store.items.rows("review_rows")}
+    assert (stored["R1"], stored["R2"]) == ("done", "partiellement réalisée")
+    shown = {
+        r.recommendation: review_status_label(r.status) for r in demo_store.items.review_rows()
+    }
+    assert (shown["R1"], shown["R2"]) == ("réalisée", "partiellement réalisée")
+
+
+def test_attendance_groups_are_stored_by_slug_and_unknown_names_kept_with_a_warning(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    text = "Nom;Institution;Groupe\nA;X;Économie ALTERNATIVE\nB;Y;Santé\nC;Z;\n"
+    outcome = import_attendance(demo_store, write(tmp_path, "p.csv", text))
+    assert [p.group for p in demo_store.items.participants()[-3:]] == [
+        "economie-alternative", "Santé", ""
+    ]  # fmt: skip
+    assert any(
+        "p.csv, ligne 3 : groupe « Santé » absent de cette réunion" in w for w in outcome.warnings
+    )

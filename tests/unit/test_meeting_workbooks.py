@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ccm_widgets.domain.model import AgendaItem
+import pytest
+
+from ccm_widgets.domain.model import AgendaItem, ReviewStatus
 from ccm_widgets.pages import (
     attendance_page,
     debates_page,
@@ -14,7 +16,12 @@ from ccm_widgets.pages import (
     review_page,
 )
 from ccm_widgets.store import Store
-from ccm_widgets.widgets.facilitator.guide import agenda_html, clock_minutes, planned_minutes
+from ccm_widgets.widgets.facilitator.guide import (
+    MeetingGuide,
+    agenda_html,
+    clock_minutes,
+    planned_minutes,
+)
 
 
 def key(store: Store) -> dict[str, str]:
@@ -76,11 +83,13 @@ def test_attendance_form_upload_defects_and_chart(demo_store: Store) -> None:
     form.inputs["name"].value = "MOUSSA <b>Ali</b>"
     form.inputs["institution"].value = "Mairie de Tahoua"
     form.inputs["email"].value = "ali.exemple.org"
-    form.inputs["grp"].value = "Protection"
+    assert ("Protection", "protection") in form.inputs["grp"].options  # shown by name
+    form.inputs["grp"].value = "protection"
     form.save_button.click()
     people = demo_store.items.participants()
     assert len(people) == before + 1
-    assert people[-1].group == "Protection"
+    assert people[-1].group == "protection"  # stored by slug
+    assert "<td>Protection</td>" in panel.table.value
     assert "MOUSSA &lt;b&gt;Ali&lt;/b&gt;" in panel.table.value
     assert "e-mail sans « @ »" in panel.table.value
     assert "Mairie de Tahoua" in panel.chart.value
@@ -99,11 +108,13 @@ def test_review_typed_imported_carried_over_and_charted(demo_store: Store, tmp_p
     assert first["section"] == "general"  # general first, as in the report
     editor.picker.value = first["id"]
     editor.inputs["state"].value = "Deux sessions tenues\n- Agadez\n- Tahoua"
-    editor.inputs["status"].value = "en cours"
+    assert ("en cours", "ongoing") in editor.inputs["status"].options  # its text, its code
+    editor.inputs["status"].value = "ongoing"
     editor.save_button.click()
     row = next(r for r in demo_store.items.review_rows() if r.id == first["id"])
-    assert (row.status, row.state.splitlines()[1]) == ("en cours", "- Agadez")
+    assert (row.status, row.state.splitlines()[1]) == (ReviewStatus.ONGOING, "- Agadez")
     assert "en cours 1" in panel.chart.value
+    assert editor.picker.options[0][0].endswith("[en cours]")
     table = "Recommandation;État de mise en œuvre\nGroupe thématique : Protection;\nR1;Fait\n"
     assert panel.import_file("revue.csv", table.encode("utf-8"))
     assert demo_store.items.review_rows()[-1].recommendation == "R1"
@@ -168,13 +179,88 @@ def test_agenda_clock_arithmetic() -> None:
 def test_picking_an_item_shows_its_own_choice_not_the_previous_one(demo_store: Store) -> None:
     panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
     form = panel.form
-    with_group = demo_store.items.add("participants", {"name": "A", "grp": "Protection"}, actor="a")
+    with_group = demo_store.items.add("participants", {"name": "A", "grp": "protection"}, actor="a")
     without = demo_store.items.add("participants", {"name": "B", "grp": ""}, actor="a")
     form.refresh()
     form.picker.value = with_group
-    assert form.inputs["grp"].value == "Protection"
+    assert form.inputs["grp"].value == "protection"
     form.picker.value = without
     assert form.inputs["grp"].value == ""
     form.inputs["name"].value = "B bis"
     form.save()
     assert demo_store.items.participants()[-1].group == ""
+
+
+def test_a_renamed_group_keeps_its_participants(demo_store: Store) -> None:
+    panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
+    person = demo_store.items.add("participants", {"name": "A", "grp": "protection"}, actor="a")
+    demo_store.groups.update(
+        "protection", name="Protection des migrants", moderator="", institution="", actor="a"
+    )
+    panel.refresh()
+    assert next(p for p in demo_store.items.participants() if p.id == person).group == (
+        "protection"
+    )
+    assert "<td>Protection des migrants</td>" in panel.table.value
+    panel.form.picker.value = person
+    assert panel.form.inputs["grp"].value == "protection"
+    assert ("Protection des migrants", "protection") in panel.form.inputs["grp"].options
+
+
+def test_a_sheet_names_groups_by_name_and_the_list_keeps_their_slugs(demo_store: Store) -> None:
+    panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
+    sheet = "Nom;Institution;Groupe\nA;X;protection\nB;Y;MIGRATION IRRÉGULIÈRE\nC;Z;Santé\n"
+    assert panel.import_file("presence.csv", sheet.encode()) == 3
+    groups = [p.group for p in demo_store.items.participants()[-3:]]
+    assert groups == ["protection", "migration-irreguliere", "Santé"]  # unknown: kept as written
+    assert "<td>Migration irrégulière</td>" in panel.table.value
+    assert "<td>Santé</td>" in panel.table.value
+
+
+def test_carry_over_of_an_uploaded_store_and_of_a_file_that_is_not_one(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    from ccm_widgets.files.loading import load_demo
+
+    previous = tmp_path / "precedente.sqlite"
+    with Store(previous) as old:
+        load_demo(old)
+        count = len(old.grid.rows())
+    panel = review_page(store=demo_store, params=key(demo_store)).children[1]
+    before = len(demo_store.items.review_rows())
+    assert panel.carry_over("precedente.sqlite", previous.read_bytes())
+    assert panel.status.level == "ok"
+    assert len(demo_store.items.review_rows()) == before + count
+    assert not panel.carry_over("faux.sqlite", b"SQLite format 3\x00 mais non")
+    assert panel.status.level == "error"
+    assert panel.status.message.startswith("faux.sqlite : ")
+    assert "stockage .sqlite" in panel.status.message
+    assert len(demo_store.items.review_rows()) == before + count
+
+
+def test_the_guide_is_told_about_exports_and_reads_no_folder(
+    demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exported() -> bool:
+        return True
+
+    guide = MeetingGuide(store=demo_store, links={}, exports_made=exported, watch=False, tick=False)
+    assert "<li class='done' data-phase='export'>" in guide.steps.value
+    folder = tmp_path / "exports-ici"
+    folder.mkdir()
+    monkeypatch.setenv("CCM_EXPORTS", str(folder))
+    page = home_page(store=demo_store, params=key(demo_store))
+    home = page.children[1]
+    home.stop()
+    assert "<li class='' data-phase='export'>" in home.steps.value
+    (folder / "2026-11-26_rapport_101500.html").write_text("<p>rapport</p>", encoding="utf-8")
+    home.refresh()
+    assert "<li class='done' data-phase='export'>" in home.steps.value
+
+
+def test_a_failed_phase_change_is_shown(demo_store: Store) -> None:
+    guide = MeetingGuide(store=demo_store, links={}, watch=False, tick=False)
+    demo_store.close()
+    assert not guide.set_phase("attendance")
+    assert guide.status.level == "error"
+    assert guide.status.message

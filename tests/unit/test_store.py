@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS, ValidationError
+from ccm_widgets.domain.model import GENERAL, MAX_CELL_CHARS, ReviewStatus, ValidationError
 from ccm_widgets.store import SCHEMA_VERSION, ConflictError, Store, StoreError
 
 
@@ -384,6 +384,19 @@ def test_schema_1_store_is_migrated_on_open(tmp_path: Path) -> None:
             deleted INTEGER NOT NULL DEFAULT 0
         );
         INSERT INTO grid_rows VALUES (1, 'general', 1, 'Texte', '', '', 1, 'cli', '', 0);
+        CREATE TABLE groups (
+            id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+            moderator TEXT NOT NULL, institution TEXT NOT NULL, number INTEGER NOT NULL,
+            synthesis_position INTEGER NOT NULL, access_key TEXT NOT NULL
+        );
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY, number INTEGER NOT NULL, name TEXT NOT NULL,
+            institution TEXT NOT NULL, phone TEXT NOT NULL, email TEXT NOT NULL, grp TEXT NOT NULL
+        );
+        CREATE TABLE review_rows (
+            id INTEGER PRIMARY KEY, section TEXT NOT NULL, position INTEGER NOT NULL,
+            recommendation TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL
+        );
         """
     )
     con.commit()
@@ -407,6 +420,66 @@ def test_schema_2_kept_pairs_move_to_their_own_table(tmp_path: Path) -> None:
         assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
         assert migrated.plenary.kept_pairs() == {(4, 9), (2, 3)}
         assert migrated.db.meta("kept_pairs") is None
+
+
+def test_schema_3_statuses_and_participants_groups_become_codes(tmp_path: Path) -> None:
+    """Schema 3 stored a review status as its French text and a participant's group by its
+    name (renaming the group orphaned them): both become codes, and words that name no
+    status, or no group, stay as they were written."""
+    path = tmp_path / "v3.sqlite"
+    with Store(path) as store:
+        store.groups.add("Protection", actor="cli")
+        store.groups.add("Migration irrégulière", actor="cli")
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        INSERT INTO review_rows (section, position, recommendation, state, status) VALUES
+            ('general', 1, 'R1', '', 'réalisée'), ('general', 2, 'R2', '', 'en cours'),
+            ('general', 3, 'R3', '', 'non réalisée'), ('general', 4, 'R4', '', 'à reformuler'),
+            ('general', 5, 'R5', '', 'Réalisé'), ('general', 6, 'R6', '', 'à moitié'),
+            ('general', 7, 'R7', '', '');
+        INSERT INTO participants (number, name, institution, phone, email, grp) VALUES
+            (1, 'A', '', '', '', 'Protection'), (2, 'B', '', '', '', 'MIGRATION IRREGULIERE'),
+            (3, 'C', '', '', '', 'Santé'), (4, 'D', '', '', '', '');
+        UPDATE meta SET value = '3' WHERE key = 'schema_version';
+        """
+    )
+    con.commit()
+    con.close()
+    with Store(path) as migrated:
+        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION) == "4"
+        assert [r.status for r in migrated.items.review_rows()] == [
+            ReviewStatus.DONE, ReviewStatus.ONGOING, ReviewStatus.NOT_DONE,
+            ReviewStatus.TO_REFORMULATE, ReviewStatus.DONE, "à moitié", "",
+        ]  # fmt: skip
+        assert [p.group for p in migrated.items.participants()] == [
+            "protection",
+            "migration-irreguliere",
+            "Santé",
+            "",
+        ]
+        migrated.groups.update(
+            "protection", name="Protection des migrants", moderator="", institution="", actor="a"
+        )
+        assert migrated.items.participants()[0].group == "protection"
+    with sqlite3.connect(path) as raw:
+        stored = [r[0] for r in raw.execute("SELECT status FROM review_rows ORDER BY id")]
+    assert stored[:5] == ["done", "ongoing", "not_done", "to_reformulate", "done"]
+
+
+def test_review_statuses_are_stored_as_codes_and_their_words_taken_for_them(
+    demo_store: Store,
+) -> None:
+    added = demo_store.items.add(
+        "review_rows", {"recommendation": "R", "status": "ongoing"}, actor="a"
+    )
+    demo_store.items.update("review_rows", added, {"status": "Non réalisée"}, actor="a")
+    row = next(r for r in demo_store.items.review_rows() if r.id == added)
+    assert row.status is ReviewStatus.NOT_DONE
+    stored = next(r for r in demo_store.items.rows("review_rows") if r["id"] == added)
+    assert stored["status"] == "not_done"
+    with pytest.raises(ValidationError, match=r"attendu : réalisée, en cours, non réalisée"):
+        demo_store.items.update("review_rows", added, {"status": "presque"}, actor="a")
 
 
 def _keep_ten_pairs(location: str, tab: int) -> None:
@@ -461,12 +534,12 @@ def test_items_add_update_move_delete_with_history(demo_store: Store) -> None:
 def test_review_items_move_within_their_section_and_check_status(demo_store: Store) -> None:
     added = demo_store.items.add(
         "review_rows",
-        {"section": "protection", "recommendation": "Nouvelle", "status": "en cours"},
+        {"section": "protection", "recommendation": "Nouvelle", "status": "ongoing"},
         actor="a",
     )
     rows = [r for r in demo_store.items.review_rows() if r.section == "protection"]
     assert rows[-1].id == added
-    assert rows[-1].status == "en cours"
+    assert rows[-1].status == ReviewStatus.ONGOING
     demo_store.items.move("review_rows", added, -10, actor="a")
     rows = [r for r in demo_store.items.review_rows() if r.section == "protection"]
     assert rows[0].id == added

@@ -1,7 +1,8 @@
 """A list of ordered items typed live: agenda, presentations, debate points, participants,
 review rows. Pick one to edit it, or "Nouveau" to type a new one; move, delete.
 
-Every change is a store transaction with its history (see :meth:`Store.add_item`).
+Every change is a store transaction with its history (:class:`~ccm_widgets.store.items.Items`);
+the panel around the list hears of it through ``on_change``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor
 from ccm_widgets.i18n import t
-from ccm_widgets.store import Store, StoreError
+from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, short
 from ccm_widgets.widgets.common.status import StatusBar
 
@@ -34,7 +35,12 @@ class Field:
 
 
 class ItemListEditor(w.VBox):
-    """Items of one table in their order, with a form to add or change one."""
+    """Items of one table in their order, with a form to add or change one.
+
+    ``describe`` gives an item's line in the list (its first field by default);
+    ``on_change`` is called after each change this editor writes (added, saved, deleted,
+    moved), for the panel to redraw what depends on the list.
+    """
 
     def __init__(
         self,
@@ -44,15 +50,17 @@ class ItemListEditor(w.VBox):
         fields: Sequence[Field],
         title: str,
         describe: Callable[[Item], str] | None = None,
-        actor: str = "animateur",
+        actor: Actor | str = FACILITATOR_ACTOR,
         rows: int = 8,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.table = table
         self.fields = tuple(fields)
-        self.actor = actor
-        self.describe = describe or (lambda item: str(item[self.fields[0].name]))
+        self.actor = actor if isinstance(actor, Actor) else Actor.parse(actor)
+        self.describe = describe or self._first_field
+        self.on_change = on_change
         self.items: list[Item] = []
         self._refreshing = False
         self.picker = w.Select(rows=rows, layout=w.Layout(width="100%"))
@@ -67,8 +75,8 @@ class ItemListEditor(w.VBox):
         self.save_button = button(t("items.save"), self._on_save, "primary")
         self.save_button.layout.width = "160px"
         self.delete_button = button(t("items.delete"), self._on_delete, "danger")
-        self.up_button = button(t("order.up"), lambda _b: self.move(-1))
-        self.down_button = button(t("order.down"), lambda _b: self.move(+1))
+        self.up_button = button(t("order.up"), self._on_up)
+        self.down_button = button(t("order.down"), self._on_down)
         self.mode = w.HTML()
         self.status = StatusBar()
         self.layout.width = "100%"
@@ -99,6 +107,9 @@ class ItemListEditor(w.VBox):
         return w.Text(placeholder=field.placeholder, layout=layout)
 
     # -- reading ------------------------------------------------------------------------------
+
+    def _first_field(self, item: Item) -> str:
+        return str(item[self.fields[0].name])
 
     @property
     def selected(self) -> int | None:
@@ -171,22 +182,26 @@ class ItemListEditor(w.VBox):
         if not any(v.strip() for k, v in values.items() if self._field(k).kind != "choice"):
             self.status.show(t("items.empty"), "warning")
             return None
+        adding = self.selected is None
         try:
             if self.selected is None:
                 item_id = self.store.items.add(self.table, values, actor=self.actor)
-                message = t("items.added")
             else:
                 item_id = self.selected
                 self.store.items.update(self.table, item_id, values, actor=self.actor)
-                message = t("items.saved")
-        except (StoreError, ValidationError) as error:
-            self.status.show(str(error), "error")  # the typed text stays in the form
+        except Exception as error:  # shown; the typed text stays in the form
+            self.status.fail(error)
             return None
         self.refresh()
-        if message == t("items.added"):
+        if adding:
             self._on_new()
-        self.status.show(message, "ok")
+        self._changed()
+        self.status.show(t("items.added") if adding else t("items.saved"), "ok")
         return item_id
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -197,12 +212,19 @@ class ItemListEditor(w.VBox):
             return
         try:
             self.store.items.delete(self.table, item_id, actor=self.actor)
-        except StoreError as error:
-            self.status.show(str(error), "error")
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
             return
         self.refresh()
         self._on_new()
+        self._changed()
         self.status.show(t("items.deleted"), "ok")
+
+    def _on_up(self, _button: object = None) -> None:
+        self.move(-1)
+
+    def _on_down(self, _button: object = None) -> None:
+        self.move(+1)
 
     def move(self, offset: int) -> None:
         """Move the selected item up or down."""
@@ -212,8 +234,9 @@ class ItemListEditor(w.VBox):
             return
         try:
             self.store.items.move(self.table, item_id, offset, actor=self.actor)
-        except (StoreError, ValidationError) as error:
-            self.status.show(str(error), "error")
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
             return
         self.refresh()
+        self._changed()
         self.status.show(t("items.moved"), "ok")

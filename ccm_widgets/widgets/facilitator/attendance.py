@@ -2,22 +2,24 @@
 
 Every row is kept; defects (no phone, no e-mail, an e-mail without "@", the same person
 twice) are highlighted in the table and counted; a small chart counts people by institution.
+A person's group is stored as the group's slug and shown by its name, so renaming a group
+keeps its people.
 """
 
 from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import ImportProblem, Participant, ValidationError
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, Participant
 from ccm_widgets.files.importing import attendance_defects
 from ccm_widgets.i18n import t
-from ccm_widgets.store import Store, StoreError
+from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import file_picker
-from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
 
 ATTENDANCE_CSS = """
@@ -52,11 +54,24 @@ def bar_chart(counts: Sequence[tuple[str, int]], *, width: int = 320) -> str:
 def by_institution(people: Sequence[Participant]) -> list[tuple[str, int]]:
     """People counted by institution, largest first (unnamed institutions together)."""
     counter = Counter((p.institution.strip() or t("attendance.no_institution")) for p in people)
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(counter.items(), key=_largest_first)
 
 
-def attendance_table(people: Sequence[Participant], defects: dict[int, list[str]]) -> str:
-    """The list with defective rows and missing cells highlighted, every text escaped."""
+def _largest_first(count: tuple[str, int]) -> tuple[int, str]:
+    return -count[1], count[0]
+
+
+def attendance_table(
+    people: Sequence[Participant],
+    defects: dict[int, list[str]],
+    group_names: Mapping[str, str] | None = None,
+) -> str:
+    """The list with defective rows and missing cells highlighted, every text escaped.
+
+    ``group_names`` gives each group's name by slug; a group no slug matches (a name a
+    sheet gave) is shown as stored.
+    """
+    names = group_names or {}
     head = "".join(
         f"<th>{html.escape(t(f'attendance.col_{c}'))}</th>"
         for c in ("number", "name", "institution", "phone", "email", "group")
@@ -67,7 +82,7 @@ def attendance_table(people: Sequence[Participant], defects: dict[int, list[str]
         cells = []
         for key, value in (
             ("number", str(p.number)), ("name", p.name), ("institution", p.institution),
-            ("phone", p.phone), ("email", p.email), ("group", p.group),
+            ("phone", p.phone), ("email", p.email), ("group", names.get(p.group, p.group)),
         ):  # fmt: skip
             missing = key in {"phone", "email", "name"} and not value
             bad = key == "email" and value and any("e-mail" in d for d in found)
@@ -90,7 +105,7 @@ def attendance_table(people: Sequence[Participant], defects: dict[int, list[str]
 class AttendancePanel(w.VBox):
     """Form, upload, summary, chart by institution and the highlighted list."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+    def __init__(self, *, store: Store, actor: Actor = FACILITATOR_ACTOR) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
@@ -99,7 +114,7 @@ class AttendancePanel(w.VBox):
             table="participants",
             title=t("attendance.form_title"),
             actor=actor,
-            describe=lambda item: f"{item['name']} — {item['institution']}",
+            describe=self._describe,
             fields=[
                 Field("name", t("attendance.col_name")),
                 Field("institution", t("attendance.col_institution")),
@@ -108,6 +123,7 @@ class AttendancePanel(w.VBox):
                 Field("grp", t("attendance.col_group"), "choice", self._group_choices),
             ],
             rows=6,
+            on_change=self.redraw,
         )
         self.upload = file_picker(
             self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("attendance.upload")
@@ -118,8 +134,6 @@ class AttendancePanel(w.VBox):
         self.status = StatusBar()
         self.form.layout = w.Layout(flex="1 1 50%", width="50%", margin="0 16px 0 0")
         self.add_class("ccm-attendance")
-        self.form.save_button.on_click(lambda _b: self.refresh())
-        self.form.delete_button.on_click(lambda _b: self.refresh())
         self.children = (
             w.HTML(f"{ATTENDANCE_CSS}<h2>{html.escape(t('attendance.title'))}</h2>"),
             w.HBox(
@@ -131,13 +145,23 @@ class AttendancePanel(w.VBox):
         )
         self.refresh()
 
+    @staticmethod
+    def _describe(item: Item) -> str:
+        return f"{item['name']} — {item['institution']}"
+
     def _group_choices(self) -> list[tuple[str, str]]:
+        """A person's group: shown by its name, stored as its slug."""
         return [(t("attendance.no_group"), "")] + [
-            (g.name, g.name) for g in self.store.groups.all()
+            (g.name, g.slug) for g in self.store.groups.all()
         ]
 
     def refresh(self) -> None:
-        """Summary, chart and table from the store."""
+        """Form, summary, chart and table from the store."""
+        self.redraw()
+        self.form.refresh()
+
+    def redraw(self) -> None:
+        """Summary, chart and table from the store (the form has just written)."""
         people = self.store.items.participants()
         defects, counts = attendance_defects(
             [(p.id, p.number, p.name, p.institution, p.phone, p.email) for p in people]
@@ -155,8 +179,8 @@ class AttendancePanel(w.VBox):
         self.chart.value = f"<b>{html.escape(t('attendance.by_institution'))}</b>" + bar_chart(
             by_institution(people)
         )
-        self.table.value = attendance_table(people, defects)
-        self.form.refresh()
+        names = {g.slug: g.name for g in self.store.groups.all()}
+        self.table.value = attendance_table(people, defects, names)
 
     def import_file(self, name: str, content: bytes) -> int:
         """Import a sign-in sheet; the defects are listed; a refused file writes nothing."""
@@ -165,8 +189,8 @@ class AttendancePanel(w.VBox):
         before = len(self.store.items.participants())
         try:
             outcome = import_attendance(self.store, name, data=content, actor=self.actor)
-        except (ImportProblem, ValidationError, StoreError) as error:
-            self.status.show(str(error), "error")
+        except Exception as error:  # shown; a refused file has written nothing
+            self.status.fail(error)
             return 0
         level = "warning" if outcome.warnings else "ok"
         self.status.show(outcome.summary, level)

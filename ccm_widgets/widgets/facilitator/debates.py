@@ -7,22 +7,28 @@ import html
 
 import ipywidgets as w
 
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
-from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
+
+
+def communication_line(item: Item) -> str:
+    """A presentation's line in the list: its title and who gave it."""
+    return f"{item['title']} — {item['presenter']}"
 
 
 class DebatesPanel(w.VBox):
     """The communications, then the points raised in the discussion."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+    def __init__(self, *, store: Store, actor: Actor = FACILITATOR_ACTOR) -> None:
         super().__init__()
         self.communications = ItemListEditor(
             store=store,
             table="communications",
             title=t("debates.communications"),
             actor=actor,
-            describe=lambda item: f"{item['title']} — {item['presenter']}",
+            describe=communication_line,
             fields=[
                 Field("title", t("debates.col_title")),
                 Field("presenter", t("debates.col_presenter")),

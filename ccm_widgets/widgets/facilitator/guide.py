@@ -3,40 +3,68 @@
 Where we are (the current phase, kept in the store), what is done (read from the data: an
 agenda and groups, an attendance list, a review with its states…), what comes next, one click
 to each workbook; and the current agenda item with its planned and elapsed time, large enough
-for the projector.
+for the projector. Whether exports exist is the page's to tell (``exports_made``): the guide
+reads the store only, never a folder or the environment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import AgendaItem
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, AgendaItem
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
 
 
 @dataclass(frozen=True)
 class Phase:
-    """One step of the meeting: its key, the workbook that serves it, how to tell it is done."""
+    """One step of the meeting: its key, the workbook that serves it, how to tell it is done.
+
+    ``done`` reads the store; ``None`` when the store cannot tell (the exports, files on the
+    server's disk: the page says, see :class:`MeetingGuide`'s ``exports_made``).
+    """
 
     key: str
     notebook: str
-    done: Callable[[Store], bool]
+    done: Callable[[Store], bool] | None
 
 
-def _exports_made(_store: Store) -> bool:
-    folder = Path(os.environ.get("CCM_EXPORTS", "exports"))
-    return folder.is_dir() and any(p.suffix in {".pdf", ".html", ".docx"} for p in folder.iterdir())
+def _prepared(store: Store) -> bool:
+    return bool(store.meetings.agenda() and store.groups.all())
+
+
+def _attendance_taken(store: Store) -> bool:
+    return bool(store.items.participants())
+
+
+def _opened(store: Store) -> bool:
+    return store.session.progress()[1] >= 0
+
+
+def _reviewed(store: Store) -> bool:
+    rows = store.items.review_rows()
+    return bool(rows) and all(r.state or r.status for r in rows)
+
+
+def _communications_noted(store: Store) -> bool:
+    return bool(store.items.communications())
+
+
+def _debates_noted(store: Store) -> bool:
+    return bool(store.items.debate_points())
+
+
+def _breakout_closed(store: Store) -> bool:
+    return not store.session.breakout()[0] and bool(store.grid.rows())
 
 
 def _plenary_done(store: Store) -> bool:
@@ -44,24 +72,21 @@ def _plenary_done(store: Store) -> bool:
     return bool(rows) and all(r.decision for r in rows)
 
 
+def _no_exports() -> bool:
+    return False
+
+
 PHASES: tuple[Phase, ...] = (
-    Phase(
-        "preparation", "preparation.ipynb", lambda s: bool(s.meetings.agenda() and s.groups.all())
-    ),
-    Phase("attendance", "presence.ipynb", lambda s: bool(s.items.participants())),
-    Phase("opening", "", lambda s: s.session.progress()[1] >= 0),
-    Phase(
-        "review", "revue.ipynb",
-        lambda s: bool(rows := s.items.review_rows()) and all(r.state or r.status for r in rows),
-    ),
-    Phase("communications", "debats.ipynb", lambda s: bool(s.items.communications())),
-    Phase("debates", "debats.ipynb", lambda s: bool(s.items.debate_points())),
-    Phase(
-        "breakout", "pleniere.ipynb", lambda s: not s.session.breakout()[0] and bool(s.grid.rows())
-    ),
+    Phase("preparation", "preparation.ipynb", _prepared),
+    Phase("attendance", "presence.ipynb", _attendance_taken),
+    Phase("opening", "", _opened),
+    Phase("review", "revue.ipynb", _reviewed),
+    Phase("communications", "debats.ipynb", _communications_noted),
+    Phase("debates", "debats.ipynb", _debates_noted),
+    Phase("breakout", "pleniere.ipynb", _breakout_closed),
     Phase("plenary", "pleniere.ipynb", _plenary_done),
-    Phase("export", "pleniere.ipynb", _exports_made),
-)  # fmt: skip
+    Phase("export", "pleniere.ipynb", None),
+)
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[hH:]\s*(\d{0,2})\s*$")
 
@@ -134,14 +159,27 @@ GUIDE_CSS = """
 
 
 class MeetingGuide(w.VBox):
-    """The phases with their state and links; the current agenda item and its clock."""
+    """The phases with their state and links; the current agenda item and its clock.
+
+    ``links`` gives each workbook's address; ``exports_made`` tells whether the report has
+    been exported yet (the page looks in the exports folder).
+    """
 
     def __init__(
-        self, *, store: Store, links: dict[str, str], watch: bool = True, tick: bool = True
+        self,
+        *,
+        store: Store,
+        links: dict[str, str],
+        exports_made: Callable[[], bool] = _no_exports,
+        actor: Actor = FACILITATOR_ACTOR,
+        watch: bool = True,
+        tick: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
         self.links = links
+        self.exports_made = exports_made
+        self.actor = actor
         self.steps = w.HTML()
         self.agenda_view = w.HTML()
         self.phase_choice = w.Dropdown(
@@ -157,10 +195,11 @@ class MeetingGuide(w.VBox):
             self.previous_item_button,
         ):  # fmt: skip
             button.layout.width = "auto"
-        self.set_phase_button.on_click(lambda _b: self.set_phase(self.phase_choice.value))
-        self.next_phase_button.on_click(lambda _b: self.next_phase())
-        self.next_item_button.on_click(lambda _b: self.move_item(+1))
-        self.previous_item_button.on_click(lambda _b: self.move_item(-1))
+        self.set_phase_button.on_click(self._on_set_phase)
+        self.next_phase_button.on_click(self._on_next_phase)
+        self.next_item_button.on_click(self._on_next_item)
+        self.previous_item_button.on_click(self._on_previous_item)
+        self.status = StatusBar()
         self.add_class("ccm-guide")
         self.children = (
             w.HTML(f"{GUIDE_CSS}<h2>{html.escape(t('guide.title'))}</h2>"),
@@ -168,10 +207,11 @@ class MeetingGuide(w.VBox):
             w.HBox([self.previous_item_button, self.next_item_button]),
             self.steps,
             w.HBox([self.next_phase_button, self.phase_choice, self.set_phase_button]),
+            self.status,
         )
         self.refresh()
         self.watcher = ChangeWatcher(store)
-        self.watcher.on_change(lambda _c: self.refresh())
+        self.watcher.on_change(self._on_store_change)
         if watch:
             self.watcher.start()
         self._stop = threading.Event()
@@ -189,7 +229,7 @@ class MeetingGuide(w.VBox):
         position = keys.index(current)
         items = []
         for index, phase in enumerate(PHASES):
-            done = phase.done(self.store)
+            done = phase.done(self.store) if phase.done is not None else self.exports_made()
             css = "current" if index == position else "next" if index == position + 1 else ""
             css = f"{css} done" if done else css
             state = t("guide.done") if done else t("guide.todo")
@@ -222,25 +262,57 @@ class MeetingGuide(w.VBox):
         self.previous_item_button.disabled = index <= 0
         self.next_item_button.disabled = index >= len(agenda) - 1
 
-    def set_phase(self, key: str) -> None:
-        """Make ``key`` the current phase (every tab follows)."""
-        self.store.session.set_progress(phase=key, actor="animateur")
+    # -- handlers -----------------------------------------------------------------------------
+
+    def _on_set_phase(self, _button: object = None) -> None:
+        self.set_phase(str(self.phase_choice.value))
+
+    def _on_next_phase(self, _button: object = None) -> None:
+        self.next_phase()
+
+    def _on_next_item(self, _button: object = None) -> None:
+        self.move_item(+1)
+
+    def _on_previous_item(self, _button: object = None) -> None:
+        self.move_item(-1)
+
+    def _on_store_change(self, _counter: int) -> None:
         self.refresh()
 
-    def next_phase(self) -> None:
+    # -- actions -------------------------------------------------------------------------------
+
+    def set_phase(self, key: str) -> bool:
+        """Make ``key`` the current phase (every tab follows). False when it failed (said)."""
+        try:
+            self.store.session.set_progress(phase=key, actor=str(self.actor))
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
+            return False
+        self.status.show("")
+        self.refresh()
+        return True
+
+    def next_phase(self) -> bool:
+        """Go on to the phase after the current one."""
         keys = [p.key for p in PHASES]
         position = keys.index(self.current_phase())
-        if position < len(keys) - 1:
-            self.set_phase(keys[position + 1])
+        return position < len(keys) - 1 and self.set_phase(keys[position + 1])
 
-    def move_item(self, offset: int) -> None:
-        """Start the next (or previous) agenda item now."""
+    def move_item(self, offset: int) -> bool:
+        """Start the next (or previous) agenda item now. False when nothing moved."""
         _, index, _ = self.store.session.progress()
         agenda = self.store.meetings.agenda()
         target = min(max(index + offset, 0), len(agenda) - 1)
-        if agenda and target != index:
-            self.store.session.set_progress(agenda_item=target, actor="animateur")
-            self.refresh()
+        if not agenda or target == index:
+            return False
+        try:
+            self.store.session.set_progress(agenda_item=target, actor=str(self.actor))
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
+            return False
+        self.status.show("")
+        self.refresh()
+        return True
 
     def stop(self) -> None:
         self._stop.set()

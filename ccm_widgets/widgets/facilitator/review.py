@@ -1,7 +1,9 @@
 """Review of the previous recommendations: the table by section, each row's state of
 implementation and status, typed live, imported, or carried over from the last meeting.
 
-A chart counts the statuses of each section.
+A chart counts the statuses of each section. Statuses are stored as codes
+(:class:`~ccm_widgets.domain.model.ReviewStatus`) and shown in the catalogue's words; an
+imported table's own words are shown as it wrote them.
 """
 
 from __future__ import annotations
@@ -11,51 +13,56 @@ from collections import Counter
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import GENERAL, ImportProblem, ReviewRow, ValidationError
+from ccm_widgets.domain.model import (
+    FACILITATOR_ACTOR,
+    GENERAL,
+    Actor,
+    ReviewRow,
+    ReviewStatus,
+    review_status_label,
+)
 from ccm_widgets.i18n import t
-from ccm_widgets.store import REVIEW_STATUSES, Store, StoreError
+from ccm_widgets.report.document import (
+    OTHER_STATUS,
+    STATUS_COLOURS,
+    status_bucket,
+    status_bucket_label,
+)
+from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import file_picker
-from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
-
-STATUS_COLOURS = {
-    "réalisée": "#17602a",
-    "en cours": "#2c5d8f",
-    "non réalisée": "#b3261e",
-    "à reformuler": "#8a5300",
-    "": "#999",
-}
 
 
 def status_chart(rows: list[ReviewRow], names: dict[str, str]) -> str:
-    """One stacked bar per section, a coloured block per status, with a legend; escaped."""
+    """One stacked bar per section, a coloured block per status, with a legend; escaped.
+
+    The colours and the order are the report's (:data:`STATUS_COLOURS`).
+    """
     by_section: dict[str, Counter[str]] = {}
     for row in rows:
-        by_section.setdefault(row.section, Counter())[row.status] += 1
+        by_section.setdefault(row.section, Counter())[status_bucket(row.status)] += 1
     if not by_section:
         return ""
     lines = []
     for section, counts in by_section.items():
+        present = [(b, c, counts[b]) for b, c in STATUS_COLOURS.items() if counts[b]]
         blocks = "".join(
-            f"<span title='{html.escape(status or t('review.no_status'))} : {n}' "
+            f"<span title='{html.escape(status_bucket_label(bucket))} : {n}' "
             f"style='display:inline-block;height:18px;width:{24 * n}px;"
-            f"background:{STATUS_COLOURS[status]}'></span>"
-            for status in (*REVIEW_STATUSES, "")
-            if (n := counts.get(status, 0))
+            f"background:{colour}'></span>"
+            for bucket, colour, n in present
         )
-        detail = ", ".join(
-            f"{status or t('review.no_status')} {n}"
-            for status in (*REVIEW_STATUSES, "")
-            if (n := counts.get(status, 0))
-        )
+        detail = ", ".join(f"{status_bucket_label(bucket)} {n}" for bucket, _, n in present)
         lines.append(
             f"<tr><td>{html.escape(names.get(section, section))}</td><td>{blocks}</td>"
             f"<td style='font-size:12px'>{html.escape(detail)}</td></tr>"
         )
+    shown = {bucket for counts in by_section.values() for bucket in counts}
     legend = " ".join(
-        f"<span style='color:{STATUS_COLOURS[s]}'>■</span> "
-        + html.escape(s or t("review.no_status"))
-        for s in (*REVIEW_STATUSES, "")
+        f"<span style='color:{colour}'>■</span> " + html.escape(status_bucket_label(bucket))
+        for bucket, colour in STATUS_COLOURS.items()
+        if bucket != OTHER_STATUS or bucket in shown
     )
     return f"<table class='ccm-status-chart'>{''.join(lines)}</table><div>{legend}</div>"
 
@@ -63,7 +70,7 @@ def status_chart(rows: list[ReviewRow], names: dict[str, str]) -> str:
 class ReviewPanel(w.VBox):
     """The review table as an editable list, its import and carry-over, and the chart."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+    def __init__(self, *, store: Store, actor: Actor = FACILITATOR_ACTOR) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
@@ -80,19 +87,16 @@ class ReviewPanel(w.VBox):
                 Field("status", t("review.status"), "choice", self._statuses),
             ],
             rows=10,
+            on_change=self.redraw,
         )
         self.upload = file_picker(
             self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("review.upload")
         )
         self.carry = file_picker(
-            lambda name, content: self.import_file(name, content, carry=True),
-            accept=".csv,.xlsx,.sqlite",
-            description=t("review.carry_over"),
+            self.carry_over, accept=".csv,.xlsx,.sqlite", description=t("review.carry_over")
         )
         self.chart = w.HTML()
         self.status = StatusBar()
-        for button in (self.editor.save_button, self.editor.delete_button):
-            button.on_click(lambda _b: self.refresh())
         self.add_class("ccm-review")
         self.children = (
             self.editor,
@@ -102,7 +106,7 @@ class ReviewPanel(w.VBox):
             w.HTML(f"<h3>{html.escape(t('review.chart_title'))}</h3>"),
             self.chart,
         )
-        self.refresh()
+        self.redraw()
 
     def _names(self) -> dict[str, str]:
         return {GENERAL: t("synthesis.kind_general")} | {
@@ -114,37 +118,39 @@ class ReviewPanel(w.VBox):
 
     @staticmethod
     def _statuses() -> list[tuple[str, str]]:
-        return [(t("review.no_status"), "")] + [(s, s) for s in REVIEW_STATUSES]
+        """The status choices: shown in the catalogue's words, stored as codes."""
+        return [(t("review.no_status"), "")] + [(s.label, s.value) for s in ReviewStatus]
 
-    def _describe(self, item: dict[str, object]) -> str:
+    def _describe(self, item: Item) -> str:
         section = self._names().get(str(item["section"]), str(item["section"]))
-        status = f" [{item['status']}]" if item["status"] else ""
+        label = review_status_label(str(item["status"]))
+        status = f" [{label}]" if label else ""
         return f"{section} · {item['recommendation']}{status}"
 
     def refresh(self) -> None:
         """Chart and list from the store."""
-        self.chart.value = status_chart(self.store.items.review_rows(), self._names())
+        self.redraw()
         self.editor.refresh()
+
+    def redraw(self) -> None:
+        """The chart from the store (the list has just written)."""
+        self.chart.value = status_chart(self.store.items.review_rows(), self._names())
+
+    def carry_over(self, name: str, content: bytes) -> bool:
+        """Carry over the previous meeting's synthesis (its export or its store)."""
+        return self.import_file(name, content, carry=True)
 
     def import_file(self, name: str, content: bytes, *, carry: bool = False) -> bool:
         """Import a review table, or carry over a previous synthesis; nothing on refusal."""
         from ccm_widgets.files.loading import carry_over_review, import_review
 
         try:
-            if carry and name.endswith(".sqlite"):
-                import tempfile
-                from pathlib import Path
-
-                with tempfile.TemporaryDirectory() as folder:
-                    path = Path(folder) / "precedente.sqlite"
-                    path.write_bytes(content)
-                    outcome = carry_over_review(self.store, path, actor=self.actor)
-            elif carry:
+            if carry:
                 outcome = carry_over_review(self.store, name, data=content, actor=self.actor)
             else:
                 outcome = import_review(self.store, name, data=content, actor=self.actor)
-        except (ImportProblem, ValidationError, StoreError) as error:
-            self.status.show(str(error), "error")
+        except Exception as error:  # shown; a refused file has written nothing
+            self.status.fail(error)
             return False
         text = " ".join([outcome.summary, *outcome.warnings])
         self.status.show(text, "warning" if outcome.warnings else "ok")
