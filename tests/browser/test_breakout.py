@@ -85,6 +85,14 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     tab_b.screenshot(path=str(artifacts / "conflit.png"), full_page=True)
     with server.store() as store:
         assert store.grid.rows("protection")[0].perspectives == "Perspective de A"
+    # A changes the cell again while B chooses: B's choice is between the texts there now
+    type_in_cell(tab_a, 0, 2, "Perspective de A, corrigée")
+    tab_b.get_by_text("« Perspective de A, corrigée »", exact=False).first.wait_for(timeout=5_000)
+    area_b = tab_b.locator(".ccm-row-editor textarea").nth(2)
+    deadline = time.monotonic() + 5
+    while area_b.input_value() != "Perspective de A, corrigée" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert area_b.input_value() == "Perspective de A, corrigée"  # B's row editor: the stored text
     tab_b.get_by_role("button", name="Garder mon texte").click()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -97,6 +105,20 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
         assert row.perspectives == "Perspective de B"
         history = [e.after.get("perspectives") for e in store.history.entries("grid_row", row.id)]
     assert "Perspective de A" in history  # A's text is kept in the history
+    # another conflict, settled the other way: the status says what was kept, not "Conflit"
+    editor_b = open_cell_editor(tab_b, 1, 2)
+    type_in_cell(tab_a, 1, 2, "Autre perspective de A")
+    time.sleep(1.0)
+    editor_b.fill("Autre perspective de B")
+    editor_b.press("Enter")
+    tab_b.locator(".ccm-status", has_text="Conflit").first.wait_for(timeout=5_000)
+    tab_b.get_by_role("button", name="Garder le texte enregistré").click()
+    kept = tab_b.locator(".ccm-status", has_text="le texte enregistré est gardé").first
+    kept.wait_for(timeout=5_000)
+    assert "Conflit" not in kept.inner_text()
+    assert tab_b.get_by_role("button", name="Garder mon texte").count() == 0
+    with server.store() as store:
+        assert store.grid.rows("protection")[1].perspectives == "Autre perspective de A"
     tab_a.context.close()
     tab_b.context.close()
 

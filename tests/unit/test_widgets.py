@@ -340,6 +340,69 @@ def test_a_change_from_another_kernel_between_two_polls_is_not_skipped(
         assert not tab_b.watcher.check()
 
 
+def test_a_conflict_shown_follows_the_cell_changed_again(demo_store: Store) -> None:
+    """Tab B in conflict: A changes the cell again; B's choice is between the texts there now."""
+    tab_a = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
+    tab_b = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    tab_b.select(0)
+    tab_a.edit_cell(0, "Défis", "Texte de A")
+    tab_b.edit_cell(0, "Défis", "Texte de B")
+    assert "Texte de A" in html.unescape(tab_b.conflict_box.children[0].value)
+    tab_a.edit_cell(0, "Défis", "Texte de A, corrigé")
+    assert tab_b.watcher.check()
+    shown = html.unescape(tab_b.conflict_box.children[0].value)
+    assert "« Texte de A, corrigé »" in shown
+    assert "« Texte de B »" in shown
+    assert tab_b.row_editor.areas["Défis"].value == "Texte de A, corrigé"
+    assert tab_b.grid.data.iloc[0]["Défis"] == "Texte de A, corrigé"
+    assert tab_b.status.message.startswith("Conflit")  # still to be settled
+    tab_b.conflict_box.children[1].children[0].click()  # keep mine
+    assert demo_store.grid.rows("protection")[0].challenges == "Texte de B"
+    assert tab_b.status.message.startswith("Enregistré à")
+
+
+def test_keeping_the_stored_text_ends_the_conflict_and_says_what_was_kept(
+    demo_store: Store,
+) -> None:
+    tab_a = GroupGridEditor(store=demo_store, section="protection", actor="animateur", watch=False)
+    tab_b = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    tab_a.edit_cell(0, "Perspectives", "Perspective de A")
+    tab_b.edit_cell(0, "Perspectives", "Perspective de B")
+    assert tab_b.status.level == "warning"
+    assert tab_b.status.message.startswith("Conflit")
+    keep_theirs = tab_b.conflict_box.children[1].children[1]
+    assert keep_theirs.description == "Garder le texte enregistré"
+    keep_theirs.click()
+    assert tab_b.conflict_box.children == ()
+    assert "Conflit" not in tab_b.status.message
+    assert tab_b.status.message.startswith("Ligne 1, Perspectives : le texte enregistré est gardé")
+    assert tab_b.status.level == "ok"
+    assert demo_store.grid.rows("protection")[0].perspectives == "Perspective de A"
+    assert tab_b.grid.data.iloc[0]["Perspectives"] == "Perspective de A"
+
+
+def test_an_unexpected_failure_is_never_shown_as_saved(
+    editor: GroupGridEditor, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor.edit_cell(0, "Défis", "Premier texte")
+    assert editor.status.message.startswith("Enregistré à")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("connexion coupée")
+
+    monkeypatch.setattr(demo_store.grid, "update_cell", broken)
+    editor.select(0)
+    editor.row_editor.areas["Défis"].value = "texte à ne pas perdre"
+    assert editor.status.level == "error"
+    assert editor.status.message.startswith("Non enregistré : erreur inattendue")
+    assert editor.row_editor.areas["Défis"].value == "texte à ne pas perdre"
+    assert demo_store.grid.rows("protection")[0].challenges == "Premier texte"
+
+
 def test_facilitator_reorders_the_synthesis_and_every_view_follows(demo_store: Store) -> None:
     from ccm_widgets.files.exporting import render
 

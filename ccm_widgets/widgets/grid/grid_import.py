@@ -35,7 +35,7 @@ class GridImportPanel(w.VBox):
             self.upload,
         )
 
-    def on_paste(self, callback: Callable[[str], None], remove: bool = False) -> None:
+    def on_paste(self, callback: Callable[[str], object], remove: bool = False) -> None:
         """Register ``callback(text)`` for the "add pasted rows" button."""
         self._paste.register_callback(callback, remove=remove)
 

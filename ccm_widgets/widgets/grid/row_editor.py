@@ -14,7 +14,8 @@ from ccm_widgets.i18n import t
 
 class RowEditor(w.VBox):
     """Three text areas for one row. Edits are reported through :meth:`on_edit` callbacks
-    as ``(column, text)`` when a field loses focus; filling the areas reports nothing."""
+    as ``(column, text)`` when a field loses focus; filling the areas reports nothing. The
+    up and down buttons report through :meth:`on_move`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,6 +42,9 @@ class RowEditor(w.VBox):
         )
         self.history_box = w.VBox()
         self._edit = CallbackDispatcher()
+        self._move = CallbackDispatcher()
+        self.up_button.on_click(self._on_up)
+        self.down_button.on_click(self._on_down)
         self._filling = False
         self._readonly = False
         self.row: GridRow | None = None
@@ -58,6 +62,10 @@ class RowEditor(w.VBox):
     def on_edit(self, callback: Callable[[str, str], None], remove: bool = False) -> None:
         """Register ``callback(column, text)``, called when the user changes a field."""
         self._edit.register_callback(callback, remove=remove)
+
+    def on_move(self, callback: Callable[[int], object], remove: bool = False) -> None:
+        """Register ``callback(offset)``: -1 to move the row up, +1 down."""
+        self._move.register_callback(callback, remove=remove)
 
     def show(
         self,
@@ -131,6 +139,12 @@ class RowEditor(w.VBox):
         owner = change["owner"]
         column = next(c for c, a in self.areas.items() if a is owner)
         self._edit(column, str(change["new"]))
+
+    def _on_up(self, _button: object = None) -> None:
+        self._move(-1)
+
+    def _on_down(self, _button: object = None) -> None:
+        self._move(+1)
 
 
 class _Restore:
