@@ -1,5 +1,6 @@
 """The attendance list in a real browser: a participant typed in the form, a French Excel
-sheet uploaded; defects highlighted; the store holds everyone."""
+sheet uploaded; defects highlighted; the store holds everyone. A person's group is picked by
+its name and stored by its slug."""
 
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ def test_attendance_form_and_upload(
     inputs.nth(0).fill("OUSMANE Aïcha <i>test</i>")
     inputs.nth(1).fill("Direction régionale de la santé")
     inputs.nth(2).fill("+227 97 00 00 09")
+    form.get_by_role("combobox").select_option(label="Migration irrégulière")
     form.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("OUSMANE Aïcha <i>test</i>").first.wait_for(timeout=5_000)
+    typed = page.locator(".ccm-attendance-list tr", has_text="OUSMANE Aïcha")
+    assert typed.locator("td").nth(5).inner_text() == "Migration irrégulière"
 
     sheet = tmp_path / "presence.csv"
     sheet.write_bytes(SHEET.encode("cp1252"))
@@ -58,6 +62,7 @@ def test_attendance_form_and_upload(
     assert len(people) == before + 4
     assert people[before].name == "OUSMANE Aïcha <i>test</i>"
     assert people[before].phone == "+227 97 00 00 09"
+    assert people[before].group == "migration-irreguliere"  # the slug: a renamed group keeps it
     assert [p.name for p in people[-3:]] == ["ABDOU Hadiza", "SANI Ibrahim", "ABDOU Hadiza"]
     numbers = [p.number for p in people]
     assert numbers == list(range(1, len(people) + 1))  # appended sheets are numbered on

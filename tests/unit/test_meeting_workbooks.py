@@ -114,7 +114,7 @@ def test_review_typed_imported_carried_over_and_charted(demo_store: Store, tmp_p
     row = next(r for r in demo_store.items.review_rows() if r.id == first["id"])
     assert (row.status, row.state.splitlines()[1]) == (ReviewStatus.ONGOING, "- Agadez")
     assert "en cours 1" in panel.chart.value
-    assert editor.picker.options[0][0].endswith("[en cours]")
+    assert editor.picker.options[0][0].startswith("1. Général · [en cours] ")
     table = "Recommandation;État de mise en œuvre\nGroupe thématique : Protection;\nR1;Fait\n"
     assert panel.import_file("revue.csv", table.encode("utf-8"))
     assert demo_store.items.review_rows()[-1].recommendation == "R1"

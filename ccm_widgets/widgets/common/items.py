@@ -21,6 +21,9 @@ from ccm_widgets.widgets.common.controls import button, short
 from ccm_widgets.widgets.common.status import StatusBar
 
 Item = dict[str, Any]
+#: A control as wide as its box, lined up with the others: ipywidgets' own 2 px margin on
+#: each side would push a 100 % wide control 2 px past its box, clipping its right border.
+FULL_WIDTH = {"width": "calc(100% - 2px)", "margin": "2px 0 2px 2px"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class ItemListEditor(w.VBox):
         self.on_change = on_change
         self.items: list[Item] = []
         self._refreshing = False
-        self.picker = w.Select(rows=rows, layout=w.Layout(width="100%"))
+        self.picker = w.Select(rows=rows, layout=w.Layout(**FULL_WIDTH))
         self.picker.observe(self._on_pick, names="value")
         self.inputs: dict[str, w.ValueWidget] = {}
         boxes = []
@@ -96,10 +99,11 @@ class ItemListEditor(w.VBox):
 
     @staticmethod
     def _control(field: Field) -> w.ValueWidget:
-        layout = w.Layout(width="100%")
+        layout = w.Layout(**FULL_WIDTH)
         if field.kind == "area":
             return w.Textarea(
-                placeholder=field.placeholder, layout=w.Layout(width="100%", height="80px")
+                placeholder=field.placeholder,
+                layout=w.Layout(height="80px", **FULL_WIDTH),
             )
         if field.kind == "choice":
             options = list(field.choices()) if field.choices else []

@@ -122,10 +122,11 @@ class ReviewPanel(w.VBox):
         return [(t("review.no_status"), "")] + [(s.label, s.value) for s in ReviewStatus]
 
     def _describe(self, item: Item) -> str:
+        """Section, status, recommendation: the status before the text a long line cuts."""
         section = self._names().get(str(item["section"]), str(item["section"]))
         label = review_status_label(str(item["status"]))
-        status = f" [{label}]" if label else ""
-        return f"{section} · {item['recommendation']}{status}"
+        status = f"[{label}] " if label else ""
+        return f"{section} · {status}{item['recommendation']}"
 
     def refresh(self) -> None:
         """Chart and list from the store."""
