@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ccm_widgets.domain.model import GRID_FIELDS, GridRow, ValidationError, clean_text
+from ccm_widgets.domain.model import CLI_ACTOR, GRID_FIELDS, GridRow, ValidationError, clean_text
 from ccm_widgets.domain.ordering import moved
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import Cursor, Database, Row, now
@@ -53,7 +53,7 @@ class GridRows:
     # -- a group's writes -------------------------------------------------------------------
 
     def add(
-        self, section: str, rows: Sequence[Sequence[str]], *, actor: str = "cli"
+        self, section: str, rows: Sequence[Sequence[str]], *, actor: str = str(CLI_ACTOR)
     ) -> list[GridRow]:
         """Append ``rows`` (Recommandation, Défis, Perspectives) to ``section``, in one go."""
         self.groups.check_section(section)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from ccm_widgets.domain.model import GENERAL, Group, ValidationError, clean_text, fold, slugify
+from ccm_widgets.domain.model import (
+    CLI_ACTOR,
+    FACILITATOR_ACTOR,
+    GENERAL,
+    Group,
+    ValidationError,
+    clean_text,
+    fold,
+    slugify,
+)
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import Database, Row
 from ccm_widgets.store.history import History
@@ -78,7 +87,7 @@ class Groups:
         """The read-only key of the projection view."""
         return self.db.meta(f"{PROJECTION}_key") or ""
 
-    def renew_key(self, who: str, *, actor: str = "cli") -> None:
+    def renew_key(self, who: str, *, actor: str = str(CLI_ACTOR)) -> None:
         """A new key for ``facilitator``, ``projection`` or a group's slug: its old link stops
         opening anything, and tabs opened with it stop writing. The history records the
         renewal, never a key."""
@@ -97,7 +106,9 @@ class Groups:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def set_synthesis_order(self, slugs: Sequence[str], *, actor: str = "animateur") -> None:
+    def set_synthesis_order(
+        self, slugs: Sequence[str], *, actor: str = str(FACILITATOR_ACTOR)
+    ) -> None:
         """Set the synthesis order; it must name every group exactly once (checked in the
         transaction that writes it: a group added meanwhile in another tab is not lost)."""
         with self.db.write() as cur:

@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Sequence
 
-from ccm_widgets.domain.model import AgendaItem, Group, Meeting, ValidationError
+from ccm_widgets.domain.model import CLI_ACTOR, AgendaItem, Group, Meeting, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import Database
 from ccm_widgets.store.errors import StoreError
@@ -44,7 +44,7 @@ class Meetings:
         groups: Sequence[Group] = (),
         synthesis_order: Sequence[str] = (),
         force: bool = False,
-        actor: str = "cli",
+        actor: str = str(CLI_ACTOR),
     ) -> None:
         """Create (or, with ``force``, replace) the meeting, its agenda and its groups.
 

@@ -7,6 +7,7 @@ import html
 
 import ipywidgets as w
 
+from ccm_widgets.domain.model import FACILITATOR_ACTOR
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store, StoreError
 from ccm_widgets.widgets.common.status import StatusBar
@@ -16,7 +17,9 @@ from ccm_widgets.widgets.grid.breakout_timer import BreakoutTimer
 class BreakoutControl(w.VBox):
     """Minutes, "start", "close" / "reopen"; the state lives in the store for every tab."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur", tick: bool = True) -> None:
+    def __init__(
+        self, *, store: Store, actor: str = str(FACILITATOR_ACTOR), tick: bool = True
+    ) -> None:
         super().__init__()
         self.store = store
         self.actor = actor

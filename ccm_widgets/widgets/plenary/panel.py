@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.domain.model import PLENARY_ACTOR, ValidationError
 from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
 from ccm_widgets.store import ConflictError, Store, StoreError
@@ -26,7 +26,7 @@ from ccm_widgets.widgets.common.status import StatusBar
 log = logging.getLogger(__name__)
 
 #: Who the history says made the plenary's changes.
-ACTOR = "plénière"
+ACTOR = str(PLENARY_ACTOR)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import ValidationError
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store, StoreError
 from ccm_widgets.widgets.common.items import Field, ItemListEditor
@@ -33,7 +33,7 @@ class MeetingForm(w.VBox):
 
     TEXTS = ("title", "venue", "start", "chair", "facilitator")
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+    def __init__(self, *, store: Store, actor: str = str(FACILITATOR_ACTOR)) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
@@ -107,7 +107,7 @@ class GroupsEditor(w.VBox):
         self,
         *,
         store: Store,
-        actor: str = "animateur",
+        actor: str = str(FACILITATOR_ACTOR),
         on_change: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
@@ -205,7 +205,7 @@ class GroupsEditor(w.VBox):
 class PreparationPanel(w.VBox):
     """Everything prepared before the meeting, and its TOML file."""
 
-    def __init__(self, *, store: Store, actor: str = "animateur") -> None:
+    def __init__(self, *, store: Store, actor: str = str(FACILITATOR_ACTOR)) -> None:
         super().__init__()
         self.store = store
         self.form = MeetingForm(store=store, actor=actor)

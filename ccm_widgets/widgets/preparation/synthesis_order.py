@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import Group
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Group
 from ccm_widgets.domain.ordering import moved
 from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
@@ -30,7 +30,11 @@ class SynthesisOrderEditor(PlenaryPanel):
     """A list of the groups in synthesis order, with "up" and "down"."""
 
     def __init__(
-        self, *, store: Store, actor: str = "animateur", snapshot: PlenarySnapshot | None = None
+        self,
+        *,
+        store: Store,
+        actor: str = str(FACILITATOR_ACTOR),
+        snapshot: PlenarySnapshot | None = None,
     ) -> None:
         super().__init__(store=store, actor=actor, snapshot=snapshot)
         self.choice = w.Select(rows=6, layout=w.Layout(width="360px"))
