@@ -57,6 +57,17 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"{self.base_url}/{name}"
 
+    def restart(self) -> None:
+        """Stop the server (its clients' connections are cut) and start it again."""
+        data = str(self.folder / "data")
+        # The server started again writes to its log file, not to a pipe of ours that would
+        # stay open as long as it runs.
+        subprocess.run(
+            [*self.as_user, _bin("pg_ctl"), "-D", data, "-m", "fast", "-w", "-t", "60",
+             "-l", str(self.folder / "server.log"), "restart"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+        )  # fmt: skip
+
     def stop(self) -> None:
         subprocess.run(
             [*self.as_user, _bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast",

@@ -176,7 +176,8 @@ def guarded(store: Store, page: w.Box) -> w.Box:
 
 
 def _open(store: Store | None) -> Store:
-    return store if store is not None else Store()
+    # A page opens the store that is there: a missing one is said, never made anew and empty.
+    return store if store is not None else Store(create=False)
 
 
 def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:

@@ -143,7 +143,7 @@ class Door:
     def _read_keys(self) -> KeyBook:
         with self._store_lock:
             if self._store is None:
-                self._store = Store(self.store_location)
+                self._store = Store(self.store_location, create=False)
             try:
                 return KeyBook.read(self._store)
             except StoreError:

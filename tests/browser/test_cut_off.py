@@ -105,3 +105,64 @@ def test_the_state_of_a_kernel_is_told_to_its_own_browser_only(server: Server) -
     connection.close()
     assert answers[0] == (200, b'{"noyau": "vivant"}')
     assert answers[1][0] == 403
+
+
+@pytest.mark.parametrize("where", ["row editor", "grid"])
+def test_text_typed_when_the_kernel_died_is_offered_back_after_a_reload_and_saved(
+    browser: Any, server: Server, artifacts: Path, where: str
+) -> None:
+    from tests.browser.helpers import open_cell_editor, row_editor_text
+
+    page = open_page(browser, server.links["Économie alternative"], GRID)
+    if where == "row editor":
+        row_editor_text(page, 0, 1)  # row 1 selected: its texts in the row editor
+        area = page.locator(".ccm-row-editor textarea").nth(1)
+        area.click()
+        area.press("End")
+        area.type(" — complété pendant la coupure", delay=5)  # saved a second after: not yet
+        typed, offered, row, field = area.input_value(), "Ligne 1, Défis", 0, "challenges"
+    else:
+        editor = open_cell_editor(page, 1, 2)  # typing in a cell of the grid, not validated
+        editor.fill(typed := "Perspective tapée dans la grille pendant la coupure")
+        offered, row, field = "Ligne 2, Perspectives", 1, "perspectives"
+    os.kill(page_kernel_pid(server, page), signal.SIGKILL)
+    banner_within(page, 3, "perdu son lien")
+    with server.store() as store:
+        assert getattr(store.grid.rows("economie-alternative")[row], field) != typed
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    offers = page.locator(".ccm-drafts-box")
+    offers.get_by_text("Textes non enregistrés retrouvés").wait_for(timeout=10_000)
+    assert offered in offers.inner_text()
+    page.screenshot(path=str(artifacts / f"brouillon-retrouve-{row + 1}.png"), full_page=True)
+    offers.get_by_role("button", name="Tout enregistrer").click()
+    page.locator(".ccm-status", has_text="Enregistré").first.wait_for(timeout=10_000)
+    with server.store() as store:
+        assert getattr(store.grid.rows("economie-alternative")[row], field) == typed
+    page.reload()  # saved: nothing is offered again
+    page.wait_for_selector(GRID, timeout=60_000)
+    time.sleep(2)
+    assert page.locator(".ccm-drafts-box", has_text="retrouvés").count() == 0
+    page.context.close()
+
+
+def test_a_text_typed_in_the_row_editor_goes_to_its_row_when_another_is_clicked(
+    browser: Any, server: Server
+) -> None:
+    """Saved when the field lost focus, the text reached the kernel after the click that
+    had selected another row, and was written into that row."""
+    from tests.browser.helpers import cell_point, row_editor_text
+
+    page = open_page(browser, server.links["Gouvernance et coordination"], GRID)
+    with server.store() as store:
+        before = [r.challenges for r in store.grid.rows("gouvernance-et-coordination")]
+    row_editor_text(page, 0, 1)
+    area = page.locator(".ccm-row-editor textarea").nth(1)
+    area.fill("Défi de la ligne 1, corrigé")
+    page.mouse.click(*cell_point(page, 1, 0))  # at once, another row
+    page.locator(".ccm-status", has_text="(ligne 1, Défis)").wait_for(timeout=10_000)
+    with server.store() as store:
+        after = [r.challenges for r in store.grid.rows("gouvernance-et-coordination")]
+    assert after[0] == "Défi de la ligne 1, corrigé"
+    assert after[1:] == before[1:]
+    page.context.close()

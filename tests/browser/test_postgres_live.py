@@ -47,3 +47,23 @@ def test_group_edit_reaches_plenary_on_postgresql(
     assert rows[-1].updated_by == "groupe:migration-irreguliere"
     for tab in (group, plenary):
         tab.context.close()
+
+
+def test_an_open_tab_saves_again_after_postgresql_restarts(
+    browser: Any, pg_server: Server, postgres: Any
+) -> None:
+    """The database server restarted under an open tab: its next save used to vanish with
+    a stale "Enregistré" and no reconnection, ever."""
+    from tests.browser.helpers import row_editor_text
+    from tests.browser.test_store_faults import save_challenge
+
+    tab = open_page(browser, pg_server.links["Protection"], GRID)
+    row_editor_text(tab, 0, 1)
+    area = tab.locator(".ccm-row-editor textarea").nth(1)
+    assert "Enregistré" in save_challenge(tab, area, "Avant le redémarrage")
+    postgres.restart()
+    said = save_challenge(tab, area, "Après le redémarrage de PostgreSQL")
+    assert "Enregistré" in said, said
+    with Store(pg_server.store_path) as store:
+        assert store.grid.rows("protection")[0].challenges == "Après le redémarrage de PostgreSQL"
+    tab.context.close()

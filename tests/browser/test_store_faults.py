@@ -153,3 +153,47 @@ def test_a_read_only_store_says_so_keeps_the_text_and_saves_it_once_writable(
             tab.context.close()
         finally:
             stop_server(server.process)
+
+
+def test_a_store_file_deleted_or_replaced_under_an_open_tab_is_refused_not_written(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> None:
+    """A USB stick pulled out, a copy put over the file: the open tab used to go on saying
+    "Enregistré" into the deleted file, and the next tab made an empty store."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("fichier-remplace")
+    path = folder / "ccm.sqlite"
+    server = start_server(folder, path)
+    try:
+        tab = open_page(browser, server.links["Protection"], GRID)
+        row_editor_text(tab, 0, 1)
+        area = tab.locator(".ccm-row-editor textarea").nth(1)
+        assert "Enregistré" in save_challenge(tab, area, "Avant le retrait de la clé")
+        with server.store() as store:
+            store.db._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        copy = folder / "copie.sqlite"
+        shutil.copy(path, copy)
+        for name in ("ccm.sqlite", "ccm.sqlite-wal", "ccm.sqlite-shm"):
+            (folder / name).unlink(missing_ok=True)
+        said = save_challenge(tab, area, "Tapé clé retirée")
+        assert "supprimé" in said, said
+        assert area.input_value() == "Tapé clé retirée"  # still on screen
+        tab.screenshot(path=str(artifacts / "stockage-supprime.png"), full_page=True)
+        newcomer = open_page(browser, server.links["Migration irrégulière"], ".ccm-message")
+        assert "introuvable" in newcomer.inner_text("body")
+        assert not path.exists()  # no empty store made in its place
+        newcomer.context.close()
+        shutil.copy(copy, path)  # the stick put back: a copy, another file
+        said = save_challenge(tab, area, "Tapé clé remise")
+        assert "remplacé" in said, said
+        assert first_challenge(server) == "Avant le retrait de la clé"
+        tab.reload()  # the page opens the file that is there now, and saves into it
+        tab.wait_for_selector(GRID, timeout=60_000)
+        assert row_editor_text(tab, 0, 1) == "Avant le retrait de la clé"
+        area = tab.locator(".ccm-row-editor textarea").nth(1)
+        assert "Enregistré" in save_challenge(tab, area, "Après rechargement")
+        assert first_challenge(server) == "Après rechargement"
+        tab.context.close()
+    finally:
+        stop_server(server.process)

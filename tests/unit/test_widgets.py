@@ -202,6 +202,7 @@ def test_row_editor_shows_full_text_and_saves_multiline(
     assert area.value.startswith("- Guide de poche")
     assert "\n- Sessions" in area.value
     area.value = "- premier point\n- second point"
+    editor.row_editor.flush()  # the pause after typing
     assert demo_store.grid.rows("protection")[1].perspectives == "- premier point\n- second point"
     assert editor.grid.data.iloc[1]["Perspectives"] == "- premier point\n- second point"
 
@@ -213,6 +214,7 @@ def test_move_and_restore_from_history(editor: GroupGridEditor, demo_store: Stor
     assert [r.recommendation for r in demo_store.grid.rows("protection")] == [second, first]
     assert editor.selected == 0
     editor.row_editor.areas["Recommandation"].value = "Texte remplacé"
+    editor.row_editor.flush()
     editor.row_editor.history_button.click()
     line, restore = editor.row_editor.history_box.children[0].children
     assert second in html.unescape(line.value)
@@ -397,6 +399,7 @@ def test_an_unexpected_failure_is_never_shown_as_saved(
     monkeypatch.setattr(demo_store.grid, "update_cell", broken)
     editor.select(0)
     editor.row_editor.areas["Défis"].value = "texte à ne pas perdre"
+    editor.row_editor.flush()
     assert editor.status.level == "error"
     assert editor.status.message.startswith("Non enregistré : erreur inattendue")
     assert editor.row_editor.areas["Défis"].value == "texte à ne pas perdre"

@@ -57,6 +57,13 @@ def scope(meeting_key: str, section: str) -> str:
     return f"{meeting}-{''.join(c if c.isalnum() else '-' for c in section)}"
 
 
+def draft_key(widget: w.DOMWidget, row: int, field: str) -> None:
+    """Name the cell a text field (or the grid's cell editor) edits, for the page script:
+    the class ``ccm-key-<row>-<field>`` replaces the one it had."""
+    kept = [c for c in widget._dom_classes if not c.startswith("ccm-key-")]
+    widget._dom_classes = (*kept, f"ccm-key-{row}-{field}")
+
+
 def read_drafts(payload: str) -> list[Draft]:
     """The drafts in the page script's JSON; anything malformed is left out."""
     if not payload or len(payload) > MAX_INBOX_CHARS:

@@ -17,6 +17,8 @@ from traitlets import Bool, Int, Unicode
 from ccm_widgets.domain.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.drafts import Draft, DraftMailbox, draft_key
+from ccm_widgets.widgets.common.drafts import scope as drafts_scope
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.grid.breakout_timer import BreakoutTimer
 from ccm_widgets.widgets.grid.conflict_panel import ConflictPanel
@@ -124,9 +126,13 @@ class GroupGridEditor(w.VBox):
         self.more.set_title(0, t("paste.title"))
         self.timer = BreakoutTimer(store=store, tick=watch)
         self.help = w.HTML(f"<em>{html.escape(t('grid.help'))}</em>")
+        # Texts typed while the page was cut off, kept by the browser, offered back here.
+        self.drafts = DraftMailbox(restore=self._restore_draft, current=self._current_text)
+        self.add_class("ccm-drafts")
+        self.add_class(f"ccm-scope-{drafts_scope(store.groups.facilitator_key(), section)}")
         self.children = (
             self.title, self.timer, self.help, self.toolbar, self.grid, self.status,
-            self.conflict_box, self.row_editor, self.more,
+            self.drafts, self.conflict_box, self.row_editor, self.more,
         )  # fmt: skip
         self.forced_readonly = readonly
         self.observe(self._apply_readonly, names="readonly")
@@ -170,7 +176,7 @@ class GroupGridEditor(w.VBox):
             self.conflict_box.show(self.session.conflicts)
             self.undo_button.disabled = not self.session.can_undo
 
-    def _show(self, result: GridResult) -> GridResult:
+    def _show(self, result: GridResult, field: str | None = None) -> GridResult:
         """Show what a change did: the rows it left, the row it wrote, what to say."""
         # After a conflict the grid shows the stored text again; both are in the conflict box.
         self._draw(force=result.outcome is Outcome.CONFLICT)
@@ -178,6 +184,9 @@ class GroupGridEditor(w.VBox):
             self._show_selected()
         if result.notice is not None:
             self.status.show(result.notice.text, result.notice.level)
+        if result.saved and result.row is not None and field is not None:
+            # The browser forgets a draft of that cell with this text, and types on from it.
+            self.drafts.confirm(result.row.id, field, getattr(result.row, field))
         return result
 
     def _show_selected(self) -> None:
@@ -190,6 +199,8 @@ class GroupGridEditor(w.VBox):
         # keeps its text (and its mark) until the user saves it or selects the row again.
         keep = frozenset(column_of(f) for f in self.session.stale_fields(row))
         self.row_editor.show(rows[row], row + 1, readonly=self.readonly, keep=keep)
+        for column, area in self.row_editor.areas.items():  # what the browser keys drafts by
+            draft_key(area, rows[row].id, _FIELD_OF[column])
 
     def _show_read_error(self, error: Exception) -> None:
         self.status.show(t("page.store_error", error=error), "error")
@@ -216,6 +227,24 @@ class GroupGridEditor(w.VBox):
     def _on_cell_click(self, cell: dict[str, Any]) -> None:
         if cell.get("region") == "body" and cell.get("primary_key_row") is not None:
             self.select(int(cell["primary_key_row"]))
+            rows, field = self.session.rows, _FIELD_OF.get(str(cell.get("column", "")))
+            if self.selected is not None and self.selected < len(rows) and field:
+                draft_key(self.grid, rows[self.selected].id, field)  # for its cell editor
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def _current_text(self, row_id: int, field: str) -> tuple[str, int] | None:
+        position = self.session.position_of(row_id)
+        if position is None:
+            return None
+        return str(getattr(self.session.rows[position], field)), position + 1
+
+    def _restore_draft(self, draft: Draft) -> tuple[bool, str]:
+        if self.readonly:
+            return False, t("grid.readonly")
+        saved = self.session.save_draft(draft.row, draft.field, draft.text, draft.base)
+        result = self._show(saved, draft.field)
+        return result.saved, result.notice.text if result.notice is not None else ""
 
     def select(self, row: int | None) -> None:
         """Show row ``row`` (0-based) in the row editor, or nothing."""
@@ -224,9 +253,10 @@ class GroupGridEditor(w.VBox):
             self.session.mark_seen(row)
         self._show_selected()
 
-    def _on_row_edit(self, column: str, text: str) -> None:
-        if self.selected is not None and not self.readonly:
-            self._show(self.session.edit(self.selected, _FIELD_OF[column], text))
+    def _on_row_edit(self, row_id: int, column: str, text: str) -> None:
+        if not self.readonly:
+            field = _FIELD_OF[column]
+            self._show(self.session.edit_row(row_id, field, text), field)
 
     def _on_history(self, _button: object = None) -> None:
         row = self.row_editor.row
@@ -234,14 +264,16 @@ class GroupGridEditor(w.VBox):
             return
         try:
             entries = self.session.history(row.id)
+            groups = self.store.groups.all()
         except Exception as error:
             self._show_read_error(error)
             return
-        self.row_editor.show_history(entries, self._on_restore)
+        self.row_editor.show_history(entries, self._on_restore, groups=groups)
 
     def _on_restore(self, column: str, text: str) -> None:
         if self.selected is not None and not self.readonly:
-            self._show(self.session.restore(self.selected, _FIELD_OF[column], text))
+            field = _FIELD_OF[column]
+            self._show(self.session.restore(self.selected, field, text), field)
 
     def move_selected(self, offset: int) -> GridResult | None:
         """Move the selected row up (-1) or down (+1); the selection follows it."""
@@ -270,7 +302,7 @@ class GroupGridEditor(w.VBox):
         if result.saved:
             with self._draw_lock:
                 self.grid.typed(row, field, value)
-        self._show(result)
+        self._show(result, field)
         return None if result.outcome in (Outcome.CONFLICT, Outcome.REFUSED) else result.row
 
     def _on_settle(self, conflict: Conflict, mine: bool) -> None:
@@ -278,7 +310,7 @@ class GroupGridEditor(w.VBox):
 
     def resolve_conflict(self, conflict: Conflict, *, mine: bool) -> GridResult:
         """Settle a conflict: write this tab's text over the stored one, or keep the stored one."""
-        return self._show(self.session.settle(conflict, mine=mine))
+        return self._show(self.session.settle(conflict, mine=mine), conflict.field)
 
     # -- rows -------------------------------------------------------------------------------
 

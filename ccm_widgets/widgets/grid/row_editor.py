@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 from ipywidgets import CallbackDispatcher
 
-from ccm_widgets.domain.model import GRID_COLUMNS, GRID_FIELDS, GridRow, HistoryEntry
+from ccm_widgets.domain.model import (
+    GRID_COLUMNS,
+    GRID_FIELDS,
+    GridRow,
+    Group,
+    HistoryEntry,
+    display_actor,
+)
 from ccm_widgets.i18n import t
+
+#: Seconds of quiet after the last key before a text typed in the row editor is saved.
+IDLE_SECONDS = 1.0
 
 
 class RowEditor(w.VBox):
     """Three text areas for one row. Edits are reported through :meth:`on_edit` callbacks
-    as ``(column, text)`` when a field loses focus; filling the areas reports nothing. The
-    up and down buttons report through :meth:`on_move`."""
+    as ``(row id, column, text)``, a second after the typing stops or as soon as another row
+    is shown; filling the areas reports nothing. The up and down buttons report through
+    :meth:`on_move`.
+
+    The areas send every key to the kernel, so that a text is always put down to the row it
+    was typed in: saved when the field lost focus, it used to reach the kernel after the
+    click that had selected another row, and was written into that one.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.title = w.HTML(f"<em>{html.escape(t('row.none'))}</em>")
         self.areas = {
             column: w.Textarea(
-                continuous_update=False,
+                continuous_update=True,
                 disabled=True,
                 layout=w.Layout(width="98%", height="100px"),
             )
@@ -48,6 +65,10 @@ class RowEditor(w.VBox):
         self._filling = False
         self._readonly = False
         self.row: GridRow | None = None
+        #: Column -> (row id, text) typed and not yet reported; reported by :meth:`flush`.
+        self._pending: dict[str, tuple[int, str]] = {}
+        self._pending_lock = threading.RLock()
+        self._timer: threading.Timer | None = None
         for column, area in self.areas.items():
             area.observe(self._on_area_change, names="value")
             area.add_class(f"ccm-row-{GRID_FIELDS[GRID_COLUMNS.index(column)]}")
@@ -59,9 +80,20 @@ class RowEditor(w.VBox):
             self.history_box,
         )
 
-    def on_edit(self, callback: Callable[[str, str], None], remove: bool = False) -> None:
-        """Register ``callback(column, text)``, called when the user changes a field."""
+    def on_edit(self, callback: Callable[[int, str, str], None], remove: bool = False) -> None:
+        """Register ``callback(row_id, column, text)``, called when the user changed a field
+        (after a pause in the typing, or when another row is shown)."""
         self._edit.register_callback(callback, remove=remove)
+
+    def flush(self) -> None:
+        """Report the texts typed and not yet reported, now."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        for column, (row_id, text) in pending.items():
+            self._edit(row_id, column, text)
 
     def on_move(self, callback: Callable[[int], object], remove: bool = False) -> None:
         """Register ``callback(offset)``: -1 to move the row up, +1 down."""
@@ -80,6 +112,10 @@ class RowEditor(w.VBox):
         Areas of the columns in ``keep`` are left as they are (the user may be typing there)
         and a notice says the stored text has changed.
         """
+        with self._pending_lock:
+            other_row = row is None or any(r != row.id for r, _ in self._pending.values())
+        if other_row:  # typed in the row shown until now: it goes to that row
+            self.flush()
         self.row = row
         self._readonly = readonly
         self._filling = True
@@ -108,9 +144,14 @@ class RowEditor(w.VBox):
         )
 
     def show_history(
-        self, entries: list[HistoryEntry], on_restore: Callable[[str, str], None]
+        self,
+        entries: list[HistoryEntry],
+        on_restore: Callable[[str, str], None],
+        *,
+        groups: Sequence[Group] = (),
     ) -> None:
-        """List earlier texts of the row, each with a button that restores it."""
+        """List earlier texts of the row, each with a button that restores it; authors are
+        named as a user says them ("Groupe 4 : Protection", "l'animateur")."""
         items: list[w.Widget] = []
         for entry in reversed(entries):
             if entry.action != "update":
@@ -120,8 +161,8 @@ class RowEditor(w.VBox):
                 text = str(before)
                 line = w.HTML(
                     html.escape(
-                        t("row.history_line", at=entry.at[11:19], actor=entry.actor,
-                          field=column, before=text)
+                        t("row.history_line", at=entry.at[11:19],
+                          actor=display_actor(entry.actor, groups), field=column, before=text)
                     )
                 )  # fmt: skip
                 restore = w.Button(
@@ -138,7 +179,13 @@ class RowEditor(w.VBox):
             return
         owner = change["owner"]
         column = next(c for c, a in self.areas.items() if a is owner)
-        self._edit(column, str(change["new"]))
+        with self._pending_lock:
+            self._pending[column] = (self.row.id, str(change["new"]))
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(IDLE_SECONDS, self.flush)
+            self._timer.daemon = True
+            self._timer.start()
 
     def _on_up(self, _button: object = None) -> None:
         self._move(-1)

@@ -274,6 +274,26 @@ class GridSession:
             seen = self._stale.get((before.id, field), getattr(before, field))
             return self._write_cell(before, field, text, seen)
 
+    def edit_row(self, row_id: int, field: str, text: str) -> GridResult:
+        """Save ``text`` in ``field`` of the row ``row_id``, wherever it is now (the row
+        editor's text goes to the row it was typed in, even if another is selected since)."""
+        with self._lock:
+            position = self.position_of(row_id)
+            if position is None:
+                return self._refused(ValidationError(t("store.row_deleted", row=row_id)))
+            return self.edit(position, field, text)
+
+    def save_draft(self, row_id: int, field: str, text: str, seen: str) -> GridResult:
+        """Save a text typed while the page was cut off, over the text it was typed over
+        (``seen``): a change made meanwhile elsewhere is a conflict, as for any save."""
+        if field not in GRID_FIELDS:
+            raise ValueError(field)
+        with self._lock:
+            position = self.position_of(row_id)
+            if position is None:
+                return self._refused(ValidationError(t("store.row_deleted", row=row_id)))
+            return self._write_cell(self._rows[position], field, text, seen)
+
     def restore(self, position: int, field: str, text: str) -> GridResult:
         """Put back an earlier text of a cell (from its history): an edit like any other."""
         return self.edit(position, field, text)
