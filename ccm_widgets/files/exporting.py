@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis, synthesis_records
-from ccm_widgets.files.importing import FORMULA_STARTS
+from ccm_widgets.files.tables import FORMULA_STARTS
 from ccm_widgets.i18n import t
 from ccm_widgets.report.blocks import PARTS, Part, Table
 from ccm_widgets.report.document import ReportData, build_document, ledger_table

@@ -8,9 +8,7 @@ otherwise. Loads the demo meeting when the store is empty and prints the links f
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import re
 import socket
 import sys
 from collections.abc import Callable
@@ -151,43 +149,6 @@ def cache_versioned_assets(web_app: Any) -> int:
     return changed
 
 
-def _spelled(char: str) -> str:
-    """A pattern for ``char`` as a URL may carry it: as is, percent-encoded (Tornado decodes
-    ``c%6ce=`` into ``cle=``), or encoded again inside another URL (a log-in's ``next=``)."""
-    codes = {f"{ord(char.lower()):02x}", f"{ord(char.upper()):02x}"}
-    encoded = "|".join(f"%(?:25)?{code}" for code in sorted(codes))
-    return f"(?:{re.escape(char)}|{encoded})"
-
-
-#: ``cle=…`` in a URL, however it is spelled (see :func:`_spelled`).
-KEY_IN_URL = re.compile(
-    rf"((?:^|[?;\s]|{_spelled('&')}|{_spelled('?')})"
-    rf"{_spelled('c')}{_spelled('l')}{_spelled('e')}{_spelled('=')})[^&%\s'\"]*",
-    re.IGNORECASE,
-)
-
-
-class HideKeys(logging.Filter):
-    """Take the access keys out of log lines: a server's log lists the URLs it refused (a
-    mistyped page name, say), and the key in such a URL is still a good one."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        hidden = KEY_IN_URL.sub(r"\1[clé masquée]", message)
-        if hidden != message:
-            record.msg, record.args = hidden, ()
-        return True
-
-
-def hide_keys_in_logs(*loggers: logging.Logger) -> None:
-    """Put :class:`HideKeys` on every handler that the server's log lines reach."""
-    seen = [logging.getLogger(), logging.getLogger("tornado"), *loggers]
-    for logger in seen:
-        for handler in logger.handlers:
-            if not any(isinstance(f, HideKeys) for f in handler.filters):
-                handler.addFilter(HideKeys())
-
-
 def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) -> int:
     """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
     server: the door (keys checked before a kernel is spent, kernels bound to their pages'
@@ -200,10 +161,10 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     """
     from tornado.ioloop import IOLoop
 
-    from ccm_widgets.server import compression, door, pacing, patches, reaper
+    from ccm_widgets.server import compression, door, logs, pacing, patches, reaper
     from ccm_widgets.store import resolve_location
 
-    hide_keys_in_logs(app.log)
+    logs.hide_keys_in_logs(app.log)
     reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
     start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", reaper.START_GRACE))

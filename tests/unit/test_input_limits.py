@@ -18,7 +18,6 @@ import pytest
 from ccm_widgets.cli import main
 from ccm_widgets.domain.model import ValidationError
 from ccm_widgets.files.importing import (
-    DEFAULT_MAX_ROWS,
     MAX_FILE_BYTES,
     MAX_UPLOAD_BYTES,
     ImportProblem,
@@ -32,6 +31,7 @@ from ccm_widgets.files.loading import (
     import_grid,
     import_review,
 )
+from ccm_widgets.files.tables import DEFAULT_MAX_ROWS
 from ccm_widgets.store import Store
 
 #: The refusal names the limit, French style ("2 000", a no-break space between the digits).

@@ -100,7 +100,7 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
 def test_access_keys_never_reach_the_log(line: str) -> None:
     import logging
 
-    from ccm_widgets.server.serve import HideKeys
+    from ccm_widgets.server.logs import HideKeys
 
     record = logging.LogRecord("tornado.access", logging.WARNING, "", 0, "%s", (line,), None)
     HideKeys().filter(record)

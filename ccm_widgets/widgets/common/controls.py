@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from ccm_widgets.files.importing import MAX_UPLOAD_BYTES, format_megabytes
+from ccm_widgets.files.tables import MAX_UPLOAD_BYTES, format_megabytes
 from ccm_widgets.i18n import t
 
 #: Marks the pickers whose files the page's script checks before sending them (the ``ccm``

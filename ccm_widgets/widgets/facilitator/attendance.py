@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import ipywidgets as w
 
+from ccm_widgets.domain.attendance import attendance_defects
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, Participant
-from ccm_widgets.files.importing import attendance_defects
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import file_picker
