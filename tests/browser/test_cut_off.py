@@ -166,3 +166,45 @@ def test_a_text_typed_in_the_row_editor_goes_to_its_row_when_another_is_clicked(
     assert after[0] == "Défi de la ligne 1, corrigé"
     assert after[1:] == before[1:]
     page.context.close()
+
+
+def test_a_phone_that_slept_comes_back_to_its_grid_with_its_unsaved_text(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    """A phone (360×740, touch) is typing when its tab's kernel goes (shut down by the server
+    while the phone lost the Wi-Fi, or killed for memory), then sleeps. Woken, the page says
+    so, and after a reload the text typed in that moment is offered back and saved."""
+    from tests.browser.helpers import row_editor_text
+
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(server.links["Migration irrégulière"])
+    page.wait_for_selector(GRID, timeout=60_000)
+    row_editor_text(page, 0, 0)  # row 1 selected (its first column is on the phone's screen)
+    os.kill(page_kernel_pid(server, page), signal.SIGKILL)
+    typed = "Perspective tapée au moment où le noyau s'en allait"
+    page.evaluate(  # typed in the second before the page noticed: nowhere to be sent
+        """(text) => { const area = document.querySelectorAll('.ccm-row-editor textarea')[2];
+                       area.focus(); area.value = text;
+                       area.dispatchEvent(new Event('input', {bubbles: true})); }""",
+        typed,
+    )
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.setWebLifecycleState", {"state": "frozen"})  # the phone asleep
+    context.set_offline(True)
+    time.sleep(10)
+    context.set_offline(False)
+    cdp.send("Page.setWebLifecycleState", {"state": "active"})  # woken
+    banner_within(page, 3, "perdu son lien")
+    page.screenshot(path=str(artifacts / "telephone-reveille.png"))
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    offers = page.locator(".ccm-drafts-box")
+    offers.get_by_text("Textes non enregistrés retrouvés").wait_for(timeout=10_000)
+    offers.get_by_role("button", name="Tout enregistrer").tap()
+    page.locator(".ccm-status", has_text="Enregistré").first.wait_for(timeout=10_000)
+    with server.store() as store:
+        assert store.grid.rows("migration-irreguliere")[0].perspectives == typed
+    context.close()
