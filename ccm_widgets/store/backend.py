@@ -139,6 +139,10 @@ def is_url(location: str) -> bool:
 class Database:
     """One connection to the meeting's database, behind a lock (a tab's threads share it).
 
+    Over 300 lines, on purpose: opening either backend, reopening after a fault, reading,
+    and the read and write transactions all go through the one connection and its lock;
+    split, the lock would have to be shared between classes that each hold half of it.
+
     Parameters
     ----------
     location:

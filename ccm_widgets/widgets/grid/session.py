@@ -131,6 +131,11 @@ _NOTHING = GridResult(Outcome.UNCHANGED)
 class GridSession:
     """A tab's rows of one section and every change it makes to them.
 
+    Over 300 lines, on purpose: every change goes through one lock and one "write, read
+    back, acknowledge, say what happened" path, with the marks it keeps (cells changed
+    elsewhere, this tab's versions, conflicts, deletions to undo); the grid and a phone's
+    cards both use it, so none of it is written twice.
+
     Parameters
     ----------
     store:
