@@ -89,7 +89,7 @@ class GridRows:
         """
         if field not in GRID_FIELDS:
             raise ValidationError(t("store.unknown_column", column=field))
-        text = clean_text(value, what="texte de la cellule")
+        text = clean_text(value, what=t("store.what_cell"))
         with self.db.write(group_may=True) as cur:
             row = live_row(cur, row_id)
             self.session.check_row_section(row["section"])
@@ -258,7 +258,7 @@ def clean_cells(cells: Sequence[str]) -> tuple[str, str, str]:
         raise ValidationError(t("store.three_columns"))
     padded = list(cells) + [""] * (len(GRID_FIELDS) - len(cells))
     return (
-        clean_text(padded[0], what="texte de la recommandation"),
-        clean_text(padded[1], what="texte des défis"),
-        clean_text(padded[2], what="texte des perspectives"),
+        clean_text(padded[0], what=t("import.what_recommendation")),
+        clean_text(padded[1], what=t("import.what_challenges")),
+        clean_text(padded[2], what=t("import.what_perspectives")),
     )

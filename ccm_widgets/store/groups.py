@@ -20,6 +20,9 @@ from ccm_widgets.store.backend import Database, Row
 from ccm_widgets.store.history import History
 from ccm_widgets.store.session import FACILITATOR, PROJECTION
 
+#: What a user may type to mean the general section (in :func:`fold` form): data, not text.
+GENERAL_SECTION_WORDS = frozenset({"general", "generale", "recommandations d ordre general"})
+
 
 class Groups:
     """The groups of the meeting and the keys that open its pages."""
@@ -52,7 +55,7 @@ class Groups:
         Matching ignores case, accents and punctuation; a group's slug or number also works.
         """
         wanted = fold(name)
-        if wanted in {"general", "generale", "recommandations d ordre general"}:
+        if wanted in GENERAL_SECTION_WORDS:
             return GENERAL
         groups = self.all()
         for group in groups:
@@ -129,11 +132,11 @@ class Groups:
         self, slug: str, *, name: str, moderator: str, institution: str, actor: str
     ) -> Group:
         """Rename a group or change its moderator; its link, key and rows stay the same."""
-        name = clean_text(name, what="nom du groupe").strip()
+        name = clean_text(name, what=t("store.what_group_name")).strip()
         if not name:
             raise ValidationError(t("store.group_needs_name"))
-        moderator = clean_text(moderator, what="modérateur")
-        institution = clean_text(institution, what="institution")
+        moderator = clean_text(moderator, what=t("store.what_moderator"))
+        institution = clean_text(institution, what=t("import.what_institution"))
         with self.db.write() as cur:
             rows = {r["slug"]: _group(r) for r in cur.execute("SELECT * FROM groups")}
             if slug not in rows:
@@ -155,7 +158,7 @@ class Groups:
 
     def add(self, name: str, *, moderator: str = "", institution: str = "", actor: str) -> Group:
         """A new group at the end of the numbering and of the synthesis, with its own key."""
-        name = clean_text(name, what="nom du groupe").strip()
+        name = clean_text(name, what=t("store.what_group_name")).strip()
         if not name:
             raise ValidationError(t("store.group_needs_name"))
         slug = slugify(name)

@@ -42,16 +42,7 @@ DATA_CONSTANT = re.compile(
 #: to the catalogue with that work, and nothing new may join it. The grid's and the groups'
 #: "what" of a refused text ("Le texte de la cellule fait…"), the default actor of the
 #: synthesis order, and the words that name the general section.
-PENDING_LITERALS: dict[str, frozenset[str]] = {
-    "ccm_widgets/store/grid.py": frozenset(
-        {"texte de la cellule", "texte de la recommandation", "texte des défis",
-         "texte des perspectives"}
-    ),
-    "ccm_widgets/store/groups.py": frozenset(
-        {"animateur", "generale", "recommandations d ordre general", "modérateur",
-         "nom du groupe"}
-    ),
-}  # fmt: skip
+PENDING_LITERALS: dict[str, frozenset[str]] = {}
 ACCENTED = re.compile(r"[àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»°]")
 FRENCH_WORDS = re.compile(
     r"(?<![\w-])(le|la|les|des|du|une|est|pas|ou|et|aucun|aucune|sans|avec|dans|pour|fichier|ligne|"
