@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument(
         "--part", default="synthesis", choices=["synthesis", "report", "decisions"],
-        help="synthèse seule (défaut), rapport complet, ou registre des décisions de la plénière",
+        help=t("cli.help_part"),
     )  # fmt: skip
     exp.add_argument(
         "-o", "--output", metavar=t("cli.metavar_path"), type=Path, help=t("cli.help_output")

@@ -87,7 +87,7 @@ def data_constants(tree: ast.Module) -> set[int]:
 
 #: ``ccm export --part``: its choices and its help are being extended by the export work
 #: (a decisions ledger); its help moves to the catalogue with them, not under their feet.
-PENDING_OPTIONS = frozenset({"--part"})
+PENDING_OPTIONS: frozenset[str] = frozenset()
 
 
 def pending_options(tree: ast.Module) -> set[int]:
