@@ -185,7 +185,8 @@ def test_a_duplicates_merge_is_undone_from_its_row_after_a_reload(demo_store: St
     with Store(demo_store.location) as reloaded:  # the page reloaded: a new kernel
         panel = ConsolidationPanel(store=reloaded)
         panel.picker.value = pair.first.id
-        (entry,) = panel.merges_box.children
+        title, entry = panel.merges_box.children
+        assert "Lignes fusionnées dans celle-ci" in title.value
         assert "fusionnée à" in entry.children[1].value
         entry.children[0].click()
         assert panel.status.message.startswith("Fusion annulée")
@@ -212,7 +213,7 @@ def test_adoption_opens_at_the_first_row_waiting_and_amends(demo_store: Store) -
     panel.amend_save.click()
     stored = demo_store.grid.row(row.id)
     assert (stored.recommendation, stored.decision) == ("Texte amendé par la plénière", "amended")
-    assert "Recommandation modifié(s)" in panel.status.message
+    assert "texte modifié : Recommandation" in panel.status.message
     assert panel.amend_box.layout.display == "none"
     assert panel.current is not None
     assert panel.current.id != row.id  # on to the next row

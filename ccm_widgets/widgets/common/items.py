@@ -165,8 +165,12 @@ class ItemListEditor(w.VBox):
         """The deleted items the history can bring back, latest first."""
         deleted = self.store.items.deleted(self.table)
         options = [(self._deleted_label(entry), entry.id) for entry in deleted]
+        chosen = self.deleted_picker.value
         if list(self.deleted_picker.options) != options:
             self.deleted_picker.options = options
+        ids = [entry_id for _, entry_id in options]
+        # The latest deletion is offered first (a dropdown would otherwise choose nothing).
+        self.deleted_picker.value = chosen if chosen in ids else (ids[0] if ids else None)
         self.deleted_box.layout.display = None if options else "none"
 
     def _deleted_label(self, entry: HistoryEntry) -> str:

@@ -136,7 +136,10 @@ class AttendancePanel(w.VBox):
         self.append_button = button(t("attendance.mode_append"), self._on_append)
         self.mode_cancel = button(t("attendance.clear_cancel"), self._on_mode_cancel)
         self.mode_box = w.VBox(
-            [self.mode_text, self.replace_button, self.append_button, self.mode_cancel],
+            [
+                self.mode_text,
+                w.HBox([self.replace_button, self.append_button, self.mode_cancel]),
+            ],
             layout=w.Layout(display="none", border="1px solid #8a5300", padding="6px"),
         )
         self.mode_box.add_class("ccm-attendance-mode")
@@ -171,10 +174,10 @@ class AttendancePanel(w.VBox):
                         [
                             self.upload,
                             self.mode_box,
-                            self.clear_button,
+                            w.HBox([self.clear_button]),  # as wide as its words
                             self.confirm_box,
                             self.status,
-                            self.undo_button,
+                            w.HBox([self.undo_button]),
                             self.chart,
                         ]
                     ),

@@ -27,6 +27,7 @@ from ccm_widgets.files.loading import (
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, file_picker
+from ccm_widgets.widgets.common.items import FULL_WIDTH
 from ccm_widgets.widgets.common.status import StatusBar
 
 
@@ -63,14 +64,13 @@ class NewMeetingPanel(w.VBox):
         self.actor = actor
         self.on_created = on_created
         self.previous: PreviousMeeting | None = None
-        wide = w.Layout(width="100%")
-        self.title = w.Text(layout=wide)
+        self.title = w.Text(layout=w.Layout(**FULL_WIDTH))
         self.date = w.Text(
             value=(today or dt.date.today()).isoformat(),
             placeholder="AAAA-MM-JJ",
             layout=w.Layout(width="160px"),
         )
-        self.venue = w.Text(layout=wide)
+        self.venue = w.Text(layout=w.Layout(**FULL_WIDTH))
         self.start = w.RadioButtons(
             options=[
                 (t("new_meeting.blank"), StartFrom.BLANK.value),
@@ -81,6 +81,8 @@ class NewMeetingPanel(w.VBox):
             layout=w.Layout(width="auto"),
         )
         self.start.observe(self._on_start, names="value")
+        #: What the chosen way takes, in a sentence (a radio label is one short line).
+        self.start_help = w.HTML(self._start_help())
         self.upload = file_picker(
             self.choose_file, accept=".toml,.sqlite,.sqlite3,.db", description=t("new_meeting.file")
         )
@@ -109,6 +111,7 @@ class NewMeetingPanel(w.VBox):
             *labelled,
             w.HTML(f"<b>{html.escape(t('new_meeting.start_from'))}</b>"),
             self.start,
+            self.start_help,
             self.file_box,
             self.create_button,
             self.status,
@@ -121,6 +124,10 @@ class NewMeetingPanel(w.VBox):
 
     def _on_start(self, _change: object = None) -> None:
         self.file_box.layout.display = "none" if self.start_from is StartFrom.BLANK else None
+        self.start_help.value = self._start_help()
+
+    def _start_help(self) -> str:
+        return f"<i>{html.escape(t(f'new_meeting.{self.start_from.value}_help'))}</i>"
 
     def choose_file(self, name: str, content: bytes) -> bool:
         """Read a previous (or prepared) meeting's file and say what it brings; nothing is

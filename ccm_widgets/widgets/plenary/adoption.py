@@ -24,6 +24,7 @@ from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.domain.synthesis import Section, Synthesis
 from ccm_widgets.i18n import t
 from ccm_widgets.store import ConflictError, Store
+from ccm_widgets.widgets.common.items import FULL_WIDTH
 from ccm_widgets.widgets.plenary.panel import ACTOR, PlenaryPanel
 
 DECISION_COLOURS = {"adopted": "#17602a", "amended": "#8a5300", "withdrawn": "#b3261e", "": "#555"}
@@ -133,7 +134,7 @@ class AdoptionPanel(PlenaryPanel):
         self.next.on_click(self._on_next)
         # Amending: the row's texts, then the decision and the texts saved together.
         self.amend_areas = [
-            w.Textarea(layout=w.Layout(width="100%", height="80px")) for _ in GRID_COLUMNS
+            w.Textarea(layout=w.Layout(height="80px", **FULL_WIDTH)) for _ in GRID_COLUMNS
         ]
         for area, field in zip(self.amend_areas, GRID_FIELDS, strict=True):
             area.add_class(f"ccm-amend-{field}")

@@ -191,6 +191,8 @@ class ConsolidationPanel(PlenaryPanel):
             undo = button(t("consolidate.unmerge"), _Unmerge(self, merged.id))
             undo.add_class("ccm-unmerge")
             entries.append(w.HBox([undo, w.HTML(html.escape(text))]))
+        if entries:
+            entries.insert(0, w.HTML(f"<b>{html.escape(t('consolidate.merged_title'))}</b>"))
         self.merges_box.children = tuple(entries)
 
     # -- handlers -----------------------------------------------------------------------------
