@@ -259,20 +259,30 @@ def carry_over_review(
     its group is not a group of this meeting, with a warning naming it).
     """
     found = previous_recommendations(path, data)
+    if not found:
+        raise ImportProblem(path, None, t("loading.nothing_to_carry"))
+    rows, warnings = review_rows_of(store, found, path)
+    store.items.add_review_rows(rows, actor=actor)
+    return Outcome(t("loading.carried_over", count=len(rows)), tuple(warnings))
+
+
+def review_rows_of(
+    store: Store, found: Iterable[tuple[int, str, str]], path: str | Path
+) -> tuple[list[ReviewRow], list[str]]:
+    """Review rows, state to fill in, of a previous synthesis's (line, group name,
+    recommendation): each in its group's section, the general one when its group is not a
+    group of this meeting (with a warning naming it)."""
     warnings = []
     rows = []
     for line, group, recommendation in found:
-        section = "general"
+        section = GENERAL
         if group:
             try:
                 section = store.groups.find_section(group)
             except ValidationError:
                 warnings.append(t("loading.group_absent", path=path, line=line, group=group))
         rows.append(ReviewRow(0, section, 0, recommendation, "", ""))
-    if not rows:
-        raise ImportProblem(path, None, t("loading.nothing_to_carry"))
-    store.items.add_review_rows(rows, actor=actor)
-    return Outcome(t("loading.carried_over", count=len(rows)), tuple(warnings))
+    return rows, warnings
 
 
 class StartFrom(StrEnum):
@@ -349,16 +359,7 @@ def start_meeting(
     warnings: list[str] = []
     carried = 0
     if start is StartFrom.PREVIOUS and previous is not None and previous.recommendations:
-        rows = []
-        for line, group, recommendation in previous.recommendations:
-            section = GENERAL
-            if group:
-                try:
-                    section = store.groups.find_section(group)
-                except ValidationError:
-                    warnings.append(t("loading.group_absent", path=previous.name, line=line,
-                                      group=group))  # fmt: skip
-            rows.append(ReviewRow(0, section, 0, recommendation, "", ""))
+        rows, warnings = review_rows_of(store, previous.recommendations, previous.name)
         store.items.add_review_rows(rows, actor=actor)
         carried = len(rows)
     summary = t("loading.meeting_started", title=meeting.title, groups=len(groups),
