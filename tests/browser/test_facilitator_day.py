@@ -146,7 +146,7 @@ def test_a_corrected_sheet_replaces_the_list_with_its_own_numbers(
     corrected.write_bytes(sheet(corrected_people))
     upload(page, "Importer une liste (CSV, XLSX)", corrected)
     question = page.locator(".ccm-attendance-mode")
-    question.get_by_text("La liste compte déjà 12 personne(s)").wait_for(timeout=10_000)
+    question.get_by_text("compte 12 personne(s) ; la liste en a déjà 12").wait_for(timeout=10_000)
     page.screenshot(path=str(artifacts / "presence-remplacer-ou-ajouter.png"), full_page=True)
     question.get_by_role("button", name="Remplacer la liste").click()
     status = page.locator(".ccm-attendance .ccm-status", has_text="remplacée")

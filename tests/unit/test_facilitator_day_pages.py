@@ -89,9 +89,12 @@ def test_a_new_meeting_from_a_previous_store(store: Store, tmp_path: Path) -> No
 def test_a_sheet_into_a_list_asks_first_then_replaces_it(demo_store: Store) -> None:
     panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
     former = [(p.number, p.name) for p in demo_store.items.participants()]
+    assert panel.import_file("rien.csv", b"pas;un;tableau\n") == 0  # refused before asking
+    assert panel.status.level == "error"
+    assert panel.mode_box.layout.display == "none"
     assert panel.import_file("corrigee.csv", SHEET.encode("utf-8")) == 0
     assert panel.mode_box.layout.display is None  # the question, nothing written yet
-    assert "9 personne(s)" in panel.mode_text.value
+    assert "2 personne(s) ; la liste en a déjà 9" in panel.mode_text.value
     assert len(demo_store.items.participants()) == 9
     panel.replace_button.click()
     assert [(p.number, p.name) for p in demo_store.items.participants()] == [

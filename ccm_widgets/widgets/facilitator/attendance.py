@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import ipywidgets as w
 
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, Participant
-from ccm_widgets.files.importing import attendance_defects
+from ccm_widgets.files.importing import attendance_defects, read_attendance
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, file_picker
@@ -235,9 +235,15 @@ class AttendancePanel(w.VBox):
 
         before = len(self.store.items.participants())
         if mode is None and before:
+            try:  # a file that cannot be imported is refused now, not after the question
+                rows = len(read_attendance(name, content).rows)
+            except Exception as error:  # shown; nothing is written
+                self._on_mode_cancel()
+                self.status.fail(error)
+                return 0
             self.pending = (name, content)
             self.mode_text.value = html.escape(
-                t("attendance.mode_question", name=name, count=before)
+                t("attendance.mode_question", name=name, rows=rows, count=before)
             )
             self.mode_box.layout.display = None
             return 0
