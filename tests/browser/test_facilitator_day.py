@@ -298,6 +298,7 @@ def test_a_deleted_agenda_item_is_restored_after_a_reload(
     deleted = agenda.locator(".ccm-items-deleted")
     deleted.wait_for(timeout=5_000)
     assert before[2] in deleted.inner_text().replace("\xa0", " ")
+    deleted.scroll_into_view_if_needed()  # the page scrolls inside Voilà's own container
     page.screenshot(path=str(artifacts / "ordre-du-jour-supprime.png"), full_page=True)
     deleted.get_by_role("button", name="Restaurer").click()
     agenda.locator(".ccm-status", has_text="Restauré").wait_for(timeout=5_000)

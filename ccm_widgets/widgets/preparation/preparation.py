@@ -125,7 +125,10 @@ class GroupsEditor(w.VBox):
         self.add_button = w.Button(description=t("prep.add_group"))
         self.save_button.on_click(self._on_save)
         self.add_button.on_click(self._on_add)
-        self.delete_button = w.Button(description=t("prep.delete_group"), button_style="danger")
+        self.delete_button = w.Button(
+            description=t("prep.delete_group"), button_style="danger",
+            layout=w.Layout(width="auto"),
+        )  # fmt: skip
         self.delete_button.on_click(self._on_delete)
         self.confirm_text = w.HTML()
         self.confirm_button = w.Button(
