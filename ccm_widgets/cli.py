@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
     att = kinds.add_parser("attendance", parents=[store_opt], help=t("cli.help_attendance"))
     att.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
+    att.add_argument("--replace", action="store_true", help=t("cli.help_replace"))
     rev = kinds.add_parser("review", parents=[store_opt], help=t("cli.help_review"))
     rev.add_argument("file", metavar=t("cli.metavar_file"), type=Path)
     rev.add_argument("--carry-over", action="store_true", help=t("cli.help_carry_over"))
@@ -280,7 +281,7 @@ def _run(args: argparse.Namespace) -> int:
             if args.kind == "grid":
                 outcome = loading.import_grid(store, args.group, args.file)
             elif args.kind == "attendance":
-                outcome = loading.import_attendance(store, args.file)
+                outcome = loading.import_attendance(store, args.file, replace=args.replace)
             else:
                 if args.carry_over:
                     outcome = loading.carry_over_review(store, args.file)

@@ -41,6 +41,9 @@ class PlenarySnapshot:
     breakout_open: bool = True
     #: When the breakout ends (ISO UTC), "" when no countdown was set.
     breakout_end: str = ""
+    #: The rows merged into another one, as (the row they were merged into, the merged
+    #: row as it was): what an undo of each merge brings back.
+    merged: tuple[tuple[int, GridRow], ...] = ()
 
     @functools.cached_property
     def synthesis(self) -> Synthesis:
@@ -68,6 +71,17 @@ class PlenarySnapshot:
     def row(self, row_id: int) -> GridRow | None:
         """The live row ``row_id``, or ``None`` when it is not (or no longer) live."""
         return self._by_id.get(row_id)
+
+    def merged_into(self, row_id: int) -> tuple[GridRow, ...]:
+        """The rows merged into row ``row_id``, the latest merge first."""
+        return tuple(
+            row
+            for _, row in sorted(
+                ((keep, row) for keep, row in self.merged if keep == row_id),
+                key=lambda pair: pair[1].updated_at,
+                reverse=True,
+            )
+        )
 
     @functools.cached_property
     def _by_section(self) -> dict[str, tuple[GridRow, ...]]:

@@ -74,23 +74,27 @@ def _texts(table: dict[str, Any], key: str, *, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
-def load_plan(path: str | Path) -> MeetingPlan:
-    """Read a meeting description; :class:`ImportProblem` says what is wrong and where."""
+def load_plan(path: str | Path, data: bytes | None = None) -> MeetingPlan:
+    """Read a meeting description; :class:`ImportProblem` says what is wrong and where.
+
+    ``data``, when given, is the file's content (a page's upload), ``path`` only its name.
+    """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = Path(path).read_bytes() if data is None else data
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError as error:
         raise ImportProblem(name, None, t("import.not_found")) from error
     except UnicodeDecodeError as error:
         raise ImportProblem(name, None, t("meeting_file.not_utf8")) from error
     try:
-        data = tomllib.loads(text)
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         line = int(match.group(1)) if match else None
         raise ImportProblem(name, line, t("meeting_file.bad_syntax", error=error)) from error
     try:
-        return _plan(data)
+        return _plan(table)
     except ValidationError as error:
         line = _line_of(text, r"^\s*\[meeting\]")
         key = _key_of(error)

@@ -244,15 +244,20 @@ def _facilitator_store(
     params: Mapping[str, str] | None,
     *,
     also: Callable[[Store], str] | None = None,
+    empty_ok: bool = False,
 ) -> tuple[Store | None, w.Widget | None]:
     """The store, if the link's key is the facilitator's (or the one ``also`` gives);
-    otherwise ``None`` and the French page that says why."""
+    otherwise ``None`` and the French page that says why.
+
+    A store with no meeting yet is refused (the page says where to create one) unless
+    ``empty_ok``: the home page then offers to create it.
+    """
     if params is None:
         wait_for_request()
         params = query_params()
     try:
         opened = _open(store)
-        opened.meetings.get()
+        has_meeting = opened.meetings.exists()
     except StoreError as error:
         return None, message_page(str(error))
     given = params.get("cle", "")
@@ -262,6 +267,8 @@ def _facilitator_store(
         opened.session.bind_access(Access(PROJECTION, given))
     else:
         return None, message_page(t("page.bad_key"))
+    if not has_meeting and not empty_ok:
+        return None, message_page(t("page.no_meeting_yet"))
     return opened, None
 
 
@@ -351,10 +358,37 @@ def exports_made(folder: Path) -> bool:
 
 
 def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
-    """The facilitator's home: the meeting, the links to hand out, the way to the plenary."""
-    opened, refusal = _facilitator_store(store, params)
+    """The facilitator's home: the meeting, the links to hand out, the way to the plenary.
+
+    On a store with no meeting yet (``ccm serve --no-demo``), "Nouvelle réunion": the
+    meeting is created here, and the page then shows it.
+    """
+    opened, refusal = _facilitator_store(store, params, empty_ok=True)
     if opened is None:
         return refusal or message_page(t("page.bad_key"))
+    if not opened.meetings.exists():
+        from ccm_widgets.widgets.facilitator.new_meeting import NewMeetingPanel
+
+        page = w.VBox()
+        page.add_class("ccm-page")
+        panel = NewMeetingPanel(store=opened, on_created=_ShowHome(opened, page))
+        page.children = (w.HTML(PAGE_CSS), panel)
+        return guarded(opened, page)
+    return guarded(opened, w.VBox(home_children(opened)))
+
+
+class _ShowHome:
+    """Once the meeting is created, the page shows its home in place of the new-meeting form."""
+
+    def __init__(self, store: Store, page: w.Box) -> None:
+        self.store, self.page = store, page
+
+    def __call__(self, _outcome: object = None) -> None:
+        self.page.children = tuple(home_children(self.store))
+
+
+def home_children(opened: Store) -> list[w.Widget]:
+    """The home page of a meeting: its title, the guide through the day, the links."""
     meeting = opened.meetings.get()
     links = meeting_links(opened, server_base())
     items = []
@@ -369,6 +403,8 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
                 + f"<br><code>{url}</code>"
                 + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
             )
+    if not items:
+        items.append(f"<li>{html.escape(t('home.no_groups'))}</li>")
     plenary = next(link for link in links if link.label == "pleniere")
     projection = next(link for link in links if link.label == "projection")
     general = page_url(
@@ -397,4 +433,4 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
         links={n: page_url(server_base(), n, cle=key) for n in notebooks},
         exports_made=functools.partial(exports_made, exports_directory()),
     )
-    return guarded(opened, w.VBox([w.HTML(head), guide, w.HTML(body)]))
+    return [w.HTML(head), guide, w.HTML(body)]

@@ -2,7 +2,8 @@
 
 Serves ``workbooks/`` with our page template (nothing fetched from the internet), the store
 path handed to every kernel through ``CCM_STORE``, idle kernels culled, 127.0.0.1 unless told
-otherwise. Loads the demo meeting when the store is empty and prints the links first.
+otherwise. Loads the demo meeting when the store is empty (unless ``--no-demo``: the
+facilitator's page then offers to create the meeting) and prints the links first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ccm_widgets.files.loading import load_demo
+from ccm_widgets.i18n import t
 from ccm_widgets.links import meeting_links, print_links
 from ccm_widgets.paths import TEMPLATE_ROOT, WORKBOOKS
 from ccm_widgets.store import Store
@@ -220,11 +222,10 @@ def serve(
     store_path = store if url else str(Path(store).resolve())
     with Store(store_path) as opened:
         if not opened.meetings.exists():
-            if not demo:
-                print(f"ccm : aucune réunion dans {opened.where} ; lancez « ccm init » d'abord.",
-                      file=sys.stderr)  # fmt: skip
-                return 2
-            print(load_demo(opened).summary)
+            if demo:
+                print(load_demo(opened).summary)
+            else:  # the meeting is created in the facilitator's page
+                print(t("serve.no_meeting", where=opened.where), file=sys.stderr)
         if not port_is_free(ip, port):
             print(f"ccm : le port {port} est déjà utilisé ; choisissez-en un autre avec --port.",
                   file=sys.stderr)  # fmt: skip
@@ -234,7 +235,8 @@ def serve(
             print("ccm : aucune adresse réseau trouvée ; les liens ne marcheront que sur cette"
                   " machine (--public-url pour en donner une).", file=sys.stderr)  # fmt: skip
         public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
-        print(f"Réunion : {opened.meetings.get().title}")
+        if opened.meetings.exists():
+            print(f"Réunion : {opened.meetings.get().title}")
         print(f"Stockage : {opened.where}")
         print_links(meeting_links(opened, public_url), qr=qr)
         sys.stdout.flush()

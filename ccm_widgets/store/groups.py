@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ccm_widgets.domain.model import (
     CLI_ACTOR,
     FACILITATOR_ACTOR,
     GENERAL,
+    GRID_FIELDS,
     Group,
     ValidationError,
     clean_text,
@@ -16,12 +18,22 @@ from ccm_widgets.domain.model import (
     slugify,
 )
 from ccm_widgets.i18n import t
-from ccm_widgets.store.backend import Database, Row
+from ccm_widgets.store.backend import Cursor, Database, Row, now
 from ccm_widgets.store.history import History
 from ccm_widgets.store.session import FACILITATOR, PROJECTION
 
 #: What a user may type to mean the general section (in :func:`fold` form): data, not text.
 GENERAL_SECTION_WORDS = frozenset({"general", "generale", "recommandations d ordre general"})
+
+
+@dataclass(frozen=True)
+class GroupRemoval:
+    """What deleting a group did besides: its grid's rows deleted (kept in the history),
+    its review rows moved to the general section, its people left without a group."""
+
+    rows: int = 0
+    review_rows: int = 0
+    participants: int = 0
 
 
 class Groups:
@@ -183,6 +195,117 @@ class Groups:
                 before={}, after={"name": name, "slug": slug},
             )  # fmt: skip
         return self.get(slug)
+
+    def written_rows(self, slug: str) -> int:
+        """How many rows of the group's grid hold text (what deleting it would delete)."""
+        return len(_written(self.db.read(_LIVE_ROWS, (slug,))))
+
+    def delete(self, slug: str, *, with_rows: bool = False, actor: str) -> GroupRemoval:
+        """Delete a group: its link and key stop opening anything.
+
+        A group whose grid holds text is deleted only ``with_rows`` (the page asks first):
+        its rows are deleted with it and stay in the history. Its review rows go to the
+        general section and its people keep their place in the attendance list, without a
+        group. A group one of whose rows holds rows merged from other groups is refused:
+        deleting it would take their texts out of the synthesis (undo those merges first).
+        The numbers and the synthesis order of the other groups close up.
+        """
+        with self.db.write() as cur:
+            found = cur.execute("SELECT * FROM groups WHERE slug = ?", (slug,)).fetchone()
+            if found is None:
+                raise ValidationError(t("store.unknown_group", group=slug))
+            group = _group(found)
+            rows = cur.execute(_LIVE_ROWS, (slug,)).fetchall()
+            written = _written(rows)
+            if written and not with_rows:
+                raise ValidationError(
+                    t("store.group_has_rows", name=group.name, count=len(written))
+                )
+            ids = [int(r["id"]) for r in rows]
+            if (
+                ids
+                and cur.execute(
+                    f"SELECT 1 FROM grid_rows WHERE section != ? AND merged_into IN"
+                    f" ({', '.join('?' for _ in ids)})",
+                    (slug, *ids),
+                ).fetchone()
+            ):
+                raise ValidationError(t("store.group_holds_merges", name=group.name))
+            stamp = now()
+            for row in rows:
+                cur.execute(
+                    "UPDATE grid_rows SET deleted = 1, version = version + 1, updated_by = ?,"
+                    " updated_at = ? WHERE id = ?",
+                    (actor, stamp, row["id"]),
+                )
+                self.history.record(
+                    cur, actor=actor, entity="grid_row", entity_id=int(row["id"]),
+                    action="delete", before={f: row[f] for f in GRID_FIELDS},
+                    after={"group_deleted": slug},
+                )  # fmt: skip
+            review = _move_review_rows(cur, self.history, slug, actor)
+            people = [
+                int(r[0]) for r in cur.execute("SELECT id FROM participants WHERE grp = ?", (slug,))
+            ]
+            for person in people:
+                cur.execute("UPDATE participants SET grp = '' WHERE id = ?", (person,))
+                self.history.record(
+                    cur, actor=actor, entity="participant", entity_id=person, action="update",
+                    before={"grp": slug}, after={"grp": ""},
+                )  # fmt: skip
+            cur.execute("DELETE FROM groups WHERE slug = ?", (slug,))
+            remaining = cur.execute(
+                "SELECT slug FROM groups ORDER BY synthesis_position, number"
+            ).fetchall()
+            for position, (other,) in enumerate(remaining, start=1):
+                cur.execute(
+                    "UPDATE groups SET synthesis_position = ? WHERE slug = ?", (position, other)
+                )
+            numbered = cur.execute("SELECT slug FROM groups ORDER BY number").fetchall()
+            for number, (other,) in enumerate(numbered, start=1):
+                cur.execute("UPDATE groups SET number = ? WHERE slug = ?", (number, other))
+            removal = GroupRemoval(len(rows), review, len(people))
+            self.history.record(
+                cur, actor=actor, entity="group", entity_id=group.number, action="delete",
+                before={"name": group.name, "slug": slug, "moderator": group.moderator,
+                        "institution": group.institution},
+                after={"rows": removal.rows, "review_rows": review, "participants": len(people)},
+            )  # fmt: skip
+        return removal
+
+
+#: A section's live rows, read to delete them with their group.
+_LIVE_ROWS = "SELECT * FROM grid_rows WHERE section = ? AND deleted = 0 ORDER BY position, id"
+
+
+def _written(rows: Sequence[Row]) -> list[Row]:
+    """The rows that hold some text (an empty row just added is not worth a question)."""
+    return [r for r in rows if any(str(r[f]).strip() for f in GRID_FIELDS)]
+
+
+def _move_review_rows(cur: Cursor, history: History, slug: str, actor: str) -> int:
+    """The review rows of a deleted group's section, moved to the end of the general one."""
+    ids = [
+        int(r[0])
+        for r in cur.execute(
+            "SELECT id FROM review_rows WHERE section = ? ORDER BY position, id", (slug,)
+        ).fetchall()
+    ]
+    top = int(
+        cur.execute(
+            "SELECT COALESCE(MAX(position), 0) FROM review_rows WHERE section = ?", (GENERAL,)
+        ).fetchone()[0]
+    )
+    for offset, review_id in enumerate(ids, start=1):
+        cur.execute(
+            "UPDATE review_rows SET section = ?, position = ? WHERE id = ?",
+            (GENERAL, top + offset, review_id),
+        )
+        history.record(
+            cur, actor=actor, entity="review_row", entity_id=review_id, action="update",
+            before={"section": slug}, after={"section": GENERAL, "position": top + offset},
+        )  # fmt: skip
+    return len(ids)
 
 
 def _group(row: Row) -> Group:

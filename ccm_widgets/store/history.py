@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ccm_widgets.domain.model import HistoryEntry
-from ccm_widgets.store.backend import Cursor, Database, now
+from ccm_widgets.store.backend import Cursor, Database, Row, now
 
 
 class History:
@@ -25,11 +25,12 @@ class History:
         action: str,
         before: dict[str, Any],
         after: dict[str, Any],
-    ) -> None:
-        """Append one change, in the transaction of ``cur``."""
-        cur.execute(
+    ) -> int:
+        """Append one change, in the transaction of ``cur``; its id (what a later change
+        names when it undoes this one: a restore, the undoing of a batch)."""
+        found = cur.execute(
             "INSERT INTO history (at, actor, entity, entity_id, action, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 now(),
                 actor,
@@ -39,7 +40,13 @@ class History:
                 json.dumps(before, ensure_ascii=False),
                 json.dumps(after, ensure_ascii=False),
             ),
-        )
+        ).fetchone()
+        return int(found[0])
+
+    def entry(self, entry_id: int) -> HistoryEntry | None:
+        """One recorded change by its id, or ``None``."""
+        rows = self.db.read("SELECT * FROM history WHERE id = ?", (entry_id,))
+        return _entry(rows[0]) if rows else None
 
     def entries(
         self, entity: str | None = None, entity_id: int | None = None, *, action: str | None = None
@@ -53,15 +60,18 @@ class History:
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return [
-            HistoryEntry(
-                id=r["id"],
-                at=r["at"],
-                actor=r["actor"],
-                entity=r["entity"],
-                entity_id=r["entity_id"],
-                action=r["action"],
-                before=json.loads(r["before"]),
-                after=json.loads(r["after"]),
-            )
-            for r in self.db.read(f"SELECT * FROM history {where} ORDER BY id", params)
+            _entry(r) for r in self.db.read(f"SELECT * FROM history {where} ORDER BY id", params)
         ]
+
+
+def _entry(row: Row) -> HistoryEntry:
+    return HistoryEntry(
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        action=row["action"],
+        before=json.loads(row["before"]),
+        after=json.loads(row["after"]),
+    )

@@ -1,9 +1,16 @@
 """Ordered lists the facilitator keeps: agenda, communications, debate points, the attendance
 list, the review of the previous recommendations. One set of operations serves them all
-(add, change a field, delete, move); typed readers and adders are built on it."""
+(add, change a field, delete, restore, move); typed readers and adders are built on it.
+
+Nothing deleted is lost: a deleted item's last content and its place stay in the history,
+from which :meth:`Items.restore` brings it back. A list emptied or replaced at once (the
+attendance list, when a corrected sheet comes) is one *batch*: one history entry that the
+deletions and additions it made name, so that :meth:`Items.undo_batch` undoes it whole.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +21,7 @@ from ccm_widgets.domain.model import (
     Actor,
     Communication,
     DebatePoint,
+    HistoryEntry,
     Participant,
     ReviewRow,
     ReviewStatus,
@@ -128,9 +136,10 @@ class Items:
 
     def _insert(
         self, cur: Cursor, spec: ItemTable, values: dict[str, Any], *, actor: Actor | str,
-        order: int | None = None,
+        order: int | None = None, batch: int | None = None,
     ) -> int:  # fmt: skip
-        """Insert one item at the end of its list (or at ``order``), with its history."""
+        """Insert one item at the end of its list (or at ``order``), with its history
+        (``batch``: the clear or replace it is part of)."""
         if order is None:
             where, params = "", []
             if spec.partition:
@@ -156,7 +165,7 @@ class Items:
             entity_id=row_id,
             action="create",
             before={},
-            after=values,
+            after=values if batch is None else values | {"batch": batch},
         )
         return row_id
 
@@ -197,23 +206,194 @@ class Items:
             )
         return True
 
-    def delete(self, table: str, item_id: int, *, actor: Actor | str) -> None:
-        """Remove an item; its last content stays in the history."""
+    def delete(self, table: str, item_id: int, *, actor: Actor | str) -> int | None:
+        """Remove an item; its last content and its place stay in the history, from which
+        :meth:`restore` brings it back. Returns that history entry's id (``None`` when the
+        item was gone already)."""
         spec = self._spec(table)
         with self.db.write() as cur:
-            row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
-            if row is None:
-                return
-            cur.execute(f"DELETE FROM {spec.name} WHERE id = ?", (item_id,))
-            self.history.record(
-                cur,
-                actor=str(actor),
-                entity=spec.entity,
-                entity_id=item_id,
-                action="delete",
-                before={k: row[k] for k in spec.fields},
-                after={},
+            return self._delete(cur, spec, item_id, actor=actor)
+
+    def _delete(
+        self, cur: Cursor, spec: ItemTable, item_id: int, *, actor: Actor | str,
+        batch: int | None = None,
+    ) -> int | None:  # fmt: skip
+        row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            return None
+        cur.execute(f"DELETE FROM {spec.name} WHERE id = ?", (item_id,))
+        return self.history.record(
+            cur,
+            actor=str(actor),
+            entity=spec.entity,
+            entity_id=item_id,
+            action="delete",
+            before={spec.order: row[spec.order]} | {k: row[k] for k in spec.fields},
+            after={} if batch is None else {"batch": batch},
+        )
+
+    def deleted(self, table: str, *, limit: int = 50) -> list[HistoryEntry]:
+        """The deletions of ``table`` not restored since, latest first (at most ``limit``):
+        each entry's ``before`` is the item's last content, ``id`` what :meth:`restore`
+        takes."""
+        spec = self._spec(table)
+        with self.db.read_transaction():
+            deletions = self.history.entries(spec.entity, action="delete")
+            restored = _restored(self.history.entries(spec.entity, action="restore"))
+        return [e for e in reversed(deletions) if e.id not in restored][:limit]
+
+    def restore(self, table: str, entry_id: int, *, actor: Actor | str) -> int:
+        """Bring back the item whose deletion is the history entry ``entry_id``, at its
+        former place (a person with their N°, unless someone else has it now). Returns its
+        id: the former one when it is free."""
+        spec = self._spec(table)
+        with self.db.write() as cur:
+            return self._restore(cur, spec, entry_id, actor=actor)
+
+    def _restore(
+        self, cur: Cursor, spec: ItemTable, entry_id: int, *, actor: Actor | str,
+        batch: int | None = None,
+    ) -> int:  # fmt: skip
+        entry = cur.execute("SELECT * FROM history WHERE id = ?", (entry_id,)).fetchone()
+        if entry is None or entry["entity"] != spec.entity or entry["action"] != "delete":
+            raise ValidationError(t("store.nothing_to_restore"))
+        if entry_id in _restored_since(cur, spec, entry_id):
+            raise ValidationError(t("store.already_restored"))
+        return self._restore_entry(cur, spec, entry_id, actor=actor, batch=batch)
+
+    def _restore_entry(
+        self, cur: Cursor, spec: ItemTable, entry_id: int, *, actor: Actor | str,
+        batch: int | None = None,
+    ) -> int:  # fmt: skip
+        """Put back the item of the deletion ``entry_id`` (checked by the caller)."""
+        entry = cur.execute("SELECT * FROM history WHERE id = ?", (entry_id,)).fetchone()
+        before = json.loads(entry["before"])
+        values = {f: str(before.get(f, "")) for f in spec.fields}
+        if spec.partition == "section":  # a group deleted since: its rows go to the general one
+            section = values["section"] or GENERAL
+            known = cur.execute("SELECT 1 FROM groups WHERE slug = ?", (section,)).fetchone()
+            values["section"] = section if section == GENERAL or known else GENERAL
+        order = self._make_room(cur, spec, values, before.get(spec.order))
+        columns, params = [spec.order, *spec.fields], [order, *(values[f] for f in spec.fields)]
+        former = int(entry["entity_id"])
+        if cur.execute(f"SELECT 1 FROM {spec.name} WHERE id = ?", (former,)).fetchone() is None:
+            columns, params = ["id", *columns], [former, *params]
+        item_id = int(
+            cur.execute(
+                f"INSERT INTO {spec.name} ({', '.join(columns)}) VALUES"
+                f" ({', '.join('?' for _ in columns)}) RETURNING id",
+                params,
+            ).fetchone()[0]
+        )
+        after: dict[str, Any] = values | {spec.order: order, "restored": entry_id}
+        self.history.record(
+            cur, actor=str(actor), entity=spec.entity, entity_id=item_id, action="restore",
+            before={}, after=after if batch is None else after | {"batch": batch},
+        )  # fmt: skip
+        return item_id
+
+    def _make_room(
+        self, cur: Cursor, spec: ItemTable, values: dict[str, str], former: object
+    ) -> int:
+        """The place an item comes back to: its former one, the others after it moved down
+        one; a person's N° only if nobody has it now (a number is not shifted); else the
+        end of the list."""
+        where, params = "", []
+        if spec.partition:
+            where, params = f" AND {spec.partition} = ?", [values[spec.partition]]
+        place = former if isinstance(former, int) and former > 0 else None
+        taken = place is not None and (
+            cur.execute(
+                f"SELECT 1 FROM {spec.name} WHERE {spec.order} = ?{where}", (place, *params)
+            ).fetchone()
+            is not None
+        )
+        if place is None or (taken and spec.order == "number"):
+            top = cur.execute(
+                f"SELECT COALESCE(MAX({spec.order}), 0) FROM {spec.name} WHERE 1 = 1{where}",
+                params,
+            ).fetchone()[0]
+            return int(top) + 1
+        if taken:
+            cur.execute(
+                f"UPDATE {spec.name} SET {spec.order} = {spec.order} + 1"
+                f" WHERE {spec.order} >= ?{where}",
+                (place, *params),
             )
+        return place
+
+    # -- a whole list at once ---------------------------------------------------------------
+
+    def clear(self, table: str, *, actor: Actor | str) -> int | None:
+        """Empty the list ``table`` in one transaction; :meth:`undo_batch` brings it back.
+
+        Returns the batch (the history entry of the clearing), ``None`` for a list already
+        empty.
+        """
+        spec = self._spec(table)
+        with self.db.write() as cur:
+            ids = [
+                int(r[0])
+                for r in cur.execute(
+                    f"SELECT id FROM {spec.name} ORDER BY {spec.order}, id"
+                ).fetchall()
+            ]
+            if not ids:
+                return None
+            batch = self.history.record(
+                cur, actor=str(actor), entity=spec.name, entity_id=0, action="clear",
+                before={"count": len(ids)}, after={},
+            )  # fmt: skip
+            for item_id in ids:
+                self._delete(cur, spec, item_id, actor=actor, batch=batch)
+        return batch
+
+    def undo_batch(self, table: str, batch: int, *, actor: Actor | str) -> tuple[int, int]:
+        """Undo a :meth:`clear` or :meth:`replace_participants`: the items it added are
+        removed (their content stays in the history), the items it deleted come back with
+        their places. Returns (removed, restored)."""
+        spec = self._spec(table)
+        with self.db.write() as cur:
+            head = cur.execute("SELECT * FROM history WHERE id = ?", (batch,)).fetchone()
+            if head is None or head["entity"] != spec.name or head["action"] not in BATCHES:
+                raise ValidationError(t("store.nothing_to_restore"))
+            undone = cur.execute(
+                "SELECT after FROM history WHERE entity = ? AND action = 'undo' AND id > ?",
+                (spec.name, batch),
+            ).fetchall()
+            if any(json.loads(r[0]).get("batch") == batch for r in undone):
+                raise ValidationError(t("store.already_restored"))
+            made = cur.execute(
+                "SELECT id, entity_id, action, before, after FROM history"
+                " WHERE entity = ? AND id > ? AND action IN ('create', 'delete') ORDER BY id",
+                (spec.entity, batch),
+            ).fetchall()
+            ours = [r for r in made if json.loads(r["after"]).get("batch") == batch]
+            undo = self.history.record(
+                cur, actor=str(actor), entity=spec.name, entity_id=0, action="undo",
+                before={}, after={"batch": batch},
+            )  # fmt: skip
+            removed = sum(
+                self._delete(cur, spec, int(r["entity_id"]), actor=actor, batch=undo) is not None
+                for r in ours
+                if r["action"] == "create"
+            )
+            deletions = [int(r["id"]) for r in ours if r["action"] == "delete"]
+            if spec.order == "number":  # those whose N° is free first: each keeps its own
+                taken = {r[0] for r in cur.execute(f"SELECT {spec.order} FROM {spec.name}")}
+                former = {
+                    int(r["id"]): json.loads(r["before"]).get(spec.order)
+                    for r in ours
+                    if r["action"] == "delete"
+                }
+                deletions.sort(key=lambda entry_id: former[entry_id] in taken)
+            already = _restored_since(cur, spec, min(deletions)) if deletions else set()
+            restored = 0
+            for entry_id in deletions:
+                if entry_id not in already:  # one brought back by hand meanwhile stays
+                    self._restore_entry(cur, spec, entry_id, actor=actor, batch=undo)
+                    restored += 1
+        return removed, restored
 
     def move(self, table: str, item_id: int, offset: int, *, actor: Actor | str) -> bool:
         """Move an item ``offset`` places (within its section for review rows)."""
@@ -260,15 +440,43 @@ class Items:
         has people already, they are numbered on from its last number (two sheets of one
         meeting both start at 1).
         """
-        spec = ITEM_TABLES["participants"]
         with self.db.write() as cur:
             top = cur.execute("SELECT COALESCE(MAX(number), 0) FROM participants").fetchone()[0]
-            for offset, p in enumerate(participants, start=1):
-                values = {"name": p.name, "institution": p.institution, "phone": p.phone,
-                          "email": p.email, "grp": p.group}  # fmt: skip
-                number = top + offset if top or not p.number else p.number
-                self._insert(cur, spec, values, actor=actor, order=number)
+            self._insert_people(cur, participants, top=int(top), actor=actor)
         return self.participants()
+
+    def replace_participants(
+        self, participants: Sequence[Participant], *, actor: Actor | str = CLI_ACTOR
+    ) -> tuple[int, int]:
+        """The attendance list becomes ``participants``, with their sheet's own numbers: a
+        corrected sheet takes the place of the one imported before, in one transaction.
+
+        Returns (the batch, how many people the list held before): :meth:`undo_batch`
+        with that batch brings the former list back.
+        """
+        spec = ITEM_TABLES["participants"]
+        with self.db.write() as cur:
+            ids = [int(r[0]) for r in cur.execute("SELECT id FROM participants").fetchall()]
+            batch = self.history.record(
+                cur, actor=str(actor), entity=spec.name, entity_id=0, action="replace",
+                before={"count": len(ids)}, after={"count": len(participants)},
+            )  # fmt: skip
+            for item_id in ids:
+                self._delete(cur, spec, item_id, actor=actor, batch=batch)
+            self._insert_people(cur, participants, top=0, actor=actor, batch=batch)
+        return batch, len(ids)
+
+    def _insert_people(
+        self, cur: Cursor, participants: Sequence[Participant], *, top: int,
+        actor: Actor | str, batch: int | None = None,
+    ) -> None:  # fmt: skip
+        """People after number ``top`` (0: with their own numbers, where they have one)."""
+        spec = ITEM_TABLES["participants"]
+        for offset, p in enumerate(participants, start=1):
+            values = {"name": p.name, "institution": p.institution, "phone": p.phone,
+                      "email": p.email, "grp": p.group}  # fmt: skip
+            number = top + offset if top or not p.number else p.number
+            self._insert(cur, spec, values, actor=actor, order=number, batch=batch)
 
     def participants(self) -> list[Participant]:
         """The attendance list in order of its numbers."""
@@ -348,3 +556,26 @@ class Items:
             DebatePoint(id=r["id"], position=r["position"], text=r["text"])
             for r in self.rows("debate_points")
         ]
+
+
+#: The history actions that change a whole list at once (see :meth:`Items.undo_batch`).
+BATCHES = frozenset({"clear", "replace"})
+
+
+def _restored_since(cur: Cursor, spec: ItemTable, entry_id: int) -> set[int]:
+    """The deletions (history ids) of ``spec``'s items that were restored after the
+    history entry ``entry_id``, read in the transaction of ``cur``."""
+    found = set()
+    for (after,) in cur.execute(
+        "SELECT after FROM history WHERE entity = ? AND action = 'restore' AND id > ?",
+        (spec.entity, entry_id),
+    ).fetchall():
+        restored = json.loads(after).get("restored")
+        if isinstance(restored, int):
+            found.add(restored)
+    return found
+
+
+def _restored(entries: Sequence[HistoryEntry]) -> set[int]:
+    """The deletions (history ids) that these restore entries name."""
+    return {int(r) for e in entries if isinstance(r := e.after.get("restored"), int)}

@@ -1,5 +1,6 @@
-"""What the plenary does to the groups' rows: merge, undo a merge, split, decide, and keep
-near-duplicates apart. Every change is an edit of the rows themselves, in the history.
+"""What the plenary does to the groups' rows: merge, undo a merge, split, decide, amend,
+and keep near-duplicates apart. Every change is an edit of the rows themselves, in the
+history.
 
 And what the plenary reads: everything its panels show, in one read transaction
 (:meth:`Plenary.snapshot`), so that they all show one moment.
@@ -8,24 +9,47 @@ And what the plenary reads: everything its panels show, in one read transaction
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from ccm_widgets.domain.model import GRID_FIELDS, Decision, GridRow, HistoryEntry, ValidationError
 from ccm_widgets.domain.model import fold as folded
 from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
-from ccm_widgets.store.backend import Database, now
+from ccm_widgets.store.backend import Cursor, Database, Row, now
+from ccm_widgets.store.errors import ConflictError
 from ccm_widgets.store.grid import clean_cells, grid_row, live_ids, live_row, renumber
 from ccm_widgets.store.groups import Groups
 from ccm_widgets.store.history import History
 from ccm_widgets.store.meetings import Meetings
 
-#: The rows a snapshot needs: the live ones, and those a decision was taken on (the ledger
-#: names them even once merged away).
+#: The rows a snapshot needs: the live ones, those merged into another one (an undo of
+#: their merge brings them back), and those a decision was taken on (the ledger names them
+#: even once merged away).
 SNAPSHOT_ROWS = (
-    "SELECT * FROM grid_rows WHERE deleted = 0 OR id IN (SELECT entity_id FROM history"
-    " WHERE entity = 'grid_row' AND action = 'decide') ORDER BY section, position, id"
+    "SELECT * FROM grid_rows WHERE deleted = 0 OR merged_into IS NOT NULL OR id IN"
+    " (SELECT entity_id FROM history WHERE entity = 'grid_row' AND action = 'decide')"
+    " ORDER BY section, position, id"
 )
+
+
+class Fate(StrEnum):
+    """What became of a row that left a group's grid."""
+
+    MERGED = "merged"  #: merged by the plenary into another row
+    MOVED = "moved"  #: moved by the plenary to another section
+    DELETED = "deleted"  #: deleted (in another tab of the group, or with its group)
+
+
+@dataclass(frozen=True)
+class RowFate:
+    """Where a row that left its grid went: ``row`` is where its text is now (the row it
+    was merged into, itself in its new section, or itself deleted); ``actor`` who did it."""
+
+    fate: Fate
+    row: GridRow
+    actor: str
 
 
 class Plenary:
@@ -59,9 +83,15 @@ class Plenary:
             meeting = self._meetings.get() if self._meetings.exists() else None
             groups = tuple(self._groups.all())
             order = tuple(self._groups.synthesis_order())
-            read = [(bool(r["deleted"]), grid_row(r)) for r in self.db.read(SNAPSHOT_ROWS)]
+            found = self.db.read(SNAPSHOT_ROWS)
             kept = frozenset(self.kept_pairs())
             decisions = self.history.entries("grid_row", action="decide")
+        read = [(bool(r["deleted"]), grid_row(r)) for r in found]
+        merged = tuple(
+            (int(r["merged_into"]), row)
+            for r, (deleted, row) in zip(found, read, strict=True)
+            if deleted and r["merged_into"] is not None
+        )
         rows = {row.id: row for _, row in read}
         return PlenarySnapshot(
             counter=int(meta.get("changes", "0")),
@@ -71,6 +101,7 @@ class Plenary:
             rows=tuple(row for deleted, row in read if not deleted),
             kept_pairs=kept,
             ledger=tuple((e, rows[e.entity_id]) for e in decisions if e.entity_id in rows),
+            merged=merged,
             breakout_open=meta.get("breakout_open") != "0",
             breakout_end=meta.get("breakout_end", ""),
         )
@@ -130,24 +161,42 @@ class Plenary:
         return self._row(keep_id)
 
     def unmerge(self, keep_id: int, other_id: int, *, actor: str) -> GridRow:
-        """Undo :meth:`merge`: both rows get back the texts they had before it."""
+        """Undo :meth:`merge` of ``other_id`` into ``keep_id``: any merge, however long ago.
+
+        The other row comes back at its former place. Each text of the kept row that has
+        not changed since that merge gets back its text from before it; a text changed
+        since (a later edit, a later merge) stays as it is, and the history names it
+        (``kept``). The origins the other row brought leave the kept row.
+        """
         with self.db.write() as cur:
             other = cur.execute("SELECT * FROM grid_rows WHERE id = ?", (other_id,)).fetchone()
             if other is None or other["merged_into"] != keep_id:
                 raise ValidationError(t("store.not_merged", other=other_id, keep=keep_id))
-            merge = cur.execute(
-                "SELECT before FROM history WHERE entity = 'grid_row' AND entity_id = ?"
-                " AND action = 'merge' ORDER BY id DESC LIMIT 1",
-                (keep_id,),
-            ).fetchone()
-            previous = json.loads(merge[0])
             keep = live_row(cur, keep_id)
+            merge = _merge_entry(cur, keep_id, other_id)
+            before, after = (
+                (json.loads(merge["before"]), json.loads(merge["after"]))
+                if merge is not None
+                else ({}, {})
+            )
+            texts = {
+                f: before[f] if f in before and keep[f] == after.get(f) else keep[f]
+                for f in GRID_FIELDS
+            }
+            kept = [f for f in GRID_FIELDS if f in before and keep[f] != after.get(f)]
+            origin = grid_row(keep).origin
+            if merge is not None and keep["origin"] == after.get("origin"):
+                origin = _origins(before.get("origin", ""), keep["section"])
+            else:
+                earlier = set(_origins(before.get("origin", ""), keep["section"]))
+                brought = set(grid_row(other).origin) - earlier
+                origin = tuple(s for s in origin if s not in brought) or origin
             stamp = now()
             cur.execute(
                 "UPDATE grid_rows SET recommendation = ?, challenges = ?, perspectives = ?,"
                 " origin = ?, version = version + 1, updated_by = ?, updated_at = ?"
                 " WHERE id = ?",
-                (*(previous[f] for f in GRID_FIELDS), previous["origin"], actor, stamp, keep_id),
+                (*(texts[f] for f in GRID_FIELDS), stored_origin(origin), actor, stamp, keep_id),
             )
             ids = live_ids(cur, other["section"])
             ids.insert(min(max(other["position"] - 1, 0), len(ids)), other_id)
@@ -160,9 +209,40 @@ class Plenary:
             self.history.record(
                 cur, actor=actor, entity="grid_row", entity_id=keep_id, action="unmerge",
                 before={f: keep[f] for f in GRID_FIELDS},
-                after={f: previous[f] for f in GRID_FIELDS} | {"unmerged": other_id},
+                after=texts | {"unmerged": other_id, "kept": kept},
+            )  # fmt: skip
+            self.history.record(
+                cur, actor=actor, entity="grid_row", entity_id=other_id, action="unmerged",
+                before={"merged_into": keep_id}, after={"section": other["section"]},
             )  # fmt: skip
         return self._row(keep_id)
+
+    def fates(self, row_ids: Iterable[int], section: str) -> dict[int, RowFate]:
+        """Where rows that left the grid of ``section`` went, by id (rows still there, or
+        unknown, are left out): what a group's tab says when a row vanishes from it."""
+        found: dict[int, RowFate] = {}
+        with self.db.read_transaction():
+            for row_id in row_ids:
+                row = self._read(row_id)
+                if row is None:
+                    continue
+                if row["deleted"] and row["merged_into"] is not None:
+                    target = row
+                    for _ in range(50):  # a row merged into a row merged since into another…
+                        if not target["deleted"] or target["merged_into"] is None:
+                            break
+                        target = self._read(int(target["merged_into"])) or target
+                    fate = Fate.DELETED if target["deleted"] else Fate.MERGED
+                    found[row_id] = RowFate(fate, grid_row(target), str(row["updated_by"]))
+                elif row["deleted"]:
+                    found[row_id] = RowFate(Fate.DELETED, grid_row(row), str(row["updated_by"]))
+                elif row["section"] != section:
+                    found[row_id] = RowFate(Fate.MOVED, grid_row(row), str(row["updated_by"]))
+        return found
+
+    def _read(self, row_id: int) -> Row | None:
+        rows = self.db.read("SELECT * FROM grid_rows WHERE id = ?", (row_id,))
+        return rows[0] if rows else None
 
     def split(
         self, row_id: int, first: Sequence[str], second: Sequence[str], *, actor: str
@@ -227,6 +307,48 @@ class Plenary:
             )  # fmt: skip
         return self._row(row_id)
 
+    def amend(
+        self, row_id: int, cells: Sequence[str], *, seen: Sequence[str], actor: str
+    ) -> GridRow:
+        """Adopt a row amended: its texts become ``cells`` and its decision "amended", in
+        one transaction, both in the history (the texts as an edit any tab can restore).
+
+        ``seen`` are the texts the plenary was amending: a text changed meanwhile in
+        another tab is a :class:`ConflictError`, never overwritten.
+        """
+        texts = clean_cells(cells)
+        shown = clean_cells(seen)
+        with self.db.write() as cur:
+            row = live_row(cur, row_id)
+            for field, text, was in zip(GRID_FIELDS, texts, shown, strict=True):
+                if row[field] not in (was, text):
+                    raise ConflictError(grid_row(row), field, text)
+            changed = {f: x for f, x in zip(GRID_FIELDS, texts, strict=True) if row[f] != x}
+            stamp = now()
+            if changed:
+                assignments = ", ".join(f"{f} = ?" for f in changed)
+                cur.execute(
+                    f"UPDATE grid_rows SET {assignments}, version = version + 1,"
+                    " updated_by = ?, updated_at = ? WHERE id = ?",
+                    (*changed.values(), actor, stamp, row_id),
+                )
+                self.history.record(
+                    cur, actor=actor, entity="grid_row", entity_id=row_id, action="update",
+                    before={f: row[f] for f in changed}, after=changed | {"amendment": True},
+                )  # fmt: skip
+            if row["decision"] != Decision.AMENDED:
+                cur.execute(
+                    "UPDATE grid_rows SET decision = ?, version = version + 1, updated_by = ?,"
+                    " updated_at = ? WHERE id = ?",
+                    (str(Decision.AMENDED), actor, stamp, row_id),
+                )
+                self.history.record(
+                    cur, actor=actor, entity="grid_row", entity_id=row_id, action="decide",
+                    before={"decision": row["decision"]},
+                    after={"decision": str(Decision.AMENDED)},
+                )  # fmt: skip
+        return self._row(row_id)
+
     def ledger(self) -> list[tuple[HistoryEntry, GridRow]]:
         """Every decision taken in plenary, oldest first, with the row as it is now."""
         with self.db.read_transaction():
@@ -256,6 +378,24 @@ class Plenary:
                 cur, actor=actor, entity="grid_row", entity_id=first, action="keep_pair",
                 before={}, after={"kept_with": second},
             )  # fmt: skip
+
+
+def _merge_entry(cur: Cursor, keep_id: int, other_id: int) -> Row | None:
+    """The history entry of the merge of ``other_id`` into ``keep_id`` (the latest, if the
+    pair was merged, undone and merged again)."""
+    for entry in cur.execute(
+        "SELECT * FROM history WHERE entity = 'grid_row' AND entity_id = ?"
+        " AND action = 'merge' ORDER BY id DESC",
+        (keep_id,),
+    ).fetchall():
+        if json.loads(entry["after"]).get("merged") == other_id:
+            return entry
+    return None
+
+
+def _origins(stored: str, section: str) -> tuple[str, ...]:
+    """An ``origin`` column's sections (the row's own section when it is empty)."""
+    return tuple(filter(None, (stored or section).split(",")))
 
 
 def join_texts(first: str, second: str) -> str:

@@ -77,9 +77,14 @@ def _wait_ready(base: str, process: subprocess.Popen[str], log: Path, timeout: f
 
 
 def start_server(
-    folder: Path, store_path: Path | str, extra_env: dict[str, str] | None = None
+    folder: Path,
+    store_path: Path | str,
+    extra_env: dict[str, str] | None = None,
+    *,
+    demo: bool = True,
 ) -> Server:
-    """``ccm serve`` on a free port of 127.0.0.1 (demo meeting if the store is empty)."""
+    """``ccm serve`` on a free port of 127.0.0.1: the demo meeting if the store is empty, or,
+    with ``demo=False`` (``--no-demo``), no meeting until the facilitator's page makes one."""
     port = free_port()
     log_path = folder / f"serve-{port}.log"
     env = {
@@ -92,7 +97,8 @@ def start_server(
     env.pop("QUERY_STRING", None)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "ccm_widgets.cli", "serve", "--port", str(port),
+             *(() if demo else ("--no-demo",))],
             cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )  # fmt: skip

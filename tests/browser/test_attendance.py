@@ -47,6 +47,8 @@ def test_attendance_form_and_upload(
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Importer une liste").click()
     chooser.value.set_files(str(sheet))
+    # the list has people: the page asks whether the sheet replaces it or goes after it
+    page.get_by_role("button", name="Ajouter à la suite").click()
     page.get_by_text("SANI Ibrahim").first.wait_for(timeout=5_000)
     status = page.locator(".ccm-attendance .ccm-status").last.inner_text()
     assert "3 participant(s) importé(s)" in status

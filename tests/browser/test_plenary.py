@@ -108,6 +108,8 @@ def test_consolidate_merge_and_adopt_in_plenary(
     for label in ("Adopter", "Retirer", "Adopter amendée"):
         adoption.get_by_role("button", name=label, exact=True).click()
         plenary.wait_for_timeout(400)
+    # "Adopter amendée" opens the row's texts; saving them records the decision
+    adoption.get_by_role("button", name="Enregistrer l'amendement et adopter").click()
     adoption.get_by_text("1 adoptée(s), 1 amendée(s), 1 retirée(s)").wait_for(timeout=5_000)
     plenary.screenshot(path=str(artifacts / "pleniere-adoption.png"), full_page=True)
 

@@ -94,9 +94,9 @@ def test_attendance_form_upload_defects_and_chart(demo_store: Store) -> None:
     assert "e-mail sans « @ »" in panel.table.value
     assert "Mairie de Tahoua" in panel.chart.value
     sheet = "N°;Nom & Prénoms;Structure;Tél;Courriel\n1;ISSA Mariama;Mairie de Tahoua;;m@x.ne\n"
-    assert panel.import_file("presence.csv", sheet.encode("cp1252")) == 1
+    assert panel.import_file("presence.csv", sheet.encode("cp1252"), mode="append") == 1
     assert "sans téléphone" in panel.status.message or "1 participant" in panel.status.message
-    assert panel.import_file("rien.csv", b"pas;un;tableau\n") == 0
+    assert panel.import_file("rien.csv", b"pas;un;tableau\n", mode="append") == 0
     assert panel.status.level == "error"
     assert len(demo_store.items.participants()) == before + 2
 
@@ -210,7 +210,7 @@ def test_a_renamed_group_keeps_its_participants(demo_store: Store) -> None:
 def test_a_sheet_names_groups_by_name_and_the_list_keeps_their_slugs(demo_store: Store) -> None:
     panel = attendance_page(store=demo_store, params=key(demo_store)).children[1]
     sheet = "Nom;Institution;Groupe\nA;X;protection\nB;Y;MIGRATION IRRÉGULIÈRE\nC;Z;Santé\n"
-    assert panel.import_file("presence.csv", sheet.encode()) == 3
+    assert panel.import_file("presence.csv", sheet.encode(), mode="append") == 3
     groups = [p.group for p in demo_store.items.participants()[-3:]]
     assert groups == ["protection", "migration-irreguliere", "Santé"]  # unknown: kept as written
     assert "<td>Migration irrégulière</td>" in panel.table.value

@@ -1,5 +1,7 @@
 """A list of ordered items typed live: agenda, presentations, debate points, participants,
-review rows. Pick one to edit it, or "Nouveau" to type a new one; move, delete.
+review rows. Pick one to edit it, or "Nouveau" to type a new one; move, delete. A deletion
+can be undone at once, and any deleted item brought back later from the history (the store
+keeps its last content and its place).
 
 Every change is a store transaction with its history (:class:`~ccm_widgets.store.items.Items`);
 the panel around the list hears of it through ``on_change``.
@@ -7,6 +9,7 @@ the panel around the list hears of it through ``on_change``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor
+from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, HistoryEntry
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, short
@@ -80,6 +83,17 @@ class ItemListEditor(w.VBox):
         self.delete_button = button(t("items.delete"), self._on_delete, "danger")
         self.up_button = button(t("order.up"), self._on_up)
         self.down_button = button(t("order.down"), self._on_down)
+        #: Undoes the last deletion made here; the history brings back older ones.
+        self.undo_button = button(t("items.undo_delete"), self._on_undo)
+        self.undo_button.layout.display = "none"
+        self._last_deleted: int | None = None
+        self.deleted_picker = w.Dropdown(layout=w.Layout(width="auto", max_width="100%"))
+        self.restore_button = button(t("items.restore"), self._on_restore)
+        self.deleted_box = w.HBox(
+            [w.Label(t("items.deleted_label")), self.deleted_picker, self.restore_button],
+            layout=w.Layout(display="none", flex_flow="row wrap"),
+        )
+        self.deleted_box.add_class("ccm-items-deleted")
         self.mode = w.HTML()
         self.status = StatusBar()
         self.layout.width = "100%"
@@ -93,6 +107,8 @@ class ItemListEditor(w.VBox):
             w.VBox(boxes),
             self.save_button,
             self.status,
+            self.undo_button,
+            self.deleted_box,
         )
         self.refresh()
         self._on_new()
@@ -143,6 +159,25 @@ class ItemListEditor(w.VBox):
             self.picker.value = selected if selected in ids else None
         finally:
             self._refreshing = False
+        self._refresh_deleted()
+
+    def _refresh_deleted(self) -> None:
+        """The deleted items the history can bring back, latest first."""
+        deleted = self.store.items.deleted(self.table)
+        options = [(self._deleted_label(entry), entry.id) for entry in deleted]
+        chosen = self.deleted_picker.value
+        if list(self.deleted_picker.options) != options:
+            self.deleted_picker.options = options
+        ids = [entry_id for _, entry_id in options]
+        # The latest deletion is offered first (a dropdown would otherwise choose nothing).
+        self.deleted_picker.value = chosen if chosen in ids else (ids[0] if ids else None)
+        self.deleted_box.layout.display = None if options else "none"
+
+    def _deleted_label(self, entry: HistoryEntry) -> str:
+        """A deletion as the list of deleted items shows it: when, and the item's line."""
+        at = dt.datetime.fromisoformat(entry.at).astimezone().strftime("%H:%M")
+        item: Item = {f.name: entry.before.get(f.name, "") for f in self.fields}
+        return t("items.deleted_item", time=at, item=short(self.describe(item), 70))
 
     def _on_pick(self, _change: object = None) -> None:
         if self._refreshing:
@@ -211,18 +246,54 @@ class ItemListEditor(w.VBox):
         return next(f for f in self.fields if f.name == name)
 
     def _on_delete(self, _button: object = None) -> None:
+        self.delete()
+
+    def delete(self) -> int | None:
+        """Delete the selected item; "undo" (and the history) can bring it back. Returns
+        the deletion's history entry."""
         item_id = self.selected
         if item_id is None:
-            return
+            return None
+        item = next((i for i in self.items if i["id"] == item_id), None)
         try:
-            self.store.items.delete(self.table, item_id, actor=self.actor)
+            entry = self.store.items.delete(self.table, item_id, actor=self.actor)
         except Exception as error:  # shown, not lost in the log
             self.status.fail(error)
-            return
+            return None
         self.refresh()
         self._on_new()
         self._changed()
-        self.status.show(t("items.deleted"), "ok")
+        self._last_deleted = entry
+        self.undo_button.layout.display = None if entry is not None else "none"
+        what = short(self.describe(item), 60) if item is not None else ""
+        self.status.show(t("items.deleted_what", item=what), "ok")
+        return entry
+
+    def _on_undo(self, _button: object = None) -> None:
+        if self._last_deleted is not None:
+            self.restore(self._last_deleted)
+
+    def _on_restore(self, _button: object = None) -> None:
+        if self.deleted_picker.value is not None:
+            self.restore(int(self.deleted_picker.value))
+
+    def restore(self, entry_id: int) -> int | None:
+        """Bring back the item of the deletion ``entry_id`` (from the history), at its place,
+        and select it. Its id, or ``None`` when it could not be."""
+        try:
+            item_id = self.store.items.restore(self.table, entry_id, actor=self.actor)
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
+            self.refresh()
+            return None
+        if entry_id == self._last_deleted:
+            self._last_deleted = None
+            self.undo_button.layout.display = "none"
+        self.refresh()
+        self.picker.value = item_id
+        self._changed()
+        self.status.show(t("items.restored"), "ok")
+        return item_id
 
     def _on_up(self, _button: object = None) -> None:
         self.move(-1)
@@ -244,3 +315,8 @@ class ItemListEditor(w.VBox):
         self.refresh()
         self._changed()
         self.status.show(t("items.moved"), "ok")
+
+    def forget_undo(self) -> None:
+        """The last deletion can no longer be undone from here (the list was replaced)."""
+        self._last_deleted = None
+        self.undo_button.layout.display = "none"

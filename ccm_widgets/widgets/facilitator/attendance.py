@@ -1,7 +1,11 @@
 """The attendance list: typed live in a short form or imported from a sign-in sheet.
 
-Every row is kept; defects (no phone, no e-mail, an e-mail without "@", the same person
-twice) are highlighted in the table and counted; a small chart counts people by institution.
+A sheet imported into a list that has people asks first: replace the list (a corrected
+sheet, people keep their sheet's N°) or add after it (a second sheet, numbered on); the list
+can be emptied at once. Both are undone by
+one click, the former list coming back whole. Every row is kept; defects (no phone, no
+e-mail, an e-mail without "@", the same person twice) are highlighted in the table and
+counted; a small chart counts people by institution.
 A person's group is stored as the group's slug and shown by its name, so renaming a group
 keeps its people.
 """
@@ -16,9 +20,10 @@ import ipywidgets as w
 
 from ccm_widgets.domain.attendance import attendance_defects
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, Participant
+from ccm_widgets.files.importing import read_attendance
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
-from ccm_widgets.widgets.common.controls import file_picker
+from ccm_widgets.widgets.common.controls import button, file_picker
 from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
 
@@ -125,9 +130,36 @@ class AttendancePanel(w.VBox):
             rows=6,
             on_change=self.redraw,
         )
+        #: A sheet chosen while the list has people, waiting for "replace" or "append".
+        self.pending: tuple[str, bytes] | None = None
+        self.mode_text = w.HTML()
+        self.replace_button = button(t("attendance.mode_replace"), self._on_replace, "warning")
+        self.append_button = button(t("attendance.mode_append"), self._on_append)
+        self.mode_cancel = button(t("attendance.clear_cancel"), self._on_mode_cancel)
+        self.mode_box = w.VBox(
+            [
+                self.mode_text,
+                w.HBox([self.replace_button, self.append_button, self.mode_cancel]),
+            ],
+            layout=w.Layout(display="none", border="1px solid #8a5300", padding="6px"),
+        )
+        self.mode_box.add_class("ccm-attendance-mode")
         self.upload = file_picker(
             self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("attendance.upload")
         )
+        self.clear_button = button(t("attendance.clear"), self._on_clear, "danger")
+        self.confirm_text = w.HTML()
+        self.confirm_button = button(t("attendance.clear_confirm"), self._on_confirm, "danger")
+        self.cancel_button = button(t("attendance.clear_cancel"), self._on_cancel)
+        self.confirm_box = w.VBox(
+            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
+            layout=w.Layout(display="none", border="1px solid #b3261e", padding="6px"),
+        )
+        self.confirm_box.add_class("ccm-attendance-confirm")
+        #: Brings back the list a clearing or a replacing sheet took away.
+        self.undo_button = button(t("attendance.undo"), self._on_undo)
+        self.undo_button.layout.display = "none"
+        self._batch: int | None = None
         self.summary = w.HTML()
         self.chart = w.HTML()
         self.table = w.HTML()
@@ -137,7 +169,20 @@ class AttendancePanel(w.VBox):
         self.children = (
             w.HTML(f"{ATTENDANCE_CSS}<h2>{html.escape(t('attendance.title'))}</h2>"),
             w.HBox(
-                [self.form, w.VBox([self.upload, self.status, self.chart])],
+                [
+                    self.form,
+                    w.VBox(
+                        [
+                            self.upload,
+                            self.mode_box,
+                            w.HBox([self.clear_button]),  # as wide as its words
+                            self.confirm_box,
+                            self.status,
+                            w.HBox([self.undo_button]),
+                            self.chart,
+                        ]
+                    ),
+                ],
                 layout=w.Layout(width="100%"),
             ),
             self.summary,
@@ -182,17 +227,118 @@ class AttendancePanel(w.VBox):
         names = {g.slug: g.name for g in self.store.groups.all()}
         self.table.value = attendance_table(people, defects, names)
 
-    def import_file(self, name: str, content: bytes) -> int:
-        """Import a sign-in sheet; the defects are listed; a refused file writes nothing."""
+    def import_file(self, name: str, content: bytes, *, mode: str | None = None) -> int:
+        """Import a sign-in sheet: ``mode`` ``replace`` (the list becomes the sheet) or
+        ``append`` (after the list). Into a list that has people, with no ``mode``, the
+        page asks first and nothing is written yet. The defects are listed; a refused file
+        writes nothing. Returns the people the sheet brought."""
         from ccm_widgets.files.loading import import_attendance
 
         before = len(self.store.items.participants())
+        if mode is None and before:
+            try:  # a file that cannot be imported is refused now, not after the question
+                rows = len(read_attendance(name, content).rows)
+            except Exception as error:  # shown; nothing is written
+                self._on_mode_cancel()
+                self.status.fail(error)
+                return 0
+            self.pending = (name, content)
+            self.mode_text.value = html.escape(
+                t("attendance.mode_question", name=name, rows=rows, count=before)
+            )
+            self.mode_box.layout.display = None
+            return 0
+        self.pending = None
+        self.mode_box.layout.display = "none"
+        replace = mode == "replace"
         try:
-            outcome = import_attendance(self.store, name, data=content, actor=self.actor)
+            outcome = import_attendance(
+                self.store, name, data=content, actor=self.actor, replace=replace
+            )
         except Exception as error:  # shown; a refused file has written nothing
             self.status.fail(error)
             return 0
         level = "warning" if outcome.warnings else "ok"
         self.status.show(outcome.summary, level)
+        self._offer_undo(outcome.batch if replace and before else None)
         self.refresh()
-        return len(self.store.items.participants()) - before
+        after = len(self.store.items.participants())
+        return after if replace else after - before
+
+    def _on_replace(self, _button: object = None) -> None:
+        self._import_pending("replace")
+
+    def _on_append(self, _button: object = None) -> None:
+        self._import_pending("append")
+
+    def _on_mode_cancel(self, _button: object = None) -> None:
+        self.pending = None
+        self.mode_box.layout.display = "none"
+        self.status.show(t("attendance.import_cancelled"), "info")
+
+    def _import_pending(self, mode: str) -> int:
+        if self.pending is None:
+            return 0
+        name, content = self.pending
+        return self.import_file(name, content, mode=mode)
+
+    # -- emptying the list, and undoing it ----------------------------------------------------
+
+    def _on_clear(self, _button: object = None) -> None:
+        self.ask_clear()
+
+    def ask_clear(self) -> bool:
+        """Ask before emptying the list (nothing is deleted yet). False when it is empty."""
+        count = len(self.store.items.participants())
+        if not count:
+            self.status.show(t("attendance.already_empty"), "warning")
+            return False
+        self.confirm_text.value = html.escape(t("attendance.clear_question", count=count))
+        self.confirm_box.layout.display = None
+        return True
+
+    def _on_confirm(self, _button: object = None) -> None:
+        self.clear()
+
+    def _on_cancel(self, _button: object = None) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def clear(self) -> int:
+        """Empty the list, in one transaction; "undo" brings it back. Returns how many
+        people it held."""
+        self.confirm_box.layout.display = "none"
+        count = len(self.store.items.participants())
+        try:
+            batch = self.store.items.clear("participants", actor=self.actor)
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
+            return 0
+        self.status.show(t("attendance.cleared", count=count), "ok")
+        self._offer_undo(batch)
+        self.refresh()
+        return count
+
+    def _offer_undo(self, batch: int | None) -> None:
+        self._batch = batch
+        self.undo_button.layout.display = None if batch is not None else "none"
+        self.form.forget_undo()
+
+    def _on_undo(self, _button: object = None) -> None:
+        self.undo()
+
+    def undo(self) -> bool:
+        """Bring back the list the last clearing or replacing sheet took away (the people
+        that sheet brought leave it)."""
+        if self._batch is None:
+            return False
+        try:
+            removed, restored = self.store.items.undo_batch(
+                "participants", self._batch, actor=self.actor
+            )
+        except Exception as error:  # shown, not lost in the log
+            self.status.fail(error)
+            return False
+        self._offer_undo(None)
+        self.status.show(t("attendance.undone", restored=restored, removed=removed), "ok")
+        self.refresh()
+        return True

@@ -156,6 +156,9 @@ class GroupGridEditor(w.VBox):
         self.grid.editable = not self.readonly
         self.toolbar.set_readonly(self.readonly)
         self.more.layout.display = "none" if self.readonly else None
+        # Read-only, a double click writes nothing: the help says what a click still does.
+        help_text = t("grid.help_readonly" if self.readonly else "grid.help")
+        self.help.value = f"<em>{html.escape(help_text)}</em>"
         self._show_selected()
         if self.readonly:
             self.status.show(t("grid.readonly"), "warning")
@@ -215,10 +218,12 @@ class GroupGridEditor(w.VBox):
                 self.readonly = readonly
                 if not readonly:
                     self.status.show(t("timer.opened"), "ok")
-            # Another tab's change does not hide this tab's last save, error or conflict.
-            if self.reload() and self.status.level not in ("error", "warning"):
+            # Another tab's change does not hide this tab's last save, error or conflict; a
+            # row of this grid merged, moved or deleted elsewhere is said whatever was shown.
+            if self.reload():
                 notice = self.session.refreshed_notice()
-                self.status.show(notice.text, notice.level)
+                if notice.level == "warning" or self.status.level not in ("error", "warning"):
+                    self.status.show(notice.text, notice.level)
         except Exception as error:  # shown, not swallowed by the dispatcher
             self._show_read_error(error)
 

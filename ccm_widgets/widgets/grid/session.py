@@ -26,13 +26,16 @@ from ccm_widgets.domain.model import (
     GRID_COLUMNS,
     GRID_FIELDS,
     GridRow,
+    Group,
     HistoryEntry,
     ImportProblem,
     ValidationError,
+    display_actor,
 )
 from ccm_widgets.files.importing import paste_rows
 from ccm_widgets.i18n import t
 from ccm_widgets.store import ConflictError, Store, StoreError
+from ccm_widgets.store.plenary import Fate, RowFate
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,12 @@ _EXPLAINED = (StoreError, ValidationError, ImportProblem)
 def clock() -> str:
     """The time of day as the status line says it."""
     return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def short_text(text: str, limit: int = 60) -> str:
+    """A row's text on one line, cut, for a sentence about it."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def column_of(field: str) -> str:
@@ -164,6 +173,9 @@ class GridSession:
         # (row id, version) pairs this tab wrote: two tabs of the same actor still differ.
         self._own_versions: set[tuple[int, int]] = set()
         self._deleted: list[int] = []
+        # Rows that left the grid by another tab's doing (merged, moved, deleted), with the
+        # number they had here: said once, at the next refresh.
+        self._gone: list[tuple[int, GridRow]] = []
         self._conflicts: dict[CellKey, Conflict] = {}
         self.last_saved: str | None = None
         self.reload()
@@ -233,6 +245,12 @@ class GridSession:
                 self._rows = rows  # versions may have moved with no visible change
                 return False
             self._note_changes(self._rows, rows)
+            kept = {r.id for r in rows}
+            self._gone += [
+                (number, row)
+                for number, row in enumerate(self._rows, start=1)
+                if row.id not in kept and row.id not in self._deleted
+            ]
             self._rows = rows
             return True
 
@@ -461,10 +479,57 @@ class GridSession:
         return Notice(t("grid.saved", time=self.last_saved), "ok")
 
     def refreshed_notice(self) -> Notice:
-        """What to say when another tab's change has arrived, keeping this tab's last save."""
+        """What to say when another tab's change has arrived, keeping this tab's last save.
+
+        A row that has left the grid is said first, with what became of it ("fusionnée
+        par la plénière avec la ligne 2 de …"), as a warning: a rapporteur must not think
+        it lost.
+        """
+        gone = self.gone_notice()
+        if gone is not None:
+            return gone
         if self.last_saved is None:
             return Notice(t("grid.refreshed", time=clock()), "info")
         return Notice(t("grid.saved_refreshed", saved=self.last_saved, time=clock()), "ok")
+
+    def gone_notice(self) -> Notice | None:
+        """What became of the rows that left this grid since last said, or ``None``."""
+        with self._lock:
+            gone, self._gone = self._gone, []
+        if not gone:
+            return None
+        try:
+            fates = self.store.plenary.fates([row.id for _, row in gone], self.section)
+            groups = self.store.groups.all()
+        except (StoreError, ValidationError):
+            log.exception("sort des lignes disparues illisible")
+            return None
+        said = [
+            self._fate_text(number, row, fates[row.id], groups)
+            for number, row in gone
+            if row.id in fates
+        ]
+        return Notice(" ".join(said), "warning") if said else None
+
+    def _fate_text(self, number: int, row: GridRow, fate: RowFate, groups: list[Group]) -> str:
+        """One row's fate as a rapporteur reads it."""
+        text = short_text(row.recommendation or row.challenges or row.perspectives)
+        who = display_actor(fate.actor, groups)
+        if fate.fate is Fate.DELETED:
+            return t("grid.row_gone_deleted", number=number, text=text, who=who)
+        if fate.row.section == self.section:
+            where = t("grid.your_grid")
+        elif fate.row.section == GENERAL:
+            where = t("synthesis.general_review")
+        else:
+            group = next((g for g in groups if g.slug == fate.row.section), None)
+            where = (
+                fate.row.section
+                if group is None
+                else t("grid.title", number=group.number, name=group.name)
+            )
+        key = "grid.row_gone_merged" if fate.fate is Fate.MERGED else "grid.row_gone_moved"
+        return t(key, number=number, text=text, who=who, target=fate.row.position, where=where)
 
     def _who(self, actor: str) -> str:
         """Who made a change, as a user would say it."""

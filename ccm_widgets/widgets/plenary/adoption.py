@@ -1,8 +1,14 @@
 """Adoption in plenary: the synthesis row by row, each adopted, amended or withdrawn.
 
 Decisions are stored on the rows (withdrawn rows leave the synthesis and the report) and
-every decision is a history entry: the ledger below the buttons. The rows, the counts and
-the ledger come from the plenary's snapshot, the moment every panel shows.
+every decision is a history entry: the ledger below the buttons. "Adopter amendée" opens the
+row's texts to amend them there; saving writes the texts and the decision together, both in
+the history. The rows, the counts and the ledger come from the plenary's snapshot, the
+moment every panel shows.
+
+The panel opens at the first row still waiting for a decision (row 1 before any), and
+follows the rows while the room writes, until the facilitator goes to a row: from then on
+it keeps that row, wherever the synthesis moves it.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ from collections.abc import Sequence
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import GRID_COLUMNS, GridRow, HistoryEntry
+from ccm_widgets.domain.model import GRID_COLUMNS, GRID_FIELDS, Decision, GridRow, HistoryEntry
 from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.domain.synthesis import Section, Synthesis
 from ccm_widgets.i18n import t
-from ccm_widgets.store import Store
+from ccm_widgets.store import ConflictError, Store
+from ccm_widgets.widgets.common.items import FULL_WIDTH
 from ccm_widgets.widgets.plenary.panel import ACTOR, PlenaryPanel
 
 DECISION_COLOURS = {"adopted": "#17602a", "amended": "#8a5300", "withdrawn": "#b3261e", "": "#555"}
@@ -47,6 +54,12 @@ def adoption_entries(synthesis: Synthesis) -> list[tuple[Section, int, GridRow]]
         for section in synthesis.sections
         for number, row in enumerate(section.rows, start=1)
     ]
+
+
+def first_waiting(entries: Sequence[tuple[Section, int, GridRow]]) -> int:
+    """Where adoption starts: the first row still without a decision (0 when every row has
+    one, or none has)."""
+    return next((i for i, (_, _, row) in enumerate(entries) if not row.decision), 0)
 
 
 def summary_text(rows: Sequence[GridRow]) -> str:
@@ -102,6 +115,9 @@ class AdoptionPanel(PlenaryPanel):
     ) -> None:
         super().__init__(store=store, actor=actor, snapshot=snapshot)
         self.index = 0
+        #: Whether the facilitator has gone to a row (or decided one): the panel then keeps
+        #: that row; until then it shows the first row still waiting.
+        self.engaged = False
         self.entries: list[tuple[Section, int, GridRow]] = []
         self.row_view = w.HTML()
         self.summary = w.HTML()
@@ -116,12 +132,42 @@ class AdoptionPanel(PlenaryPanel):
         self.next = w.Button(description=t("adoption.next"), icon="arrow-right")
         self.previous.on_click(self._on_previous)
         self.next.on_click(self._on_next)
+        # Amending: the row's texts, then the decision and the texts saved together.
+        self.amend_areas = [
+            w.Textarea(layout=w.Layout(height="80px", **FULL_WIDTH)) for _ in GRID_COLUMNS
+        ]
+        for area, field in zip(self.amend_areas, GRID_FIELDS, strict=True):
+            area.add_class(f"ccm-amend-{field}")
+        self.amend_save = w.Button(
+            description=t("adoption.amend_save"), button_style="warning",
+            layout=w.Layout(width="auto"),
+        )  # fmt: skip
+        self.amend_cancel = w.Button(
+            description=t("adoption.amend_cancel"), layout=w.Layout(width="auto")
+        )
+        self.amend_save.on_click(self._on_amend_save)
+        self.amend_cancel.on_click(self._on_amend_cancel)
+        self.amend_box = w.VBox(
+            [
+                w.HTML(f"<b>{html.escape(t('adoption.amend_help'))}</b>"),
+                *(
+                    w.VBox([w.HTML(f"<b>{html.escape(name)}</b>"), area])
+                    for name, area in zip(GRID_COLUMNS, self.amend_areas, strict=True)
+                ),
+                w.HBox([self.amend_save, self.amend_cancel]),
+            ],
+            layout=w.Layout(display="none", border="1px dashed #8a5300", padding="6px"),
+        )
+        self.amend_box.add_class("ccm-amend")
+        #: The row being amended, as it was when the texts were opened.
+        self._amending: GridRow | None = None
         self.add_class("ccm-adoption")
         self.children = (
             w.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('adoption.title'))}</h3>"),
             self.summary,
             self.row_view,
             w.HBox([self.previous, self.next, *self.buttons.values()]),
+            self.amend_box,
             self.status,
             self.ledger,
         )
@@ -136,7 +182,9 @@ class AdoptionPanel(PlenaryPanel):
         current = self.current
         self.entries = adoption_entries(snapshot.synthesis_with_withdrawn)
         ids = [row.id for _, _, row in self.entries]
-        if current is not None and current.id in ids:
+        if not self.engaged:
+            self.index = first_waiting(self.entries)
+        elif current is not None and current.id in ids:
             self.index = ids.index(current.id)
         self.index = min(self.index, max(len(self.entries) - 1, 0))
         self.summary.value = html.escape(summary_text([row for _, _, row in self.entries]))
@@ -158,7 +206,16 @@ class AdoptionPanel(PlenaryPanel):
 
     def _on_decision(self, clicked: w.Button) -> None:
         decision = next(d for d, b in self.buttons.items() if b is clicked)
-        self.decide(decision)
+        if decision == Decision.AMENDED:
+            self.open_amendment()
+        else:
+            self.decide(decision)
+
+    def _on_amend_save(self, _button: object = None) -> None:
+        self.amend([area.value for area in self.amend_areas])
+
+    def _on_amend_cancel(self, _button: object = None) -> None:
+        self.close_amendment()
 
     def _on_previous(self, _button: object = None) -> None:
         self.go(-1)
@@ -170,15 +227,73 @@ class AdoptionPanel(PlenaryPanel):
 
     def go(self, offset: int) -> None:
         """Show the row ``offset`` places further (clamped)."""
+        self.engaged = True
+        self.close_amendment()
         if self.entries:
             self.index = min(max(self.index + offset, 0), len(self.entries) - 1)
             self._render_row()
+
+    def open_amendment(self) -> bool:
+        """Open the current row's texts to amend them ("Adopter amendée")."""
+        row = self.current
+        if row is None:
+            return False
+        self.engaged = True
+        self._amending = row
+        for area, text in zip(self.amend_areas, row.cells(), strict=True):
+            area.value = text
+        self.amend_box.layout.display = None
+        self.status.show(t("adoption.amend_open", number=self.index + 1), "info")
+        return True
+
+    def close_amendment(self) -> None:
+        """Close the amendment's texts (nothing is written)."""
+        self._amending = None
+        self.amend_box.layout.display = "none"
+
+    def amend(self, texts: Sequence[str], *, advance: bool = True) -> bool:
+        """Adopt the row being amended with ``texts``: the texts and the decision "amended"
+        are written together. A text changed meanwhile elsewhere is a conflict: nothing is
+        written, the amendment stays open over the new texts."""
+        row = self._amending
+        if row is None:
+            return False
+        number = self.index + 1
+        changed = [
+            name
+            for name, text, was in zip(GRID_COLUMNS, texts, row.cells(), strict=True)
+            if text != was
+        ]
+        done, _ = self.attempt(self._amend_row, row, texts)
+        if not done:
+            return False
+        self.close_amendment()
+        said = (
+            t("adoption.amended_texts", number=number, columns=", ".join(changed))
+            if changed
+            else t("adoption.amended_same", number=number)
+        )
+        self.status.show(said, "ok")
+        self.written()
+        if advance:
+            self.go(+1)
+        return True
+
+    def _amend_row(self, row: GridRow, texts: Sequence[str]) -> GridRow:
+        try:
+            return self.store.plenary.amend(row.id, texts, seen=row.cells(), actor=self.actor)
+        except ConflictError as conflict:
+            # The typed texts stay open; saving again replaces the new texts, knowingly.
+            self._amending = conflict.current
+            raise
 
     def decide(self, decision: str, *, advance: bool = True) -> None:
         """Record ``decision`` on the current row, then move on to the next one."""
         row = self.current
         if row is None:
             return
+        self.engaged = True
+        self.close_amendment()
         done, _ = self.attempt(self.store.plenary.decide, row.id, decision, actor=self.actor)
         if not done:
             return

@@ -53,19 +53,21 @@ class BreakoutControl(w.VBox):
     def start(self, minutes: int, *, now: dt.datetime | None = None) -> None:
         """Open the grids and set the end ``minutes`` from now."""
         end = (now or dt.datetime.now(dt.UTC)) + dt.timedelta(minutes=minutes)
-        self._apply(open=True, end=end.isoformat(timespec="seconds"))
+        self._apply(open=True, end=end.isoformat(timespec="seconds"), said="timer.started_at")
 
     def _on_close(self, _button: object = None) -> None:
-        self._apply(open=False)
+        self._apply(open=False, said="timer.closed_at")
 
     def _on_reopen(self, _button: object = None) -> None:
-        self._apply(open=True)
+        self._apply(open=True, said="timer.reopened_at")
 
-    def _apply(self, *, open: bool, end: str | None = None) -> None:
+    def _apply(self, *, open: bool, said: str, end: str | None = None) -> None:
         try:
             self.store.session.set_breakout(open=open, end=end, actor=self.actor)
         except StoreError as error:
             self.status.show(str(error), "error")
             return
         self.timer.sync_from_store()
-        self.status.show(t("timer.opened") if open else t("timer.closed"), "ok")
+        # The timer above already says "clos" or the time left: the status line says what
+        # the click did, not the same words again.
+        self.status.show(t(said, time=dt.datetime.now().strftime("%H:%M")), "ok")

@@ -3,10 +3,13 @@
 Every action is a recorded change of the groups' rows (actor ``plénière``): the synthesis is
 recomputed from them, never copied. What the panels show comes from the plenary's snapshot
 (:class:`~ccm_widgets.domain.plenary_snapshot.PlenarySnapshot`), the one every panel shows.
+A row shows the rows merged into it, each with its undo: any merge, made here or in the
+Doublons tab, before or after a reload.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 
@@ -75,8 +78,9 @@ class ConsolidationPanel(PlenaryPanel):
         self.move_button = button(t("consolidate.move"), self._on_move_to)
         self.partner = w.Dropdown(layout=w.Layout(width="420px"))
         self.merge_button = button(t("consolidate.merge"), self._on_merge)
-        self.unmerge_button = button(t("consolidate.unmerge"), self._on_unmerge)
-        self.unmerge_button.layout.display = "none"
+        #: The rows merged into the selected one, each with its "undo".
+        self.merges_box = w.VBox()
+        self.merges_box.add_class("ccm-merges")
         self.split_button = button(t("consolidate.split"), self._on_split_open)
         self.split_confirm = button(t("consolidate.split_confirm"), self._on_split, "warning")
         self.split_box = w.VBox(
@@ -96,14 +100,8 @@ class ConsolidationPanel(PlenaryPanel):
             self._labelled(self.areas),
             w.HBox([self.save_button, self.up_button, self.down_button, self.split_button]),
             w.HBox([w.Label(t("consolidate.move_to")), self.target, self.move_button]),
-            w.HBox(
-                [
-                    w.Label(t("consolidate.merge_with")),
-                    self.partner,
-                    self.merge_button,
-                    self.unmerge_button,
-                ]
-            ),
+            w.HBox([w.Label(t("consolidate.merge_with")), self.partner, self.merge_button]),
+            self.merges_box,
             self.split_box,
             self.status,
         )
@@ -126,7 +124,12 @@ class ConsolidationPanel(PlenaryPanel):
         return int(value) if value is not None else None
 
     def _render(self, snapshot: PlenarySnapshot) -> None:
-        """Lists and texts of ``snapshot``; text being typed is not overwritten."""
+        """Lists and texts of ``snapshot``; text being typed is not overwritten.
+
+        Nothing is selected until the user picks a row: a row chosen here would be one the
+        list does not show (scrolled away, or a list redrawn around it), and the texts below
+        would belong to a row nobody chose.
+        """
         selected = self.selected
         options = row_options(snapshot.synthesis_with_withdrawn)
         ids = [i for _, i in options]
@@ -134,10 +137,7 @@ class ConsolidationPanel(PlenaryPanel):
         try:
             if list(self.picker.options) != options:
                 self.picker.options = options
-            if selected in ids:
-                self.picker.value = selected
-            elif ids:
-                self.picker.value = ids[0]
+            self.picker.value = selected if selected in ids else None
         finally:
             self._refreshing = False
         sections = section_options(snapshot)
@@ -158,7 +158,8 @@ class ConsolidationPanel(PlenaryPanel):
             self._loaded = None
             for area in self.areas:
                 area.value = ""
-            self.origin.value = ""
+            self.origin.value = html.escape(t("consolidate.pick_first"))
+            self.merges_box.children = ()
             return
         before = self._loaded
         typed = [a.value for a in self.areas]
@@ -174,6 +175,25 @@ class ConsolidationPanel(PlenaryPanel):
         partners = [(label, i) for label, i in self.picker.options if i != row_id]
         if list(self.partner.options) != partners:
             self.partner.options = partners
+        self._show_merges(row, snapshot)
+
+    def _show_merges(self, row: GridRow, snapshot: PlenarySnapshot) -> None:
+        """The rows merged into ``row``, latest first, each with a button that undoes it."""
+        entries: list[w.Widget] = []
+        for merged in snapshot.merged_into(row.id):
+            at = dt.datetime.fromisoformat(merged.updated_at).astimezone().strftime("%H:%M")
+            text = t(
+                "consolidate.merged_row",
+                time=at,
+                section=snapshot.section_name(merged.section),
+                text=short(merged.recommendation or merged.challenges or merged.perspectives),
+            )
+            undo = button(t("consolidate.unmerge"), _Unmerge(self, merged.id))
+            undo.add_class("ccm-unmerge")
+            entries.append(w.HBox([undo, w.HTML(html.escape(text))]))
+        if entries:
+            entries.insert(0, w.HTML(f"<b>{html.escape(t('consolidate.merged_title'))}</b>"))
+        self.merges_box.children = tuple(entries)
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -191,9 +211,6 @@ class ConsolidationPanel(PlenaryPanel):
 
     def _on_merge(self, _button: object = None) -> None:
         self.merge()
-
-    def _on_unmerge(self, _button: object = None) -> None:
-        self.unmerge()
 
     def _on_split_open(self, _button: object = None) -> None:
         for area in self.second:
@@ -263,24 +280,40 @@ class ConsolidationPanel(PlenaryPanel):
             return
         done, _ = self.attempt(self.store.plenary.merge, row_id, int(partner), actor=self.actor)
         if done:
-            self.status.show(t("consolidate.merged"), "ok")
-            self._last_merge = (row_id, int(partner))
-            self.unmerge_button.layout.display = None
+            self.status.show(t("consolidate.merged_undo"), "ok")
             self._loaded = None
             self.written()
 
-    def unmerge(self) -> None:
-        """Undo the last merge made from this panel."""
-        if self._last_merge is None:
-            return
-        keep, other = self._last_merge
-        done, _ = self.attempt(self.store.plenary.unmerge, keep, other, actor=self.actor)
-        if done:
-            self.status.show(t("consolidate.unmerged"), "ok")
-            self._last_merge = None
-            self.unmerge_button.layout.display = "none"
-            self._loaded = None
-            self.written()
+    def unmerge(self, other: int | None = None) -> bool:
+        """Undo the merge of ``other`` into the selected row (default: its latest merge),
+        whenever and wherever it was made."""
+        row_id = self.selected
+        if row_id is None or self.snapshot is None:
+            return False
+        merged = self.snapshot.merged_into(row_id)
+        if other is None:
+            if not merged:
+                return False
+            other = merged[0].id
+        done, _ = self.attempt(self.store.plenary.unmerge, row_id, other, actor=self.actor)
+        if not done:
+            return False
+        said = t("consolidate.unmerged")
+        kept = self._kept_since_merge(row_id)
+        if kept:
+            said = f"{said} {t('consolidate.unmerge_kept', columns=', '.join(kept))}"
+        self.status.show(said, "ok")
+        self._loaded = None
+        self.written()
+        return True
+
+    def _kept_since_merge(self, row_id: int) -> list[str]:
+        """The columns of the kept row changed after the merge just undone (kept as they
+        are), as the history of the undo names them."""
+        undone = self.store.history.entries("grid_row", row_id, action="unmerge")
+        kept = undone[-1].after.get("kept") if undone else None
+        fields = kept if isinstance(kept, list) else []
+        return [GRID_COLUMNS[GRID_FIELDS.index(f)] for f in fields if f in GRID_FIELDS]
 
     def split(self) -> None:
         """The selected row keeps the texts above; a new row after it takes the texts below."""
@@ -295,6 +328,16 @@ class ConsolidationPanel(PlenaryPanel):
             self.split_box.layout.display = "none"
             self._loaded = None
             self.written()
+
+
+class _Unmerge:
+    """Click handler of one "undo this merge" button."""
+
+    def __init__(self, panel: ConsolidationPanel, other: int) -> None:
+        self.panel, self.other = panel, other
+
+    def __call__(self, _button: object = None) -> None:
+        self.panel.unmerge(self.other)
 
 
 def pair_html(pair: DuplicatePair, names: dict[str, str]) -> str:
@@ -406,7 +449,9 @@ class DuplicatesPanel(PlenaryPanel):
             self.store.plenary.merge, pair.first.id, pair.second.id, actor=self.actor
         )
         if done:
-            self.status.show(t("consolidate.merged"), "ok")
+            self.status.show(
+                t("duplicates.merged", first=short(pair.first.recommendation, 50)), "ok"
+            )
             self.written()
 
     def keep(self, pair: DuplicatePair) -> None:

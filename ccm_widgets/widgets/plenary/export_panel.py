@@ -1,12 +1,12 @@
-"""Export panel: pick a format and a part, export to exports/, download from the page.
+"""Export panel: pick a format and a part, export to exports/, and the browser saves it.
 
 The export is written by :func:`ccm_widgets.files.exporting.export_download`, which hands
-back its bytes; the panel only offers them to the browser.
+back its bytes; the panel hands them to the browser as a download that starts by itself
+(:mod:`ccm_widgets.widgets.common.download`), with a link to save it again.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 from pathlib import Path
@@ -16,20 +16,22 @@ import ipywidgets as w
 from ccm_widgets.files.exporting import Download, export_download
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.download import download_anchor
 from ccm_widgets.widgets.common.status import StatusBar
 
 log = logging.getLogger(__name__)
 
 
 def download_link(download: Download) -> str:
-    """A link that saves the export from the page itself (its bytes inline, escaped name)."""
-    payload = base64.b64encode(download.data).decode("ascii")
-    name = html.escape(download.path.name)
-    return (
-        f'<a download="{name}" href="data:{download.mime};base64,{payload}" '
-        f'style="font-size:1.1em;color:#0b57d0;text-decoration:underline">'
-        f"{html.escape(t('export.download', name=download.path.name))}</a>"
+    """The export as a download the page starts by itself, and a link to save it again
+    (its bytes inline, its name escaped)."""
+    anchor = download_anchor(
+        download.path.name,
+        download.mime,
+        download.data,
+        t("export.download", name=download.path.name),
     )
+    return f"{html.escape(t('export.downloading'))} {anchor}"
 
 
 class ExportPanel(w.VBox):

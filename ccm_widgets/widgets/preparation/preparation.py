@@ -3,7 +3,6 @@ meeting file (TOML) to keep, version or load elsewhere with ``ccm init``."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import html
@@ -14,6 +13,7 @@ import ipywidgets as w
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.common.download import download_anchor
 from ccm_widgets.widgets.common.items import Field, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.preparation.synthesis_order import SynthesisOrderEditor
@@ -101,7 +101,8 @@ class MeetingForm(w.VBox):
 
 
 class GroupsEditor(w.VBox):
-    """Groups: name, moderator and moderator's institution; add a group."""
+    """Groups: name, moderator and moderator's institution; add a group, delete one (one
+    whose grid holds text after a confirmation that says how many rows go with it)."""
 
     def __init__(
         self,
@@ -124,6 +125,24 @@ class GroupsEditor(w.VBox):
         self.add_button = w.Button(description=t("prep.add_group"))
         self.save_button.on_click(self._on_save)
         self.add_button.on_click(self._on_add)
+        self.delete_button = w.Button(
+            description=t("prep.delete_group"), button_style="danger",
+            layout=w.Layout(width="auto"),
+        )  # fmt: skip
+        self.delete_button.on_click(self._on_delete)
+        self.confirm_text = w.HTML()
+        self.confirm_button = w.Button(
+            description=t("prep.delete_group_confirm"), button_style="danger",
+            layout=w.Layout(width="auto"),
+        )  # fmt: skip
+        self.cancel_button = w.Button(description=t("attendance.clear_cancel"))
+        self.confirm_button.on_click(self._on_confirm)
+        self.cancel_button.on_click(self._on_cancel)
+        self.confirm_box = w.VBox(
+            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
+            layout=w.Layout(display="none", border="1px solid #b3261e", padding="6px"),
+        )
+        self.confirm_box.add_class("ccm-group-confirm")
         self.status = StatusBar()
         labelled = [
             w.VBox([w.HTML(f"<b>{html.escape(t(key))}</b>"), control])
@@ -137,12 +156,14 @@ class GroupsEditor(w.VBox):
             w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.groups'))}</h3>"),
             self.picker,
             *labelled,
-            w.HBox([self.save_button, self.add_button]),
+            w.HBox([self.save_button, self.add_button, self.delete_button]),
+            self.confirm_box,
             self.status,
         )
         self.refresh()
 
     def _on_pick(self, _change: object = None) -> None:
+        self.confirm_box.layout.display = "none"
         self._load()
 
     def _on_save(self, _button: object = None) -> None:
@@ -201,6 +222,47 @@ class GroupsEditor(w.VBox):
         self.status.show(t("prep.group_added", name=group.name), "ok")
         return True
 
+    def _on_delete(self, _button: object = None) -> None:
+        self.delete()
+
+    def _on_confirm(self, _button: object = None) -> None:
+        self.delete(with_rows=True)
+
+    def _on_cancel(self, _button: object = None) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def delete(self, *, with_rows: bool = False) -> bool:
+        """Delete the selected group. One whose grid holds text is first asked about (the
+        question says how many rows go with it); ``with_rows`` is the answer."""
+        slug = self.picker.value
+        if slug is None:
+            return False
+        try:
+            group = self.store.groups.get(str(slug))
+            rows = self.store.groups.written_rows(group.slug)
+            if rows and not with_rows:
+                self.confirm_text.value = html.escape(
+                    t("prep.delete_group_question", name=group.name, count=rows)
+                )
+                self.confirm_box.layout.display = None
+                return False
+            removal = self.store.groups.delete(group.slug, with_rows=with_rows, actor=self.actor)
+        except (ValidationError, StoreError) as error:
+            self.status.show(str(error), "error")
+            return False
+        self.confirm_box.layout.display = "none"
+        self.refresh()
+        if self.picker.value is None:
+            self.name.value = self.moderator.value = self.institution.value = ""
+        if self.on_change:
+            self.on_change()
+        self.status.show(
+            t("prep.group_deleted", name=group.name, rows=removal.rows,
+              review=removal.review_rows, people=removal.participants),
+            "ok",
+        )  # fmt: skip
+        return True
+
 
 class PreparationPanel(w.VBox):
     """Everything prepared before the meeting, and its TOML file."""
@@ -240,14 +302,13 @@ class PreparationPanel(w.VBox):
         self.offer_toml()
 
     def offer_toml(self) -> str:
-        """A download link of the meeting file (what ``ccm export --to toml`` writes)."""
+        """The meeting file (what ``ccm export --to toml`` writes), downloaded by the page,
+        with a link to save it again."""
         from ccm_widgets.files.meeting_file import dump_plan, plan_of
 
         text = dump_plan(plan_of(self.store))
-        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
         name = f"reunion-{self.store.meetings.get().date.isoformat()}.toml"
-        self.toml_link.value = (
-            f'<a download="{html.escape(name)}" href="data:application/toml;base64,{payload}"'
-            f' style="color:#0b57d0;text-decoration:underline">{html.escape(name)}</a>'
+        self.toml_link.value = download_anchor(
+            name, "application/toml", text.encode("utf-8"), t("export.download", name=name)
         )
         return text
