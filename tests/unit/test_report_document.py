@@ -356,7 +356,15 @@ def test_the_export_panel_offers_the_ledger_in_csv(decided_store: Store, tmp_pat
     assert written is not None
     assert "_decisions_" in written.name
     assert written.read_text(encoding="utf-8").startswith("Date et heure,Section,")
-    panel.part.value = "report"  # a report has no CSV: the synthesis is exported instead
-    synthesis = panel.export()
-    assert synthesis is not None
-    assert "_synthese_" in synthesis.name
+    # A whole report has no CSV: not offered, and never silently swapped for the synthesis.
+    assert "report" not in [value for _, value in panel.part.options]
+    panel.format.value = "html"
+    assert "report" in [value for _, value in panel.part.options]
+    assert panel.part.value == "decisions"  # kept across the change of format
+    panel.part.value = "report"
+    panel.format.value = "xlsx"
+    assert panel.part.value == "synthesis"  # said by the list: the report is not there
+    panel.part.options = [*panel.part.options, ("Rapport", "report")]
+    panel.part.value = "report"
+    assert panel.export() is None
+    assert "csv et xlsx" in panel.status.message

@@ -54,14 +54,9 @@ class ExportPanel(w.VBox):
             description=t("export.format"),
         )
         self.part = w.Dropdown(
-            options=[
-                (t("export.part_synthesis"), "synthesis"),
-                (t("export.part_report"), "report"),
-                (t("export.part_decisions"), "decisions"),
-            ],
-            value="synthesis",
-            description=t("export.part"),
+            options=self._parts("html"), value="synthesis", description=t("export.part")
         )
+        self.format.observe(self._on_format, names="value")
         self.mask = w.Checkbox(value=False, description=t("export.mask"), indent=False)
         self.button = w.Button(description=t("export.button"), button_style="success")
         self.button.on_click(self._on_export)
@@ -74,14 +69,30 @@ class ExportPanel(w.VBox):
             self.status,
         )
 
+    @staticmethod
+    def _parts(fmt: str) -> list[tuple[str, str]]:
+        """The parts a format can hold: a table (CSV, XLSX) holds no whole report."""
+        parts = [
+            (t("export.part_synthesis"), "synthesis"),
+            (t("export.part_report"), "report"),
+            (t("export.part_decisions"), "decisions"),
+        ]
+        return [p for p in parts if not (fmt in {"csv", "xlsx"} and p[1] == "report")]
+
+    def _on_format(self, change: dict[str, object]) -> None:
+        chosen = self.part.value
+        self.part.options = self._parts(str(change["new"]))
+        self.part.value = chosen if chosen in {v for _, v in self.part.options} else "synthesis"
+
     def _on_export(self, _button: object = None) -> None:
         self.export()
 
     def export(self) -> Path | None:
         """Export with the chosen format and part; show a download link. ``None`` on failure."""
         fmt, part = self.format.value, self.part.value
-        if fmt in {"csv", "xlsx"} and part == "report":  # a table: the synthesis's, or the ledger
-            part = "synthesis"
+        if fmt in {"csv", "xlsx"} and part == "report":  # said, never swapped for another part
+            self.status.show(t("export.tables_only"), "error")
+            return None
         self.button.disabled = True
         self.status.show(t("export.working"))
         try:
