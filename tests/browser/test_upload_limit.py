@@ -108,3 +108,14 @@ def test_every_picker_of_the_facilitator_refuses_a_file_too_big(
     with server.store() as store:
         assert (len(store.items.participants()), len(store.items.review_rows())) == before
     page.context.close()
+
+
+def test_the_pickers_show_their_french_label_without_a_count(browser: Any, server: Server) -> None:
+    """ipywidgets writes "(0)" after a picker's label: it counts nothing a user cares about."""
+    page = open_page(browser, server.links["animateur"].replace("animateur", "presence"), "h2")
+    label = page.locator(".ccm-upload").first
+    label.wait_for(timeout=30_000)
+    page.wait_for_timeout(300)
+    assert "(0)" not in label.inner_text()
+    assert "Importer" in label.inner_text()
+    page.context.close()
