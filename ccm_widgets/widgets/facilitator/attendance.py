@@ -31,7 +31,8 @@ ATTENDANCE_CSS = """
 .ccm-attendance tr.defect td { background: #fff3cd; }
 .ccm-attendance td.missing { background: #f8d7da !important; font-style: italic; }
 .ccm-attendance .defects { color: #8a5300; font-size: 12px; }
-.ccm-bars { font-size: 14px; }
+.ccm-bars { font-size: 14px; width: 100%; table-layout: fixed; }
+.ccm-bars td:first-child { width: 45%; }
 .ccm-bars .bar { background: #2c5d8f; height: 16px; display: inline-block; vertical-align: middle; }
 .ccm-bars td { border: none !important; padding: 2px 6px !important; }
 </style>
@@ -39,16 +40,20 @@ ATTENDANCE_CSS = """
 
 
 def bar_chart(counts: Sequence[tuple[str, int]], *, width: int = 320) -> str:
-    """A horizontal bar chart in plain HTML (nothing to load, prints as it shows), escaped."""
+    """A horizontal bar chart in plain HTML (nothing to load, prints as it shows), escaped.
+
+    The longest bar is about ``width`` pixels where there is room; on a narrower screen
+    every bar shrinks alike (their lengths are shares of the column, not pixels).
+    """
     if not counts:
         return ""
     top = max(n for _, n in counts) or 1
     rows = "".join(
         f"<tr><td>{html.escape(label)}</td><td><span class='bar' "
-        f"style='width:{max(2, round(width * n / top))}px'></span> {n}</td></tr>"
+        f"style='width:{max(1, round(80 * n / top))}%'></span> {n}</td></tr>"
         for label, n in counts
     )
-    return f"<table class='ccm-bars'>{rows}</table>"
+    return f"<table class='ccm-bars' style='max-width:{round(width * 2.3)}px'>{rows}</table>"
 
 
 def by_institution(people: Sequence[Participant]) -> list[tuple[str, int]]:
