@@ -137,12 +137,19 @@ class AttendancePanel(w.VBox):
         self.chart = w.HTML()
         self.table = w.HTML()
         self.status = StatusBar()
-        self.form.layout = w.Layout(flex="1 1 50%", width="50%", margin="0 16px 0 0")
+        # Side by side where both fit (a laptop, a tablet), one above the other on a phone.
+        self.form.layout = w.Layout(flex="1 1 420px", min_width="0", margin="0 16px 0 0")
         self.add_class("ccm-attendance")
         self.children = (
             w.HTML(f"{ATTENDANCE_CSS}<h2>{html.escape(t('attendance.title'))}</h2>"),
             w.HBox(
-                [self.form, w.VBox([self.upload, self.status, self.chart])],
+                [
+                    self.form,
+                    w.VBox(
+                        [self.upload, self.status, self.chart],
+                        layout=w.Layout(flex="1 1 320px", min_width="0"),
+                    ),
+                ],
                 layout=w.Layout(width="100%"),
             ),
             self.summary,
