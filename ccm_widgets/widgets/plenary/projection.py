@@ -46,6 +46,15 @@ PROJECTION_CSS = """
 .ccm-projection .jupyter-button { font-size: 18px; min-height: 44px; padding: 0 16px; }
 .ccm-projection .ccm-text-size { font-size: 16px; color: #333; align-self: center;
   margin: 0 8px; }
+@media (max-width: 599px) {  /* a phone: each row a block, each text under its heading */
+  .ccm-projected table, .ccm-projected tbody, .ccm-projected tr, .ccm-projected td {
+    display: block; width: auto !important; }
+  .ccm-projected thead { display: none; }
+  .ccm-projected tr { border: 2px solid #000; margin-bottom: 0.5em; }
+  .ccm-projected td { border: none; }
+  .ccm-projected td[data-column]::before { content: attr(data-column); display: block;
+    font-size: 0.8em; font-weight: bold; }
+}
 </style>
 """
 
@@ -55,7 +64,12 @@ def section_html(section: Section, index: int, total: int, *, size: int = 100) -
     at ``size`` percent of the type the screen's width gives."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in GRID_COLUMNS)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row.cells()) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td data-column='{html.escape(name)}'>{html.escape(c)}</td>"
+            for name, c in zip(GRID_COLUMNS, row.cells(), strict=True)
+        )
+        + "</tr>"
         for row in section.rows
     )
     if not section.rows:
