@@ -20,7 +20,10 @@ from ccm_widgets.widgets.grid.rows_grid import (
 
 
 def tab(store: Store, actor: str = "groupe:protection") -> GroupGridEditor:
-    return GroupGridEditor(store=store, section="protection", actor=actor, watch=False)
+    """A group's page on a phone: the page script says the cards are shown (how wide)."""
+    editor = GroupGridEditor(store=store, section="protection", actor=actor, watch=False)
+    editor.cards.probe.value = "360"
+    return editor
 
 
 @pytest.fixture
@@ -32,8 +35,25 @@ def card(editor: GroupGridEditor, position: int) -> RowCard:
     return editor.cards.cards[editor.rows[position].id]
 
 
+def test_the_cards_are_made_when_the_page_shows_them(demo_store: Store) -> None:
+    laptop = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    laptop.page_width.value = "1180"  # the page's script runs; the style hides the cards
+    assert laptop.cards.cards == {}
+    laptop._build_cards_unless_told()
+    assert laptop.cards.cards == {}
+    silent = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    silent._build_cards_unless_told()  # no width came: the script is not running
+    assert len(silent.cards.cards) == 2
+    phone = tab(demo_store)
+    assert [c.row_id for c in phone.cards.children[1:]] == [r.id for r in phone.rows]
+
+
 def test_a_card_per_row_in_order(editor: GroupGridEditor) -> None:
-    shown = [c.row_id for c in editor.cards.children]
+    shown = [c.row_id for c in editor.cards.children[1:]]
     assert shown == [r.id for r in editor.rows]
     first = card(editor, 0)
     assert first.areas["Recommandation"].value == editor.rows[0].recommendation
@@ -115,7 +135,7 @@ def test_a_card_moves_deletes_and_restores_its_row(
     first, second = (r.recommendation for r in demo_store.grid.rows("protection"))
     card(editor, 0).down_button.click()
     assert [r.recommendation for r in demo_store.grid.rows("protection")] == [second, first]
-    assert [c.row_id for c in editor.cards.children] == [r.id for r in editor.rows]
+    assert [c.row_id for c in editor.cards.children[1:]] == [r.id for r in editor.rows]
 
     moved = card(editor, 1)
     moved.areas["Recommandation"].value = "Texte remplacé"
@@ -128,9 +148,9 @@ def test_a_card_moves_deletes_and_restores_its_row(
 
     card(editor, 0).delete_button.click()
     assert [r.recommendation for r in demo_store.grid.rows("protection")] == [first]
-    assert len(editor.cards.children) == 1
+    assert len(editor.cards.cards) == 1
     editor.undo_button.click()
-    assert len(editor.cards.children) == 2
+    assert len(editor.cards.cards) == 2
 
 
 def test_closing_the_breakout_makes_the_cards_read_only(
@@ -140,7 +160,8 @@ def test_closing_the_breakout_makes_the_cards_read_only(
     editor.watcher.check()
     first = card(editor, 0)
     assert all(area.disabled for area in first.areas.values())
-    assert first.buttons.layout.display == "none"
+    assert "ccm-readonly" in first._dom_classes  # the page's style hides its buttons
+    assert first.up_button.disabled
 
 
 def test_adding_a_row_selects_it_in_both_views(editor: GroupGridEditor) -> None:

@@ -15,6 +15,7 @@ window changes the view without losing anything.
 from __future__ import annotations
 
 import html
+import logging
 import threading
 from typing import Any
 
@@ -52,8 +53,13 @@ __all__ = [
 
 _FIELD_OF = dict(zip(GRID_COLUMNS, GRID_FIELDS, strict=True))
 
+log = logging.getLogger(__name__)
+
 #: Marks what only the cards view shows.
 CARDS_ONLY = "ccm-cards-only"
+#: Seconds a page has to report its width before the cards are made anyway (see
+#: :class:`~.row_cards.RowCards`: they are made when the page shows them).
+CARDS_FALLBACK_SECONDS = 5.0
 #: Where the cards replace the grid: a narrow screen, or one that is touched rather than
 #: pointed at with a mouse (a tablet, whatever its width).
 CARDS_MEDIA = "(max-width: 799px), (hover: none) and (pointer: coarse)"
@@ -80,6 +86,7 @@ VIEWS_CSS = f"""
 .ccm-card textarea {{ font-family: inherit; font-size: 17px; line-height: 1.45;
   min-height: 4.5em; field-sizing: content; padding: 8px; }}
 .ccm-card .ccm-buttons {{ margin-top: 8px; gap: 4px 0; }}
+.ccm-card.ccm-readonly .ccm-buttons {{ display: none; }}
 .ccm-card .ccm-card-title {{ font-size: 17px; }}
 .ccm-card .ccm-card-notice {{ color: #8a5300; font-size: 15px; }}
 .ccm-card .ccm-card-saved {{ color: #17602a; font-size: 0.9em; margin-left: 8px; }}
@@ -192,6 +199,7 @@ class GroupGridEditor(w.VBox):
         self.cards.on_history(self._on_card_history)
         self.cards.on_restore(self._on_card_restore)
         self.cards.on_settle(self._on_settle)
+        self.cards.on_wanted(self._on_cards_wanted)
         self.import_panel = GridImportPanel()
         self.import_panel.on_paste(self.paste)
         self.import_panel.on_file(self._on_file)
@@ -220,6 +228,10 @@ class GroupGridEditor(w.VBox):
         self.watcher.on_change(self._on_store_change)
         if watch:
             self.watcher.start()
+            # A page whose script says nothing (no width within seconds) gets both views.
+            self._fallback = threading.Timer(CARDS_FALLBACK_SECONDS, self._build_cards_unless_told)
+            self._fallback.daemon = True
+            self._fallback.start()
 
     @property
     def rows(self) -> list[GridRow]:
@@ -262,6 +274,19 @@ class GroupGridEditor(w.VBox):
     def _on_width(self, pixels: int) -> None:
         with self._draw_lock:
             self.grid.fit(pixels)
+
+    def _on_cards_wanted(self) -> None:
+        with self._draw_lock:
+            self.cards.build()
+
+    def _build_cards_unless_told(self) -> None:
+        """Make the cards if the page has not said how wide it is: its script is not running,
+        and the style may be showing the cards, which must then be there."""
+        if not self.page_width.pixels:
+            try:
+                self._on_cards_wanted()
+            except Exception:  # a thread of its own: said in the log, the grid still works
+                log.exception("cartes non construites")
 
     def _show(self, result: GridResult, field: str | None = None) -> GridResult:
         """Show what a change did: the rows it left, the row it wrote, what to say."""

@@ -18,16 +18,55 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 from ipywidgets import CallbackDispatcher
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from ccm_widgets.domain.model import GRID_COLUMNS, GridRow, Group, HistoryEntry
 from ccm_widgets.i18n import t
+from ccm_widgets.widgets.common.browser import PageWidth
 from ccm_widgets.widgets.common.drafts import draft_key
 from ccm_widgets.widgets.grid.conflict_panel import ConflictPanel
-from ccm_widgets.widgets.grid.row_editor import RowEditor, field_of, icon_button
+from ccm_widgets.widgets.grid.row_editor import Parts, RowEditor, field_of
 from ccm_widgets.widgets.grid.session import Conflict, clock
 
 #: ``callback(row_id, column, text, seen)``: a text typed in a card, over ``seen``.
 Typed = Callable[[int, str, str, str], object]
+
+
+class CardParts(Parts):
+    """The widgets of every card of a page, sharing one layout and one style per kind.
+
+    A card is then a dozen widget models rather than thirty (each layout and each style is
+    a model the kernel sends and the browser builds), for every row, on every page: the
+    grid's page, where the cards are hidden, opens about as fast as before them.
+    """
+
+    def __init__(self) -> None:
+        self.box_layout = w.Layout()
+        self.html_layout, self.html_style = w.Layout(), HTMLStyle()
+        self.area_layout, self.area_style = w.Layout(width="auto"), TextStyle()
+        self.button_layout, self.button_style = w.Layout(width="auto"), w.ButtonStyle()
+
+    def layout(self) -> w.Layout:
+        return self.box_layout
+
+    def html(self, value: str = "") -> w.HTML:
+        return w.HTML(value, layout=self.html_layout, style=self.html_style)
+
+    def area(self, column: str) -> w.Textarea:
+        area = w.Textarea(
+            description=column,
+            continuous_update=True,
+            rows=3,
+            layout=self.area_layout,
+            style=self.area_style,
+        )
+        area.add_class("ccm-card-text")
+        return area
+
+    def button(self, label: str, icon: str) -> w.Button:
+        return w.Button(
+            description=label, icon=icon, layout=self.button_layout, style=self.button_style
+        )
 
 
 class RowCard(RowEditor):
@@ -39,29 +78,28 @@ class RowCard(RowEditor):
         The row the card edits, for as long as it lives.
     number:
         Its place in the section (1, 2, …).
+    parts:
+        The widgets' shared layouts and styles (one :class:`CardParts` per page).
     """
 
-    def __init__(self, row: GridRow, number: int, *, readonly: bool = False) -> None:
+    def __init__(
+        self, row: GridRow, number: int, *, parts: CardParts, readonly: bool = False
+    ) -> None:
         self.row_id = row.id
         #: Column -> the stored text the card last showed there.
         self._seen: dict[str, str] = {}
         #: When a text of this row was last saved from this tab (the card says so).
         self._saved_at = ""
-        self.delete_button = icon_button(t("card.delete"), "trash")
-        self.buttons = w.HBox()
-        self.conflicts = ConflictPanel()
+        self.delete_button = parts.button(t("card.delete"), "trash")
+        self.buttons = w.HBox(layout=parts.layout())
+        #: The row's conflicts, made the first time the row has one.
+        self.conflicts: ConflictPanel | None = None
+        self._settle = CallbackDispatcher()
         self._typed = CallbackDispatcher()
-        super().__init__()
+        super().__init__(parts)
         for column, area in self.areas.items():
             draft_key(area, row.id, field_of(column))  # what the page script keeps drafts by
         self.show(row, number, readonly=readonly)
-
-    def _area(self, column: str) -> w.Textarea:
-        area = w.Textarea(
-            description=column, continuous_update=True, rows=3, layout=w.Layout(width="auto")
-        )
-        area.add_class("ccm-card-text")
-        return area
 
     def _style(self) -> None:
         self.add_class("ccm-card")
@@ -73,12 +111,17 @@ class RowCard(RowEditor):
             self.up_button, self.down_button, self.delete_button, self.history_button,
         )  # fmt: skip
         self.buttons.add_class("ccm-buttons")
-        return (self.title, *self.areas.values(), self.conflicts, self.buttons, self.history_box)
+        conflicts = () if self.conflicts is None else (self.conflicts,)
+        return (self.title, *self.areas.values(), *conflicts, self.buttons, self.history_box)
 
     def on_typed(self, callback: Typed, remove: bool = False) -> None:
         """Register ``callback(row_id, column, text, seen)``, called a second after the
         typing stops: ``seen`` is the stored text the user typed over."""
         self._typed.register_callback(callback, remove=remove)
+
+    def on_settle(self, callback: Callable[[Conflict, bool], object], remove: bool = False) -> None:
+        """Register ``callback(conflict, mine)``: a choice made in the card's conflicts."""
+        self._settle.register_callback(callback, remove=remove)
 
     def _report(self, row_id: int, column: str, text: str) -> None:
         self._typed(row_id, column, text, self._seen.get(column, ""))
@@ -119,8 +162,21 @@ class RowCard(RowEditor):
         for button in (self.up_button, self.down_button, self.delete_button):
             button.disabled = readonly
         self.history_button.disabled = False
-        self.buttons.layout.display = "none" if readonly else None
+        if readonly:  # the page's style hides the buttons that write
+            self.add_class("ccm-readonly")
+        else:
+            self.remove_class("ccm-readonly")
         self.title.value = self._card_title(number, changed)
+
+    def show_conflicts(self, conflicts: tuple[Conflict, ...]) -> None:
+        """Show the conflicts of the card's row (both texts, and the two choices)."""
+        if self.conflicts is None:
+            if not conflicts:
+                return
+            self.conflicts = ConflictPanel()
+            self.conflicts.on_settle(self._settle)
+            self.children = self._compose()
+        self.conflicts.show(conflicts)
 
     def _card_title(self, number: int, changed: Sequence[str]) -> str:
         saved = (
@@ -145,6 +201,11 @@ class RowCard(RowEditor):
 class RowCards(w.VBox):
     """A card per row, in the rows' order; reports what is done in a card, with its row.
 
+    The cards are made once the page shows them: a hidden :class:`PageWidth` among them
+    reports a width only when the page's style displays the cards (a phone, a touch
+    screen), and :meth:`on_wanted` says so. On a laptop, where the style hides them, they
+    cost nothing; :meth:`build` makes them anyway (the page script silent, a test).
+
     Callbacks: :meth:`on_typed` ``(row_id, column, text, seen)``, :meth:`on_move`
     ``(row_id, offset)``, :meth:`on_delete` ``(row_id)``, :meth:`on_history` ``(row_id)``,
     :meth:`on_restore` ``(row_id, column, text)``, :meth:`on_settle` ``(conflict, mine)``.
@@ -153,6 +214,13 @@ class RowCards(w.VBox):
     def __init__(self) -> None:
         super().__init__()
         self.cards: dict[int, RowCard] = {}
+        self.parts = CardParts()
+        #: True once the cards are made (the page shows them, or was told to).
+        self.built = False
+        self._shown: tuple[Sequence[GridRow], bool, Sequence[Conflict]] = ((), False, ())
+        self.probe = PageWidth()
+        self.probe.on_width(self._on_width)
+        self._wanted = CallbackDispatcher()
         self._typed = CallbackDispatcher()
         self._move = CallbackDispatcher()
         self._delete = CallbackDispatcher()
@@ -161,7 +229,23 @@ class RowCards(w.VBox):
         self._settle = CallbackDispatcher()
         self.empty = w.HTML(f"<em>{html.escape(t('card.none'))}</em>")
         self.add_class("ccm-cards")
-        self.children = (self.empty,)
+        self.children = (self.probe,)
+
+    def on_wanted(self, callback: Callable[[], object], remove: bool = False) -> None:
+        """Register ``callback()``: the page shows the cards, not made yet; the owner calls
+        :meth:`build` (under the lock it draws with)."""
+        self._wanted.register_callback(callback, remove=remove)
+
+    def _on_width(self, _pixels: int) -> None:
+        if not self.built:
+            self._wanted()
+
+    def build(self) -> None:
+        """Make the cards of the rows last shown, and keep them up to date from now on."""
+        if not self.built:
+            self.built = True
+            rows, readonly, conflicts = self._shown
+            self.show(rows, readonly=readonly, conflicts=conflicts)
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -198,7 +282,11 @@ class RowCards(w.VBox):
         readonly: bool = False,
         conflicts: Sequence[Conflict] = (),
     ) -> None:
-        """A card per row of ``rows``, in their order; each shows its row's conflicts."""
+        """A card per row of ``rows``, in their order; each shows its row's conflicts (once
+        the cards are made: until then, what to show is only kept)."""
+        self._shown = (tuple(rows), readonly, tuple(conflicts))
+        if not self.built:
+            return
         ids = [r.id for r in rows]
         for row_id in [i for i in self.cards if i not in ids]:  # deleted, here or elsewhere
             # Not flushed here: a text typed in it is reported after its pause, and refused
@@ -210,18 +298,21 @@ class RowCards(w.VBox):
                 self.cards[row.id] = self._card(row, number, readonly)
             else:
                 card.show(row, number, readonly=readonly)
-            self.cards[row.id].conflicts.show(tuple(c for c in conflicts if c.row.id == row.id))
-        children: tuple[w.Widget, ...] = tuple(self.cards[i] for i in ids) or (self.empty,)
+            self.cards[row.id].show_conflicts(tuple(c for c in conflicts if c.row.id == row.id))
+        children: tuple[w.Widget, ...] = (
+            self.probe,
+            *(tuple(self.cards[i] for i in ids) or (self.empty,)),
+        )
         if children != self.children:
             self.children = children
 
     def _card(self, row: GridRow, number: int, readonly: bool) -> RowCard:
-        card = RowCard(row, number, readonly=readonly)
+        card = RowCard(row, number, parts=self.parts, readonly=readonly)
         card.on_typed(self._typed)
         card.on_move(_RowMove(self._move, row.id))
+        card.on_settle(self._settle)
         card.delete_button.on_click(_RowAction(self._delete, row.id))
         card.history_button.on_click(_RowAction(self._history, row.id))
-        card.conflicts.on_settle(self._settle)
         return card
 
     def show_history(

@@ -34,6 +34,29 @@ def icon_button(label: str, icon: str, **options: object) -> w.Button:
     return w.Button(description=label, icon=icon, layout=w.Layout(width="auto"), **options)
 
 
+class Parts:
+    """Makes the widgets a row editor is built of, each with a layout and a style of its own.
+
+    A card (:class:`~.row_cards.CardParts`) makes them sharing one layout and one style per
+    kind: every layout and style is a widget model that the browser builds too.
+    """
+
+    def layout(self) -> w.Layout:
+        """The layout of a box."""
+        return w.Layout()
+
+    def html(self, value: str = "") -> w.HTML:
+        return w.HTML(value)
+
+    def area(self, _column: str) -> w.Textarea:
+        return w.Textarea(
+            continuous_update=True, disabled=True, layout=w.Layout(width="98%", height="100px")
+        )
+
+    def button(self, label: str, icon: str) -> w.Button:
+        return icon_button(label, icon, disabled=True)
+
+
 class RowEditor(w.VBox):
     """Three text areas for one row. Edits are reported through :meth:`on_edit` callbacks
     as ``(row id, column, text)``, a second after the typing stops or as soon as another row
@@ -48,14 +71,16 @@ class RowEditor(w.VBox):
     :meth:`show`: the watcher's thread may show the rows while the user types.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.title = w.HTML(f"<em>{html.escape(t('row.none'))}</em>")
-        self.areas = {column: self._area(column) for column in GRID_COLUMNS}
-        self.up_button = icon_button(t("row.up"), "arrow-up", disabled=True)
-        self.down_button = icon_button(t("row.down"), "arrow-down", disabled=True)
-        self.history_button = icon_button(t("row.history"), "history", disabled=True)
-        self.history_box = w.VBox()
+    def __init__(self, parts: Parts | None = None) -> None:
+        parts = parts or Parts()
+        super().__init__(layout=parts.layout())
+        self.parts = parts
+        self.title = parts.html(f"<em>{html.escape(t('row.none'))}</em>")
+        self.areas = {column: parts.area(column) for column in GRID_COLUMNS}
+        self.up_button = parts.button(t("row.up"), "arrow-up")
+        self.down_button = parts.button(t("row.down"), "arrow-down")
+        self.history_button = parts.button(t("row.history"), "history")
+        self.history_box = w.VBox(layout=parts.layout())
         self._edit = CallbackDispatcher()
         self._move = CallbackDispatcher()
         self.up_button.on_click(self._on_up)
@@ -79,19 +104,16 @@ class RowEditor(w.VBox):
 
     # -- how it looks (a card lays the same parts out its own way) ----------------------------
 
-    def _area(self, _column: str) -> w.Textarea:
-        return w.Textarea(
-            continuous_update=True, disabled=True, layout=w.Layout(width="98%", height="100px")
-        )
-
     def _style(self) -> None:
         self.add_class("ccm-row-editor")
 
     def _compose(self) -> tuple[w.Widget, ...]:
         labelled: list[w.Widget] = []
         for column, area in self.areas.items():
-            labelled += [w.HTML(f"<b>{html.escape(column)}</b>"), area]
-        buttons = w.HBox([self.up_button, self.down_button, self.history_button])
+            labelled += [self.parts.html(f"<b>{html.escape(column)}</b>"), area]
+        buttons = w.HBox(
+            [self.up_button, self.down_button, self.history_button], layout=self.parts.layout()
+        )
         buttons.add_class("ccm-buttons")
         return (self.title, *labelled, buttons, self.history_box)
 
