@@ -32,6 +32,13 @@ DEVICES: dict[str, dict[str, Any]] = {
     "tablette": {"viewport": {"width": 800, "height": 1280}},
     "portable": {"viewport": {"width": 1366, "height": 768}},
 }
+#: A tablet as most are: touched, and shown the cards whatever its width.
+TOUCH_TABLET = {
+    "viewport": {"width": 800, "height": 1280},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 
 #: What the page shows once its widgets are there.
 READY = {
@@ -100,7 +107,7 @@ def facilitator_urls(server: Server) -> dict[str, str]:
 @pytest.fixture
 def device(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A browser context as the device named by the test's parameter."""
-    context = browser.new_context(**DEVICES[request.param])
+    context = browser.new_context(**{**DEVICES, "tablette-tactile": TOUCH_TABLET}[request.param])
     try:
         yield context
     finally:
@@ -139,7 +146,7 @@ def whole_page(page: Any, path: Path) -> None:
     page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("device", list(DEVICES), indirect=True)
+@pytest.mark.parametrize("device", [*DEVICES, "tablette-tactile"], indirect=True)
 def test_every_page_fits_the_screen(
     device: Any, server: Server, artifacts: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -208,9 +215,16 @@ def test_a_phone_types_a_row_by_touch_in_the_cards(
 @pytest.mark.parametrize("device", ["tablette"], indirect=True)
 def test_a_tablet_without_touch_shows_the_grid_for_the_mouse(device: Any, server: Server) -> None:
     page = open_in(device, server.links["Protection"], GRID)
-    assert page.locator(".ccm-card").first.is_hidden()
+    assert page.locator(".ccm-cards").is_hidden()
     assert page.get_by_text("Cliquez deux fois dans une case").is_visible()
     assert page.get_by_text("Touchez un texte").is_hidden()
+
+
+@pytest.mark.parametrize("device", ["tablette-tactile"], indirect=True)
+def test_a_touch_tablet_shows_the_cards_even_at_800_px(device: Any, server: Server) -> None:
+    page = open_in(device, server.links["Protection"], ".ccm-card")
+    assert page.locator(GRID).is_hidden()
+    assert page.get_by_text("Touchez un texte pour l'écrire").is_visible()
 
 
 def test_the_grid_keeps_its_three_columns_at_1024_px(
