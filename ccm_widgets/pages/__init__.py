@@ -24,10 +24,11 @@ from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.report.document import french_date
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
+from ccm_widgets.widgets.common.page_style import DEVICE_CSS
 
 log = logging.getLogger(__name__)
 
-PAGE_CSS = """
+_PAGES_CSS = """
 <style>
 .jp-Notebook, body { background: #fff; }
 .ccm-page { max-width: 1180px; }
@@ -38,11 +39,13 @@ PAGE_CSS = """
 .ccm-home a { color: #0b57d0; text-decoration: underline; }
 .ccm-home ul { display: flex; flex-wrap: wrap; gap: 8px 24px; padding-left: 0;
   list-style: none; }
-.ccm-home li { margin: 6px 0; font-size: 1.05em; width: 520px; }
+.ccm-home li { margin: 6px 0; font-size: 1.05em; width: min(520px, 100%); }
 .ccm-qr { margin-top: 4px; }
-.ccm-home code { font-size: 0.85em; user-select: all; }
+.ccm-home code { font-size: 0.85em; user-select: all; overflow-wrap: anywhere; }
 </style>
 """
+#: The style of every page: its own, then what makes it fit phones, laptops and projectors.
+PAGE_CSS = _PAGES_CSS + DEVICE_CSS
 
 
 #: Seconds a tab that has opened the page waits for its request before saying "reload".

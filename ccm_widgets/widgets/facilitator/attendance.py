@@ -36,7 +36,8 @@ ATTENDANCE_CSS = """
 .ccm-attendance tr.defect td { background: #fff3cd; }
 .ccm-attendance td.missing { background: #f8d7da !important; font-style: italic; }
 .ccm-attendance .defects { color: #8a5300; font-size: 12px; }
-.ccm-bars { font-size: 14px; }
+.ccm-bars { font-size: 14px; width: 100%; table-layout: fixed; }
+.ccm-bars td:first-child { width: 45%; }
 .ccm-bars .bar { background: #2c5d8f; height: 16px; display: inline-block; vertical-align: middle; }
 .ccm-bars td { border: none !important; padding: 2px 6px !important; }
 </style>
@@ -44,16 +45,20 @@ ATTENDANCE_CSS = """
 
 
 def bar_chart(counts: Sequence[tuple[str, int]], *, width: int = 320) -> str:
-    """A horizontal bar chart in plain HTML (nothing to load, prints as it shows), escaped."""
+    """A horizontal bar chart in plain HTML (nothing to load, prints as it shows), escaped.
+
+    The longest bar is about ``width`` pixels where there is room; on a narrower screen
+    every bar shrinks alike (their lengths are shares of the column, not pixels).
+    """
     if not counts:
         return ""
     top = max(n for _, n in counts) or 1
     rows = "".join(
         f"<tr><td>{html.escape(label)}</td><td><span class='bar' "
-        f"style='width:{max(2, round(width * n / top))}px'></span> {n}</td></tr>"
+        f"style='width:{max(1, round(80 * n / top))}%'></span> {n}</td></tr>"
         for label, n in counts
     )
-    return f"<table class='ccm-bars'>{rows}</table>"
+    return f"<table class='ccm-bars' style='max-width:{round(width * 2.3)}px'>{rows}</table>"
 
 
 def by_institution(people: Sequence[Participant]) -> list[tuple[str, int]]:
@@ -164,7 +169,8 @@ class AttendancePanel(w.VBox):
         self.chart = w.HTML()
         self.table = w.HTML()
         self.status = StatusBar()
-        self.form.layout = w.Layout(flex="1 1 50%", width="50%", margin="0 16px 0 0")
+        # Side by side where both fit (a laptop, a tablet), one above the other on a phone.
+        self.form.layout = w.Layout(flex="1 1 420px", min_width="0", margin="0 16px 0 0")
         self.add_class("ccm-attendance")
         self.children = (
             w.HTML(f"{ATTENDANCE_CSS}<h2>{html.escape(t('attendance.title'))}</h2>"),
@@ -180,7 +186,8 @@ class AttendancePanel(w.VBox):
                             self.status,
                             w.HBox([self.undo_button]),
                             self.chart,
-                        ]
+                        ],
+                        layout=w.Layout(flex="1 1 320px", min_width="0"),
                     ),
                 ],
                 layout=w.Layout(width="100%"),

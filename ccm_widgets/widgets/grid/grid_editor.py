@@ -3,11 +3,19 @@
 What is saved, and how a conflict or a failure comes back, is decided by a
 :class:`~.session.GridSession`; this widget only draws the rows and hands it what the user
 did: a cell typed, a row selected, a button pressed.
+
+It draws them twice over the one session: as a grid with its row editor (a mouse and a
+screen 800 px wide or more), and as a list of cards (:class:`~.row_cards.RowCards`) for
+phones and touch screens, where editing a grid's cells is unreliable (ipydatagrid#439).
+The kernel does not know the device: the page's style (:data:`VIEWS_CSS`) shows one view
+and hides the other, and both are kept in step, so that turning a tablet or narrowing a
+window changes the view without losing anything.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import threading
 from typing import Any
 
@@ -17,12 +25,14 @@ from traitlets import Bool, Int, Unicode
 from ccm_widgets.domain.model import GENERAL, GRID_COLUMNS, GRID_FIELDS, GridRow
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.browser import PageWidth
 from ccm_widgets.widgets.common.drafts import Draft, DraftMailbox, draft_key
 from ccm_widgets.widgets.common.drafts import scope as drafts_scope
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.grid.breakout_timer import BreakoutTimer
 from ccm_widgets.widgets.grid.conflict_panel import ConflictPanel
 from ccm_widgets.widgets.grid.grid_import import GridImportPanel
+from ccm_widgets.widgets.grid.row_cards import RowCards
 from ccm_widgets.widgets.grid.row_editor import RowEditor
 from ccm_widgets.widgets.grid.rows_grid import (
     HEADER_HEIGHT,
@@ -33,7 +43,7 @@ from ccm_widgets.widgets.grid.rows_grid import (
     rows_frame,
 )
 from ccm_widgets.widgets.grid.session import Conflict, GridResult, GridSession, Outcome, column_of
-from ccm_widgets.widgets.grid.toolbar import GridToolbar
+from ccm_widgets.widgets.grid.toolbar import GRID_ONLY, GridToolbar
 
 # The grid's sizes and data, where browser tests and other pages have always found them.
 __all__ = [
@@ -42,6 +52,47 @@ __all__ = [
 ]  # fmt: skip
 
 _FIELD_OF = dict(zip(GRID_COLUMNS, GRID_FIELDS, strict=True))
+
+log = logging.getLogger(__name__)
+
+#: Marks what only the cards view shows.
+CARDS_ONLY = "ccm-cards-only"
+#: Seconds a page has to report its width before the cards are made anyway (see
+#: :class:`~.row_cards.RowCards`: they are made when the page shows them).
+CARDS_FALLBACK_SECONDS = 5.0
+#: Where the cards replace the grid: a narrow screen, or one that is touched rather than
+#: pointed at with a mouse (a tablet, whatever its width).
+CARDS_MEDIA = "(max-width: 799px), (hover: none) and (pointer: coarse)"
+TOUCH_MEDIA = "(hover: none) and (pointer: coarse)"
+
+VIEWS_CSS = f"""
+<style>
+.ccm-cards-only, .ccm-help-cards {{ display: none !important; }}
+@media {CARDS_MEDIA} {{
+  .ccm-grid-editor .ccm-grid-only, .ccm-help-grid {{ display: none !important; }}
+  .ccm-grid-editor .ccm-cards-only {{ display: flex !important; }}
+  .ccm-help-cards.ccm-help-mouse {{ display: inline !important; }}
+}}
+@media {TOUCH_MEDIA} {{
+  .ccm-help-cards.ccm-help-mouse {{ display: none !important; }}
+  .ccm-help-cards.ccm-help-touch {{ display: inline !important; }}
+}}
+.ccm-card {{ border: 1px solid #aab6c6; border-radius: 8px; padding: 8px 10px 10px;
+  margin: 8px 0 12px; background: #f7f9fc; }}
+.ccm-card .widget-textarea {{ flex-direction: column; align-items: stretch; width: auto;
+  margin: 6px 0 0; }}
+.ccm-card .widget-textarea .widget-label {{ width: auto; max-width: none; text-align: left;
+  font-weight: bold; font-size: 15px; line-height: 1.5; height: auto; }}
+.ccm-card textarea {{ font-family: inherit; font-size: 17px; line-height: 1.45;
+  min-height: 4.5em; field-sizing: content; padding: 8px; }}
+.ccm-card .ccm-buttons {{ margin-top: 8px; gap: 4px 0; }}
+.ccm-card.ccm-readonly .ccm-buttons {{ display: none; }}
+.ccm-card .ccm-card-title {{ font-size: 17px; }}
+.ccm-card .ccm-card-notice {{ color: #8a5300; font-size: 15px; }}
+.ccm-card .ccm-card-saved {{ color: #17602a; font-size: 0.9em; margin-left: 8px; }}
+.ccm-cards .ccm-history-entry {{ flex-direction: column; align-items: flex-start; }}
+</style>
+"""
 
 
 def section_title(store: Store, section: str) -> str:
@@ -54,6 +105,21 @@ def section_title(store: Store, section: str) -> str:
         sub = t("grid.moderator", moderator=group.moderator) if group.moderator else ""
     return f"<h2 style='margin:0'>{html.escape(heading)}</h2>" + (
         f"<div>{html.escape(sub)}</div>" if sub else ""
+    )
+
+
+def help_html() -> str:
+    """How to write in each view, as the page style shows it: "Cliquez deux fois…" over the
+    grid, "Touchez…" over the cards on a touch screen, "Cliquez…" over them with a mouse."""
+    texts = (
+        ("ccm-help-grid", t("grid.help")),
+        ("ccm-help-cards ccm-help-touch", t("card.help_touch")),
+        ("ccm-help-cards ccm-help-mouse", t("card.help_mouse")),
+    )
+    return (
+        "<em class='ccm-help'>"
+        + "".join(f"<span class='{css}'>{html.escape(text)}</span>" for css, text in texts)
+        + "</em>"
     )
 
 
@@ -110,7 +176,12 @@ class GroupGridEditor(w.VBox):
         self.undo_button.on_click(self._on_undo)
         self.conflict_box = ConflictPanel()
         self.conflict_box.on_settle(self._on_settle)
+        self.conflict_box.add_class(GRID_ONLY)  # a card shows its own row's conflicts
         self.grid = RowsGrid(editable=not readonly)
+        self.grid.add_class(GRID_ONLY)
+        # The browser says how wide the page is: the grid's columns share it out.
+        self.page_width = PageWidth()
+        self.page_width.on_width(self._on_width)
         self.grid.on_cell_change(self._on_cell_change)
         # Clicks carry the row in the data, whatever sorting or filtering the user applied
         # in the browser (selections are in view coordinates).
@@ -119,20 +190,33 @@ class GroupGridEditor(w.VBox):
         self.row_editor.on_edit(self._on_row_edit)
         self.row_editor.on_move(self.move_selected)
         self.row_editor.history_button.on_click(self._on_history)
+        self.row_editor.add_class(GRID_ONLY)
+        self.cards = RowCards()
+        self.cards.add_class(CARDS_ONLY)
+        self.cards.on_typed(self._on_card_edit)
+        self.cards.on_move(self.move_row)
+        self.cards.on_delete(self._on_card_delete)
+        self.cards.on_history(self._on_card_history)
+        self.cards.on_restore(self._on_card_restore)
+        self.cards.on_settle(self._on_settle)
+        self.cards.on_wanted(self._on_cards_wanted)
         self.import_panel = GridImportPanel()
         self.import_panel.on_paste(self.paste)
         self.import_panel.on_file(self._on_file)
         self.more = w.Accordion(children=(self.import_panel,), selected_index=None)
         self.more.set_title(0, t("paste.title"))
         self.timer = BreakoutTimer(store=store, tick=watch)
-        self.help = w.HTML(f"<em>{html.escape(t('grid.help'))}</em>")
+        self.help = w.HTML(VIEWS_CSS + help_html())
         # Texts typed while the page was cut off, kept by the browser, offered back here.
         self.drafts = DraftMailbox(restore=self._restore_draft, current=self._current_text)
         self.add_class("ccm-drafts")
         self.add_class(f"ccm-scope-{drafts_scope(store.groups.facilitator_key(), section)}")
+        self.add_class("ccm-grid-editor")
+        # The cards come after the grid's parts: a page (or a test) that looks for the first
+        # status line, text area or button finds the grid's as before.
         self.children = (
-            self.title, self.timer, self.help, self.toolbar, self.grid, self.status,
-            self.drafts, self.conflict_box, self.row_editor, self.more,
+            self.title, self.timer, self.help, self.toolbar, self.page_width, self.grid,
+            self.status, self.drafts, self.conflict_box, self.row_editor, self.cards, self.more,
         )  # fmt: skip
         self.forced_readonly = readonly
         self.observe(self._apply_readonly, names="readonly")
@@ -144,6 +228,10 @@ class GroupGridEditor(w.VBox):
         self.watcher.on_change(self._on_store_change)
         if watch:
             self.watcher.start()
+            # A page whose script says nothing (no width within seconds) gets both views.
+            self._fallback = threading.Timer(CARDS_FALLBACK_SECONDS, self._build_cards_unless_told)
+            self._fallback.daemon = True
+            self._fallback.start()
 
     @property
     def rows(self) -> list[GridRow]:
@@ -160,6 +248,10 @@ class GroupGridEditor(w.VBox):
         help_text = t("grid.help_readonly" if self.readonly else "grid.help")
         self.help.value = f"<em>{html.escape(help_text)}</em>"
         self._show_selected()
+        with self._draw_lock:
+            self.cards.show(
+                self.session.rows, readonly=self.readonly, conflicts=self.session.conflicts
+            )
         if self.readonly:
             self.status.show(t("grid.readonly"), "warning")
 
@@ -170,17 +262,40 @@ class GroupGridEditor(w.VBox):
         return changed
 
     def _draw(self, *, force: bool = False) -> None:
-        """Show the session's rows, conflicts and undo; the grid only if its rows changed."""
+        """Show the session's rows, conflicts and undo in both views; the grid only if its
+        rows changed (a card only changes what differs)."""
         with self._draw_lock:
             rows = self.session.rows
+            conflicts = self.session.conflicts
             if self.grid.show_rows(rows, force=force):
                 self.row_count = len(rows)
                 self._show_selected()
-            self.conflict_box.show(self.session.conflicts)
+            self.cards.show(rows, readonly=self.readonly, conflicts=conflicts)
+            self.conflict_box.show(conflicts)
             self.undo_button.disabled = not self.session.can_undo
+
+    def _on_width(self, pixels: int) -> None:
+        with self._draw_lock:
+            self.grid.fit(pixels)
+
+    def _on_cards_wanted(self) -> None:
+        with self._draw_lock:
+            self.cards.build()
+
+    def _build_cards_unless_told(self) -> None:
+        """Make the cards if the page has not said how wide it is: its script is not running,
+        and the style may be showing the cards, which must then be there."""
+        if not self.page_width.pixels:
+            try:
+                self._on_cards_wanted()
+            except Exception:  # a thread of its own: said in the log, the grid still works
+                log.exception("cartes non construites")
 
     def _show(self, result: GridResult, field: str | None = None) -> GridResult:
         """Show what a change did: the rows it left, the row it wrote, what to say."""
+        if result.saved and result.row is not None and field is not None:
+            # What a card types next in that field is typed over this text.
+            self.cards.saved(result.row.id, column_of(field), getattr(result.row, field))
         # After a conflict the grid shows the stored text again; both are in the conflict box.
         self._draw(force=result.outcome is Outcome.CONFLICT)
         if result.row is not None and self.selected == self.session.position_of(result.row.id):
@@ -282,12 +397,59 @@ class GroupGridEditor(w.VBox):
 
     def move_selected(self, offset: int) -> GridResult | None:
         """Move the selected row up (-1) or down (+1); the selection follows it."""
-        if self.selected is None:
+        rows = self.session.rows
+        if self.selected is None or not 0 <= self.selected < len(rows):
             return None
-        result = self.session.move(self.selected, offset)
-        if result.saved and result.position is not None:
+        return self.move_row(rows[self.selected].id, offset)
+
+    def move_row(self, row_id: int, offset: int) -> GridResult | None:
+        """Move the row ``row_id`` up (-1) or down (+1); a selection of it follows it."""
+        position = self.session.position_of(row_id)
+        if position is None:
+            return None
+        result = self.session.move(position, offset)
+        if result.saved and result.position is not None and self.selected == position:
             self.selected = result.position
         return self._show(result)
+
+    # -- the cards ----------------------------------------------------------------------------
+
+    def _on_card_edit(self, row_id: int, column: str, text: str, seen: str) -> None:
+        if not self.readonly:
+            field = _FIELD_OF[column]
+            self._show(self.session.edit_row(row_id, field, text, seen=seen), field)
+
+    def _on_card_delete(self, row_id: int) -> None:
+        position = self.session.position_of(row_id)
+        if position is not None and not self.readonly:
+            self.delete_row(position)
+
+    def _on_card_history(self, row_id: int) -> None:
+        try:
+            entries = self.session.history(row_id)
+            groups = self.store.groups.all()
+        except Exception as error:
+            self._show_read_error(error)
+            return
+        self.cards.show_history(row_id, entries, groups=groups)
+
+    def _on_card_restore(self, row_id: int, column: str, text: str) -> None:
+        card = self.cards.cards.get(row_id)
+        if card is not None and not self.readonly:
+            card.put(column, text)  # as if typed: saved over the text the card shows
+            card.flush()
+
+    def _bring_into_view(self, row: GridRow) -> None:
+        """Select a row and put the cursor in its first text, in whichever view is shown:
+        the browser scrolls the page to it."""
+        position = self.session.position_of(row.id)
+        if position is None:
+            return
+        self.select(position)
+        self.grid.select(position, 0, clear_mode="all")
+        if not self.readonly:
+            self.row_editor.areas[GRID_COLUMNS[0]].focus()
+            self.cards.focus(row.id)
 
     # -- cells ------------------------------------------------------------------------------
 
@@ -323,8 +485,10 @@ class GroupGridEditor(w.VBox):
         self.add_row()
 
     def add_row(self) -> GridRow | None:
-        """Append an empty row to the grid and save it."""
+        """Append an empty row to the grid and save it; the page shows it, ready to type."""
         result = self._show(self.session.add_row())
+        if result.saved and result.row is not None:
+            self._bring_into_view(result.row)
         return result.row if result.saved else None
 
     def _on_delete(self, _button: object = None) -> None:

@@ -6,7 +6,8 @@ has changed since (stale marks), the versions it wrote itself, the conflicts it 
 and the rows it deleted (to undo). Every change a user can make goes through it and comes back
 as a :class:`GridResult`: saved, in conflict (both texts), refused (the reason, in French) or
 nothing to do; the view only shows it. The grid (:class:`~.grid_editor.GroupGridEditor`) is one
-view; a phone's cards would be another over the same session, saving and settling the same way.
+view; a phone's cards (:class:`~.row_cards.RowCards`) another over the same session, saving and
+settling the same way.
 
 Nothing here draws: the session needs the store's repositories, and the store's change watcher
 to skip the refresh its own writes would cause.
@@ -297,25 +298,30 @@ class GridSession:
             seen = self._stale.get((before.id, field), getattr(before, field))
             return self._write_cell(before, field, text, seen)
 
-    def edit_row(self, row_id: int, field: str, text: str) -> GridResult:
+    def edit_row(
+        self, row_id: int, field: str, text: str, *, seen: str | None = None
+    ) -> GridResult:
         """Save ``text`` in ``field`` of the row ``row_id``, wherever it is now (the row
-        editor's text goes to the row it was typed in, even if another is selected since)."""
-        with self._lock:
-            position = self.position_of(row_id)
-            if position is None:
-                return self._refused(ValidationError(t("store.row_deleted", row=row_id)))
-            return self.edit(position, field, text)
+        editor's text goes to the row it was typed in, even if another is selected since).
 
-    def save_draft(self, row_id: int, field: str, text: str, seen: str) -> GridResult:
-        """Save a text typed while the page was cut off, over the text it was typed over
-        (``seen``): a change made meanwhile elsewhere is a conflict, as for any save."""
+        ``seen`` is the text the user typed over when the view knows it (a card does, a
+        draft does); otherwise the text this tab showed is. Either way a change made
+        meanwhile elsewhere is a conflict, as for any save.
+        """
         if field not in GRID_FIELDS:
             raise ValueError(field)
         with self._lock:
             position = self.position_of(row_id)
             if position is None:
                 return self._refused(ValidationError(t("store.row_deleted", row=row_id)))
+            if seen is None:
+                return self.edit(position, field, text)
             return self._write_cell(self._rows[position], field, text, seen)
+
+    def save_draft(self, row_id: int, field: str, text: str, seen: str) -> GridResult:
+        """Save a text typed while the page was cut off, over the text it was typed over
+        (``seen``): a change made meanwhile elsewhere is a conflict, as for any save."""
+        return self.edit_row(row_id, field, text, seen=seen)
 
     def restore(self, position: int, field: str, text: str) -> GridResult:
         """Put back an earlier text of a cell (from its history): an edit like any other."""

@@ -5,19 +5,23 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ccm_widgets.i18n import t
+from ccm_widgets.widgets.grid.row_editor import icon_button
+
+#: Marks what only the grid view shows (the cards have their own "delete" on each card).
+GRID_ONLY = "ccm-grid-only"
 
 
 class GridToolbar(w.HBox):
-    """Three buttons; the grid wires their clicks. Hidden while the grid is read-only."""
+    """Three buttons with icons, on as many lines as the screen needs; the grid wires their
+    clicks. Hidden while the grid is read-only."""
 
     def __init__(self) -> None:
-        wide = w.Layout(width="auto")
-        self.add_button = w.Button(
-            description=t("grid.add_row"), button_style="primary", layout=wide
-        )
-        self.delete_button = w.Button(description=t("grid.delete_row"), layout=wide)
-        self.undo_button = w.Button(description=t("grid.undo_delete"), disabled=True, layout=wide)
+        self.add_button = icon_button(t("grid.add_row"), "plus", button_style="primary")
+        self.delete_button = icon_button(t("grid.delete_row"), "trash")
+        self.delete_button.add_class(GRID_ONLY)
+        self.undo_button = icon_button(t("grid.undo_delete"), "undo", disabled=True)
         super().__init__([self.add_button, self.delete_button, self.undo_button])
+        self.add_class("ccm-buttons")
 
     def set_readonly(self, readonly: bool) -> None:
         """Disable and hide the buttons that write (undo follows what there is to undo)."""
