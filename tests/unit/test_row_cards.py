@@ -179,6 +179,18 @@ def test_help_for_each_view_and_device(editor: GroupGridEditor) -> None:
     assert "Cliquez dans un texte" in shown  # the cards, with a mouse
 
 
+def test_help_once_closed_says_nothing_can_be_written(editor: GroupGridEditor) -> None:
+    editor.readonly = True
+    shown = html.unescape(editor.help.value)
+    assert "Cliquez sur une case pour lire sa ligne" in shown  # the grid
+    assert "ils ne se modifient plus" in shown  # the cards
+    assert "Touchez un texte" not in shown
+    assert "Cliquez deux fois" not in shown
+    assert "ccm-help-grid" in editor.help.value  # each view keeps its own sentence
+    editor.readonly = False
+    assert "Touchez un texte" in html.unescape(editor.help.value)
+
+
 @pytest.mark.parametrize("width", [780, 994, 1180, 1900])
 def test_the_grid_columns_share_the_width_of_the_page(width: int) -> None:
     widths = column_widths(width)

@@ -108,14 +108,21 @@ def section_title(store: Store, section: str) -> str:
     )
 
 
-def help_html() -> str:
+def help_html(readonly: bool = False) -> str:
     """How to write in each view, as the page style shows it: "Cliquez deux fois…" over the
-    grid, "Touchez…" over the cards on a touch screen, "Cliquez…" over them with a mouse."""
-    texts = (
-        ("ccm-help-grid", t("grid.help")),
-        ("ccm-help-cards ccm-help-touch", t("card.help_touch")),
-        ("ccm-help-cards ccm-help-mouse", t("card.help_mouse")),
-    )
+    grid, "Touchez…" over the cards on a touch screen, "Cliquez…" over them with a mouse.
+    Read-only, what a click still does (the grid) or that the texts are only to be read."""
+    if readonly:
+        texts = (
+            ("ccm-help-grid", t("grid.help_readonly")),
+            ("ccm-help-cards ccm-help-touch ccm-help-mouse", t("card.help_readonly")),
+        )
+    else:
+        texts = (
+            ("ccm-help-grid", t("grid.help")),
+            ("ccm-help-cards ccm-help-touch", t("card.help_touch")),
+            ("ccm-help-cards ccm-help-mouse", t("card.help_mouse")),
+        )
     return (
         "<em class='ccm-help'>"
         + "".join(f"<span class='{css}'>{html.escape(text)}</span>" for css, text in texts)
@@ -245,8 +252,7 @@ class GroupGridEditor(w.VBox):
         self.toolbar.set_readonly(self.readonly)
         self.more.layout.display = "none" if self.readonly else None
         # Read-only, a double click writes nothing: the help says what a click still does.
-        help_text = t("grid.help_readonly" if self.readonly else "grid.help")
-        self.help.value = f"<em>{html.escape(help_text)}</em>"
+        self.help.value = VIEWS_CSS + help_html(self.readonly)
         self._show_selected()
         with self._draw_lock:
             self.cards.show(
