@@ -1,8 +1,8 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``) runs
-one.
+``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``,
+``burst``) runs one.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    burst,
     door_flood,
     export_times,
     live_latency,
@@ -29,6 +30,7 @@ def main() -> int:
         "live_latency",
         "room_load",
         "door_flood",
+        "burst",
     }
     if "store_writes" in wanted:
         store_writes.main()
@@ -44,6 +46,8 @@ def main() -> int:
         room_load.main([])
     if "door_flood" in wanted:
         door_flood.main([])
+    if "burst" in wanted:
+        burst.main([])
     return 0
 
 
