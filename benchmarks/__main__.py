@@ -1,8 +1,8 @@
 """Run every benchmark: ``python -m benchmarks`` (or ``make bench``).
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
-``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``, ``cut_off``)
-runs one.
+``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``,
+``cut_off``, ``burst``) runs one.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    burst,
     cut_off,
     door_flood,
     export_times,
@@ -31,6 +32,7 @@ def main() -> int:
         "room_load",
         "door_flood",
         "cut_off",
+        "burst",
     }
     if "store_writes" in wanted:
         store_writes.main()
@@ -48,6 +50,8 @@ def main() -> int:
         door_flood.main([])
     if "cut_off" in wanted:
         cut_off.main([])
+    if "burst" in wanted:
+        burst.main([])
     return 0
 
 

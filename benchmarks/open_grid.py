@@ -83,10 +83,22 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -
 
 
 @contextmanager
-def running(cmd: list[str], env: dict[str, str], cwd: Path, probe: str) -> Iterator[None]:
+def running(
+    cmd: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    probe: str,
+    *,
+    cpus: set[int] | None = None,
+    log: Path | None = None,
+) -> Iterator[None]:
+    """``cmd`` running until the block ends, once ``probe`` answers; on ``cpus`` only (its
+    kernels inherit the affinity), its output in ``log``."""
+    output = log.open("w") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cmd, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
     )  # fmt: skip
     try:
         wait_http(probe, process)
@@ -97,6 +109,8 @@ def running(cmd: list[str], env: dict[str, str], cwd: Path, probe: str) -> Itera
             process.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        if log is not None:
+            output.close()  # type: ignore[union-attr]
 
 
 def time_to_editable(page: Any, url: str) -> dict[str, float]:

@@ -56,7 +56,12 @@ class RequestLost(RuntimeError):
     """A tab has opened this preheated kernel's page, but its request never came."""
 
 
-def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> None:
+def wait_for_request(
+    patience: float = REQUEST_PATIENCE,
+    poll: float = 5.0,
+    *,
+    prepare: Callable[[str], bool] | None = None,
+) -> None:
     """In a preheated kernel, wait until a browser tab takes it, then load its request.
 
     Voilà runs a preheated kernel's notebook before any request exists; the request's
@@ -66,6 +71,10 @@ def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> N
     asked this kernel for its widgets, the request has arrived or is lost: after
     ``patience`` seconds without it, :class:`RequestLost`. A dropped socket is opened again
     (the server keeps the request for a kernel that reconnects).
+
+    Before any request, the server may name a group on the same socket (the warm room,
+    :mod:`ccm_widgets.server.warm_room`): ``prepare(slug)`` builds that group's grid, and the
+    kernel answers whether it could; the wait goes on.
 
     ``voila.utils.get_query_string`` does this too, but importing ``voila.utils`` in a kernel
     pulls in jupyter_server (seconds); this is the same exchange, kept light. A kernel
@@ -79,6 +88,8 @@ def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> N
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
+    from ccm_widgets.server.warm_room import PREPARE, PREPARED
+
     protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
     ip = os.environ.get("VOILA_APP_IP", "127.0.0.1")
     port = os.environ.get("VOILA_APP_PORT", "8866")
@@ -86,23 +97,32 @@ def wait_for_request(patience: float = REQUEST_PATIENCE, poll: float = 5.0) -> N
     kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
     url = f"{protocol}://{ip}:{port}{base}voila/query/{kernel_id}"
     headers = {"X-Ccm-Requete": os.environ.get("CCM_QUERY_SECRET", "")}
-    while True:
+
+    def lost() -> bool:
+        seen = TAB_SEEN.get("at")
+        return seen is not None and time.monotonic() - seen > patience
+
+    info: dict[str, object] = {}
+    while not info:
         try:
             with connect(
                 url, additional_headers=headers, proxy=None, open_timeout=10, close_timeout=1
             ) as socket:
                 while True:
                     try:
-                        info = json.loads(socket.recv(timeout=poll))
-                        break
+                        message = json.loads(socket.recv(timeout=poll))
                     except TimeoutError:
-                        seen = TAB_SEEN.get("at")
-                        if seen is not None and time.monotonic() - seen > patience:
+                        if lost():
                             raise RequestLost(kernel_id) from None
-            break
+                        continue
+                    if not isinstance(message, dict) or PREPARE not in message:
+                        info = message
+                        break
+                    group = str(message[PREPARE])
+                    done = prepare(group) if prepare is not None else False
+                    socket.send(json.dumps({PREPARED: group, "ok": done}))
         except (OSError, ConnectionClosed):
-            seen = TAB_SEEN.get("at")
-            if seen is not None and time.monotonic() - seen > patience:
+            if lost():
                 raise RequestLost(kernel_id) from None
             time.sleep(1.0)
     for name, value in info.items():
@@ -189,7 +209,9 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
     In a preheated kernel the page is shown at once, empty, and filled in once a tab has
     taken the kernel: so Voilà answers the page's request without waiting for the grid to
     be built. The browser spends about a second on Voilà's JavaScript before it asks the
-    kernel for the widgets, and by then they are there.
+    kernel for the widgets, and by then they are there. A kernel the server set aside for
+    a group (the warm room) has that group's grid built before any request comes
+    (:class:`PreparedGrid`): the request only has its key checked.
     """
     # Heavy imports before the wait, so that a preheated kernel has already paid for them.
     from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor  # noqa: F401
@@ -197,11 +219,12 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
     if params is None and os.environ.get("VOILA_PREHEAT", "False") == "True":
         page = w.VBox()
         notice_tab()
+        prepared = PreparedGrid(store)
 
         def fill() -> None:
             try:
-                wait_for_request()
-                page.children = (_group_widget(store, query_params()),)
+                wait_for_request(prepare=prepared.prepare)
+                page.children = (prepared.page(query_params()),)
             except RequestLost:
                 log.error("la demande de la page n'est jamais arrivée")
                 page.children = (message_page(t("page.request_lost")),)
@@ -212,6 +235,96 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
         threading.Thread(target=fill, name="ccm-page", daemon=True).start()
         return page
     return _group_widget(store, query_params() if params is None else params)
+
+
+def _refuse_unchecked(_cursor: object, _group_may: bool) -> None:
+    """A prepared grid writes nothing before its tab's key is checked."""
+    from ccm_widgets.store import AccessError
+
+    raise AccessError(t("store.not_allowed"))
+
+
+class PreparedGrid:
+    """A group's grid built in a preheated kernel before its request, for that group's tab.
+
+    The server names the group (:func:`wait_for_request`'s ``prepare``); the grid is built
+    on its own connection to the store, which refuses every write until a request comes
+    whose key is that group's own: then the grid is the page. Any other request (another
+    group, the facilitator's key, a wrong key) gets its page built as without preparation,
+    and the prepared grid is dropped.
+
+    Parameters
+    ----------
+    store:
+        The store to build on (tests); by default the one ``CCM_STORE`` names, opened here.
+    """
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.given = store
+        self.group: str | None = None
+        self.store: Store | None = None
+        self.editor: w.Widget | None = None
+
+    def prepare(self, group: str) -> bool:
+        """Build ``group``'s grid (again only if another group's was built); whether it was."""
+        if group == self.group and self.editor is not None:
+            return True
+        self.discard()
+        from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
+
+        try:
+            store = _open(self.given)
+            store.groups.get(group)  # an unknown group is refused here
+            store.db.before_write = _refuse_unchecked
+            editor = GroupGridEditor(store=store, section=group, actor=str(Actor.of_group(group)))
+        except (StoreError, ValidationError) as error:
+            log.warning("grille du groupe %s impossible à préparer : %s", group, error)
+            return False
+        editor.add_class("ccm-page")
+        self.group, self.store, self.editor = group, store, editor
+        return True
+
+    def page(self, params: Mapping[str, str]) -> w.Widget:
+        """The page for the request's ``params``: the prepared grid if the request is its
+        group's, with that group's key; otherwise the page built for the request."""
+        store, editor = self.store, self.editor
+        group = params.get("groupe", "")
+        if store is not None and editor is not None and group == self.group:
+            given = params.get("cle", "")
+            try:
+                own = key_matches(given, store.groups.key(group))
+                facilitator = key_matches(given, store.groups.facilitator_key())
+            except (StoreError, ValidationError):
+                own = facilitator = False
+            if own and not facilitator:
+                store.session.bind_access(Access(group, given))
+                self.store = self.editor = None  # the page's now
+                return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
+        self.discard()
+        return _group_widget(self.given, params)
+
+    def discard(self) -> None:
+        """Drop the prepared grid: its threads stopped, its widgets closed, its store shut
+        (unless it was given)."""
+        editor, store = self.editor, self.store
+        self.group = self.store = self.editor = None
+        if editor is not None:
+            for widget in _descendants(editor):
+                for name in ("watcher", "timer"):
+                    stop = getattr(getattr(widget, name, None), "stop", None)
+                    if callable(stop):
+                        stop()
+                widget.close()
+        if store is not None and store is not self.given:
+            store.close()
+
+
+def _descendants(widget: w.Widget) -> list[w.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, w.Widget):
+            found.extend(_descendants(child))
+    return found
 
 
 def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:

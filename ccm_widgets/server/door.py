@@ -134,6 +134,8 @@ class Door:
         self._keys_at = float("-inf")
         #: Kernel id -> the browser cookie of the page it was handed to.
         self._owners: dict[str, str] = {}
+        #: Kernel id -> the group whose grid it shows, for a group's own page.
+        self._groups: dict[str, str] = {}
         #: Pages let in whose kernel is not known yet (started, or taken from the pool).
         self.opening = 0
         self.refused = 0
@@ -186,14 +188,23 @@ class Door:
 
     # -- kernels and browsers ---------------------------------------------------------------
 
-    def bind(self, kernel_id: str, browser: str) -> None:
-        """``kernel_id`` was handed to a page of ``browser``."""
+    def bind(self, kernel_id: str, browser: str, group: str | None = None) -> None:
+        """``kernel_id`` was handed to a page of ``browser``; ``group``: the page is that
+        group's grid, opened with the group's key."""
         self._owners[kernel_id] = browser
+        if group is not None:
+            self._groups[kernel_id] = group
 
     def forget(self, kept: Callable[[str], bool]) -> None:
         """Drop the bindings of kernels that are gone (``kept(id)`` False)."""
         for kernel_id in [k for k in self._owners if not kept(k)]:
             del self._owners[kernel_id]
+            self._groups.pop(kernel_id, None)
+
+    def open_groups(self, alive: Callable[[str], bool]) -> set[str]:
+        """The groups whose own grid is open in a tab: a kernel handed to the group's page
+        that is still running (``alive(id)``)."""
+        return {group for kernel_id, group in self._groups.items() if alive(kernel_id)}
 
     def bound(self, kernel_id: str) -> bool:
         """Whether ``kernel_id`` was handed to a page."""

@@ -17,6 +17,16 @@ The door (:mod:`ccm_widgets.server.door`):
   reconnects;
 - ``/voila/api/contents`` lists nothing.
 
+The warm room (:mod:`ccm_widgets.server.warm_room`; Voilà's pool itself is driven by
+:mod:`ccm_widgets.server.pool`):
+
+- a page let in tells the room (the facilitator's home page warms it); a group's page is
+  handed the kernel the room prepared for that group (it is put first in Voilà's pool just
+  before Voilà takes the first one), and the door remembers which group's grid a kernel shows;
+- ``/voila/query/<id>`` also carries the room's word to a pooled kernel (the group to
+  prepare, sent again if the kernel reconnects before it is done) and the kernel's answer
+  (upstream's socket takes no message from the kernel).
+
 The websocket protocol:
 
 - binary messages whose part count or offsets do not fit in the message are refused, in
@@ -44,12 +54,15 @@ from tornado import web
 from ccm_widgets.i18n import t
 from ccm_widgets.server.door import (
     COOKIE,
+    GROUP_NOTEBOOK,
     QUERY_HEADER,
     Door,
     Refusal,
     first_values,
     pooled_count,
 )
+from ccm_widgets.server.warm_room import WarmRoom
+from ccm_widgets.store import FACILITATOR
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +158,10 @@ class _Opening:
     browser: str
     kernel_manager: Any
     bound: bool = False
+    #: The group whose grid the page is, opened with that group's key.
+    group: str | None = None
+    #: The server's warm room, if it has one.
+    room: WarmRoom | None = None
 
 
 _OPENING: contextvars.ContextVar[_Opening | None] = contextvars.ContextVar(
@@ -155,6 +172,11 @@ _OPENING: contextvars.ContextVar[_Opening | None] = contextvars.ContextVar(
 def _door(handler: Any) -> Door | None:
     door = handler.settings.get("ccm_door")
     return door if isinstance(door, Door) else None
+
+
+def _room(handler: Any) -> WarmRoom | None:
+    room = getattr(handler, "settings", {}).get("ccm_room")
+    return room if isinstance(room, WarmRoom) else None
 
 
 def _browser(handler: Any) -> str | None:
@@ -222,6 +244,9 @@ def _patch_page_handler() -> None:
         if isinstance(verdict, Refusal):
             refuse(self, verdict)
             return
+        room = _room(self)
+        if room is not None:
+            room.page_admitted(notebook, verdict.role == FACILITATOR)
         browser = _browser(self)
         if browser is None:
             browser = door.new_browser()
@@ -229,7 +254,8 @@ def _patch_page_handler() -> None:
                 COOKIE, browser, path=self.base_url, httponly=True, samesite="Strict",
                 secure=_over_tls(self),
             )  # fmt: skip
-        opening = _Opening(door, browser, self.kernel_manager)
+        group = verdict.group if notebook == GROUP_NOTEBOOK else None
+        opening = _Opening(door, browser, self.kernel_manager, group=group, room=room)
         door.opening += 1
         token = _OPENING.set(opening)
         try:
@@ -258,7 +284,7 @@ def _bind_to_page(kernel_id: str) -> None:
     opening.door.opening -= 1
     kernel_manager = opening.kernel_manager
     opening.door.forget(lambda k: k in kernel_manager)
-    opening.door.bind(kernel_id, opening.browser)
+    opening.door.bind(kernel_id, opening.browser, opening.group)
     _forget_requests(kernel_manager)
 
 
@@ -276,6 +302,9 @@ def bind_kernels_to_pages(kernel_manager: Any) -> Callable[[], None]:
 
     async def bound_take(*args: Any, **kwargs: Any) -> Any:
         assert take is not None
+        opening = _OPENING.get()
+        if opening is not None and opening.room is not None:
+            opening.room.choose(opening.group)  # Voilà takes the pool's first kernel
         taken = await take(*args, **kwargs)
         _bind_to_page(str(taken[2]))  # (render task, cells so far, kernel id)
         return taken
@@ -360,8 +389,24 @@ def _patch_request_info() -> None:
     def open(self: Any, kernel_id: str) -> None:
         self.ccm_kernel_id = kernel_id
         RequestInfoSocketHandler._waiters[kernel_id] = self
+        room = _room(self)
+        again = room.socket_opened(kernel_id) if room is not None else None
         if kernel_id in RequestInfoSocketHandler._cache:
             self.write_message(RequestInfoSocketHandler._cache[kernel_id])
+        elif again is not None:  # reconnected while building its group's grid
+            self.write_message(again)
+
+    def on_message(self: Any, message: str | bytes) -> None:
+        # A pooled kernel says its group's grid is built (only this server's kernels reach
+        # this socket: the secret is checked in ``get``).
+        room = _room(self)
+        kernel_id = getattr(self, "ccm_kernel_id", None)
+        try:
+            found = json.loads(message)
+        except (ValueError, UnicodeDecodeError):
+            return
+        if room is not None and kernel_id is not None and isinstance(found, dict):
+            room.answered(kernel_id, found)
 
     def on_close(self: Any) -> None:
         # Upstream deletes the last waiter it looked at when this socket is not found, which
@@ -370,6 +415,9 @@ def _patch_request_info() -> None:
         kernel_id = getattr(self, "ccm_kernel_id", None)
         if RequestInfoSocketHandler._waiters.get(kernel_id) is self:
             del RequestInfoSocketHandler._waiters[kernel_id]
+            room = _room(self)
+            if room is not None and kernel_id is not None:
+                room.socket_closed(kernel_id)
 
     def send_updates(cls: Any, msg: dict[str, Any]) -> None:
         # Kept until the kernel is gone, not only while nobody waits: a kernel whose socket
@@ -383,8 +431,24 @@ def _patch_request_info() -> None:
 
     RequestInfoSocketHandler.get = get
     RequestInfoSocketHandler.open = open
+    RequestInfoSocketHandler.on_message = on_message
     RequestInfoSocketHandler.on_close = on_close
     RequestInfoSocketHandler.send_updates = classmethod(send_updates)
+
+
+def send_to_kernel(kernel_id: str, message: dict[str, Any]) -> bool:
+    """Write ``message`` on a pooled kernel's ``/voila/query`` socket; False if it has none
+    open (it will be sent again when the kernel reconnects, see ``open`` above)."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    waiter = RequestInfoSocketHandler._waiters.get(kernel_id)
+    if waiter is None:
+        return False
+    try:
+        waiter.write_message(message)
+    except Exception:  # closed meanwhile
+        return False
+    return True
 
 
 def _forget_requests(kernel_manager: Any) -> None:

@@ -9,6 +9,7 @@ facilitator's page then offers to create the meeting) and prints the links first
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -156,17 +157,20 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     server: the door (keys checked before a kernel is spent, kernels bound to their pages'
     browsers, at most so many pages), no access key in the log, closed tabs' kernels stopped
     (their beacon accepted, the reaper), preheated kernels refilled when pages are not
-    loading, the widgets' JavaScript cached and compressed. Returns the reaper's grace.
+    loading, the room warmed for the groups at group work (a kernel holding each group's
+    grid), the widgets' JavaScript cached and compressed. Returns the reaper's grace.
 
     ``strict``: every kernel belongs to a page (``ccm serve``); off in a Jupyter server,
     whose owner's own kernels (JupyterLab) are left to its authorisation.
     """
     from tornado.ioloop import IOLoop
 
-    from ccm_widgets.server import compression, door, logs, pacing, patches, reaper
+    from ccm_widgets.server import compression, door, logs, pacing, patches, reaper, warm_room
     from ccm_widgets.store import resolve_location
 
     logs.hide_keys_in_logs(app.log)
+    # The room's preparation is told as it goes (a few lines per group and per meeting).
+    logging.getLogger(warm_room.__name__).setLevel(logging.INFO)
     reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
     start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", reaper.START_GRACE))
@@ -185,7 +189,9 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
         interval=min(5.0, grace),
         start_grace=start_grace,
     )
-    loop.add_callback(lambda: pacing.install(app.kernel_manager))
+    pacer = pacing.RefillPacer()
+    loop.add_callback(lambda: pacing.install(app.kernel_manager, pacer=pacer))
+    loop.add_callback(lambda: warm_room.install(app, web_app(), door=the_door, pacer=pacer))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
     loop.add_callback(lambda: compression.compress_responses(web_app()))
     return int(grace)

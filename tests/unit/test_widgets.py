@@ -595,7 +595,7 @@ def test_a_preheated_group_page_is_shown_at_once_and_filled_by_the_request(
     request = threading.Event()
     query = f"groupe=protection&cle={key_of(demo_store, 'protection')}"
 
-    def wait_for_request() -> None:  # Voilà's voila/query websocket, when a tab comes
+    def wait_for_request(prepare: object = None) -> None:  # Voilà's voila/query websocket
         assert request.wait(10)
         monkeypatch.setenv("QUERY_STRING", query)
 
@@ -617,7 +617,7 @@ def test_a_preheated_page_that_cannot_be_built_says_so(
 ) -> None:
     from ccm_widgets import pages
 
-    def wait_for_request() -> None:
+    def wait_for_request(prepare: object = None) -> None:
         raise OSError("le serveur Voilà s'est arrêté")
 
     monkeypatch.setenv("VOILA_PREHEAT", "True")
@@ -675,7 +675,7 @@ def test_a_tab_whose_request_never_comes_is_told_to_reload(
     with pytest.raises(pages.RequestLost):
         pages.wait_for_request(patience=30, poll=0.1)
 
-    def lost() -> None:
+    def lost(prepare: object = None) -> None:
         raise pages.RequestLost("k")
 
     monkeypatch.setattr(pages, "wait_for_request", lost)

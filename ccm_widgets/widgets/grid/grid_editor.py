@@ -112,6 +112,7 @@ def help_html(readonly: bool = False) -> str:
     """How to write in each view, as the page style shows it: "Cliquez deux fois…" over the
     grid, "Touchez…" over the cards on a touch screen, "Cliquez…" over them with a mouse.
     Read-only, what a click still does (the grid) or that the texts are only to be read."""
+    texts: tuple[tuple[str, str], ...]
     if readonly:
         texts = (
             ("ccm-help-grid", t("grid.help_readonly")),
