@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import gzip
 import http.client
@@ -232,7 +233,14 @@ async def browser_burst(urls: list[str], spread: float = 1.0) -> list[dict[str, 
 
         async def one(index: int, page: Any, url: str) -> dict[str, float]:
             await asyncio.sleep(index * spread / len(urls))
-            return await editable_in(page, url)
+            try:
+                return await editable_in(page, url)
+            except Exception as error:  # counted as a failure, seen in its screenshot
+                shot = Path(tempfile.gettempdir()) / f"ccm-burst-failed-{uuid.uuid4().hex[:6]}.png"
+                with contextlib.suppress(Exception):
+                    await page.screenshot(path=str(shot))
+                print(f"# tab {index} failed ({error!r}), screenshot {shot}", file=sys.stderr)
+                return {"editable": TAB_TIMEOUT, "failed": 1.0}
 
         try:
             return list(
@@ -573,6 +581,7 @@ def main(argv: list[str] | None = None) -> None:
     for (name, mode, size), timings in results.items():
         label = f"{name}_{mode}_n{size}"
         print(*summary(label, [t["editable"] for t in timings]), sep="\n")
+        print(f"{label}_failed {sum(1 for t in timings if t.get('failed'))} count")
         for part in ("html", "files", "kernel", "grid"):
             values = [t[part] for t in timings if part in t]
             if values:

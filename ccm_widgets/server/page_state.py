@@ -60,11 +60,31 @@ class PageStateHandler(web.RequestHandler):
         return bool(alive)
 
 
+#: Voilà's own front-end plugins that no page of the kit uses, not started in its pages. Every
+#: workbook is one cell whose output is a widget: no Markdown, JSON, JavaScript or Vega
+#: output to render, no code to highlight, no LaTeX to typeset (MathJax, loaded as the first
+#: widgets appeared, was 16 of a group page's 133 files; and a text with two "$" in a cell
+#: would have been typeset as mathematics), no dark theme.
+DISABLED_PLUGINS = (
+    "@jupyterlab/mathjax-extension",
+    "@jupyterlab/mathjax2-extension",
+    "@jupyterlab/markedparser-extension",
+    "@jupyterlab/codemirror-extension",
+    "@jupyterlab/javascript-extension",
+    "@jupyterlab/json-extension",
+    "@jupyterlab/json-lines-extension",
+    "@jupyterlab/vega5-extension",
+    "@jupyterlab/theme-dark-extension",
+)
+
+
 def page_config(page_config: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """Voilà's page configuration with what the page script needs: where to ask, and the
-    banner's sentences."""
+    """Voilà's page configuration with what the page script needs (where to ask, and the
+    banner's sentences), and without the plugins no page uses (:data:`DISABLED_PLUGINS`)."""
+    disabled = [*page_config.get("disabledExtensions", []), *DISABLED_PLUGINS]
     return {
         **page_config,
+        "disabledExtensions": list(dict.fromkeys(disabled)),
         "ccm": {
             "stateUrl": f"{base_url.rstrip('/')}/{STATE_PATH}",
             "messages": {name: t(key) for name, key in BANNER_KEYS.items()},

@@ -6,9 +6,10 @@ functions) and goes through :class:`Dialect`, so a ``postgresql://`` URL can rep
 file. This module is the only one that knows which of the two it talks to.
 
 Every write is one transaction (:meth:`Database.write`) that bumps the change counter other
-tabs watch; a hook run inside it (:attr:`Database.before_write`) lets the tab's access be
-checked in the same transaction as the write it guards. A page that shows several things
-at once reads them in one read transaction (:meth:`Database.read_transaction`), so that
+tabs watch, and wakes them (:meth:`Database.change_signal`: the ``-wal`` file written, or
+``NOTIFY`` on PostgreSQL); a hook run inside it (:attr:`Database.before_write`) lets the tab's
+access be checked in the same transaction as the write it guards. A page that shows several
+things at once reads them in one read transaction (:meth:`Database.read_transaction`), so that
 they are all of one moment.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ccm_widgets.i18n import t
+from ccm_widgets.store.changes import CHANNEL, ChangeSignal, listen_postgresql, watch_sqlite
 from ccm_widgets.store.errors import StoreError, explain
 
 DEFAULT_STORE = Path("data") / "ccm.sqlite"
@@ -166,6 +168,8 @@ class Database:
         self._identity: tuple[int, int] | None = None
         #: How deep this connection is in :meth:`read_transaction` (0: not in one).
         self._read_depth = 0
+        #: Wakes this connection's watchers when another connection commits (made on demand).
+        self._signal: ChangeSignal | None = None
         if is_url(location):
             self.dialect = POSTGRESQL
             self.location = location
@@ -271,6 +275,19 @@ class Database:
         with self._lock:
             self._conn.close()
             self.closed = True
+            if self._signal is not None:
+                self._signal.close()
+
+    def change_signal(self) -> ChangeSignal:
+        """What wakes this connection's watchers when the store changes (started on first
+        use: a command-line ``ccm`` never pays for it)."""
+        with self._lock:
+            if self._signal is None:
+                if self.dialect is SQLITE:
+                    self._signal = ChangeSignal().start(watch_sqlite, self.path.resolve())
+                else:
+                    self._signal = ChangeSignal().start(listen_postgresql, self.location)
+            return self._signal
 
     # -- reading and writing ----------------------------------------------------------------
 
@@ -427,11 +444,15 @@ class Database:
                     produced = int(
                         cur.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()[0]
                     )
+                    if self.dialect is POSTGRESQL:  # delivered to the listeners at the commit
+                        cur.execute(f"NOTIFY {CHANNEL}")
                 else:
                     produced = None
                 cur.execute("COMMIT")
                 if produced is not None:
                     self.own_changes.append(produced)
+                    if self._signal is not None:
+                        self._signal.committed()
             except BaseException as error:
                 with contextlib.suppress(Exception):
                     cur.execute("ROLLBACK")

@@ -1,8 +1,10 @@
 """Watch the store's change counter and tell listeners when another tab has written.
 
 Voilà gives every browser tab its own kernel: tabs share nothing in memory. Each kernel that
-shows someone else's work polls the store's change counter (a single indexed read) and
-refreshes when it moves.
+shows someone else's work reads the store's change counter (a single indexed read) and
+refreshes when it moves: as soon as the store's change signal wakes it (another connection
+committed: :mod:`ccm_widgets.store.changes`), and at least every :data:`FALLBACK_SECONDS`;
+every ``interval`` seconds while the signal is deaf (a file system that reports nothing).
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ from ccm_widgets.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two reads of the counter when the change signal is heard: a safety net.
+FALLBACK_SECONDS = 2.0
+
 
 class ChangeWatcher:
-    """Polls ``store.session.change_counter()`` every ``interval`` seconds in a daemon thread.
+    """Reads ``store.session.change_counter()`` in a daemon thread, when the store's change
+    signal wakes it, else every ``interval`` seconds.
 
     Listeners registered with :meth:`on_change` are called (in the watcher thread) with the
-    new counter value. :meth:`check` does one poll synchronously, for tests.
+    new counter value. :meth:`check` does one read synchronously, for tests.
     """
 
     def __init__(self, store: Store, *, interval: float = 0.25) -> None:
@@ -69,14 +75,24 @@ class ChangeWatcher:
         return self
 
     def stop(self) -> None:
-        """Stop polling."""
+        """Stop watching (within ``interval`` seconds, or at the next change)."""
         self._stop.set()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            if self.store.closed:
+        try:
+            signal = self.store.db.change_signal()
+        except Exception:  # no signal: read the counter at the watcher's pace
+            log.exception("signal de modification indisponible")
+            signal = None
+        seen = signal.generation if signal is not None else 0
+        while not self._stop.is_set():
+            if signal is None or signal.deaf:
+                self._stop.wait(self.interval)
+            else:
+                seen = signal.wait(seen, max(self.interval, FALLBACK_SECONDS))
+            if self._stop.is_set() or self.store.closed:
                 return
             try:
                 self.check()
-            except Exception:  # keep watching: one failed poll must not freeze the page
+            except Exception:  # keep watching: one failed read must not freeze the page
                 log.exception("échec de la surveillance du stockage")
