@@ -173,24 +173,20 @@ def test_a_phone_that_slept_comes_back_to_its_grid_with_its_unsaved_text(
 ) -> None:
     """A phone (360×740, touch) is typing when its tab's kernel goes (shut down by the server
     while the phone lost the Wi-Fi, or killed for memory), then sleeps. Woken, the page says
-    so, and after a reload the text typed in that moment is offered back and saved."""
-    from tests.browser.helpers import row_editor_text
-
+    so, and after a reload the text typed in that moment is offered back and saved. A phone
+    shows its rows as cards: the text is typed in the first card's Perspectives."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
     page = context.new_page()
     page.goto(server.links["Migration irrégulière"])
-    page.wait_for_selector(GRID, timeout=60_000)
-    row_editor_text(page, 0, 0)  # row 1 selected (its first column is on the phone's screen)
+    page.wait_for_selector(".ccm-card textarea", timeout=60_000)
+    assert page.locator(GRID).is_hidden()  # the cards, not the grid
     os.kill(page_kernel_pid(server, page), signal.SIGKILL)
     typed = "Perspective tapée au moment où le noyau s'en allait"
-    page.evaluate(  # typed in the second before the page noticed: nowhere to be sent
-        """(text) => { const area = document.querySelectorAll('.ccm-row-editor textarea')[2];
-                       area.focus(); area.value = text;
-                       area.dispatchEvent(new Event('input', {bubbles: true})); }""",
-        typed,
-    )
+    area = page.locator(".ccm-card").first.locator("textarea").nth(2)
+    area.tap()
+    area.fill(typed)  # typed in the second before the page noticed: nowhere to be sent
     cdp = context.new_cdp_session(page)
     cdp.send("Page.setWebLifecycleState", {"state": "frozen"})  # the phone asleep
     context.set_offline(True)
@@ -200,7 +196,7 @@ def test_a_phone_that_slept_comes_back_to_its_grid_with_its_unsaved_text(
     banner_within(page, 3, "perdu son lien")
     page.screenshot(path=str(artifacts / "telephone-reveille.png"))
     page.reload()
-    page.wait_for_selector(GRID, timeout=60_000)
+    page.wait_for_selector(".ccm-card textarea", timeout=60_000)
     offers = page.locator(".ccm-drafts-box")
     offers.get_by_text("Textes non enregistrés retrouvés").wait_for(timeout=10_000)
     offers.get_by_role("button", name="Tout enregistrer").tap()
