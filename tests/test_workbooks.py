@@ -63,7 +63,7 @@ def shown(outputs: list[dict[str, object]]) -> str:
         ("presence.ipynb", "", "VBox HTML AttendancePanel"),
         ("revue.ipynb", "", "VBox HTML ReviewPanel"),
         ("debats.ipynb", "", "VBox HTML DebatesPanel"),
-        ("projection.ipynb", "", "ProjectionView HTML HBox HTML"),
+        ("projection.ipynb", "", "ProjectionView HTML HBox Remembered HTML"),
     ],
 )
 def test_workbook_shows_its_component_for_the_right_key(
