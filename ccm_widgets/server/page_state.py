@@ -76,14 +76,26 @@ DISABLED_PLUGINS = (
     "@jupyterlab/vega5-extension",
     "@jupyterlab/theme-dark-extension",
 )
+#: Lab extensions installed beside Voilà that no page uses: jupyterlab_pygments' code
+#: highlighting styles (no page shows code). Left out here rather than by
+#: ``VoilaConfiguration.extension_denylist``, which a Jupyter server behind JupyterHub
+#: does not hand to Voilà's tree page (it failed there with a TypeError).
+UNUSED_EXTENSIONS = frozenset({"jupyterlab_pygments"})
 
 
 def page_config(page_config: dict[str, Any], base_url: str) -> dict[str, Any]:
     """Voilà's page configuration with what the page script needs (where to ask, and the
-    banner's sentences), and without the plugins no page uses (:data:`DISABLED_PLUGINS`)."""
+    banner's sentences), and without the plugins and extensions no page uses
+    (:data:`DISABLED_PLUGINS`, :data:`UNUSED_EXTENSIONS`)."""
     disabled = [*page_config.get("disabledExtensions", []), *DISABLED_PLUGINS]
+    extensions = [
+        extension
+        for extension in page_config.get("federated_extensions", [])
+        if extension.get("name") not in UNUSED_EXTENSIONS
+    ]
     return {
         **page_config,
+        "federated_extensions": extensions,
         "disabledExtensions": list(dict.fromkeys(disabled)),
         "ccm": {
             "stateUrl": f"{base_url.rstrip('/')}/{STATE_PATH}",

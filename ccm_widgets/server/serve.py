@@ -58,9 +58,6 @@ def room_settings() -> list[str]:
         "--VoilaConfiguration.template=ccm",
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.show_tracebacks=False",
-        # Its syntax-highlighting styles: no page shows code. (The plugins of Voilà's own
-        # bundle that no page uses are left out by page_state.DISABLED_PLUGINS.)
-        "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
