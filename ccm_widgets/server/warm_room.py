@@ -363,7 +363,7 @@ class WarmRoom:
         )  # fmt: skip
         if is_ready and not self._ready_said:
             wanted = wanted_groups(self.state.groups, open_groups) if warm else []
-            log.warning(
+            log.info(  # the facilitator's terminal says it (room_set_up: INFO)
                 "salle prête : %d groupe(s) préparé(s), %d noyau(x) en réserve",
                 len(wanted), len(pooled) - len(wanted),
             )  # fmt: skip
