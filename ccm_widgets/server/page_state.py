@@ -49,6 +49,9 @@ class PageStateHandler(web.RequestHandler):
             raise web.HTTPError(403)  # a kernel no page was handed: not a page's question
         if self.door.bound(kernel_id) and not self.door.may_use(kernel_id, self.get_cookie(COOKIE)):
             raise web.HTTPError(403)
+        reaper = self.settings.get("ccm_reaper")
+        if reaper is not None:  # a page still loading is no abandoned kernel
+            reaper.page_alive(kernel_id)
         self.finish(json.dumps({"noyau": "vivant" if await self._alive(kernel_id) else "mort"}))
 
     async def _alive(self, kernel_id: str) -> bool:

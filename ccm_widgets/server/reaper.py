@@ -25,8 +25,13 @@ log = logging.getLogger(__name__)
 #: Seconds without any connection before a kernel that had a tab is shut down.
 DEFAULT_GRACE = 120.0
 #: Seconds a page's kernel may wait for its tab to connect (a page that never loaded, or a
-#: request that was not a browser's): then it is shut down.
-START_GRACE = 30.0
+#: request that was not a browser's): then it is shut down. Counted from the page's last
+#: sign of life: a page still loading asks every second whether its kernel lives
+#: (:mod:`ccm_widgets.server.page_state`), and is left alone while it does. Ten phones
+#: loading at once on a crowded Wi-Fi, or ten tabs on one laptop, can take more than 30 s
+#: to open their kernels' websockets: at 30 s without that sign, 8 of 10 tabs of a burst
+#: lost their kernels while loading.
+START_GRACE = 60.0
 
 
 class KernelReaper:
@@ -45,6 +50,12 @@ class KernelReaper:
         a tab closed before the next sweep has still had its kernel)."""
         self._seen_connected.add(kernel_id)
         self._alone_since.pop(kernel_id, None)  # its grace counts from the next sweep
+
+    def page_alive(self, kernel_id: str) -> None:
+        """The page of ``kernel_id`` is loading (it asked whether its kernel lives): its
+        start grace counts again from the next sweep."""
+        if kernel_id not in self._seen_connected:
+            self._alone_since.pop(kernel_id, None)
 
     def due(self, connections: Mapping[str, int], now: float) -> list[str]:
         """Kernels to shut down now, given ``{kernel_id: open websocket count}``."""
@@ -70,14 +81,19 @@ def install(
     grace: float = DEFAULT_GRACE,
     interval: float = 1.0,
     start_grace: float = START_GRACE,
+    settings: dict[str, Any] | None = None,
 ) -> Callable[[], None]:
-    """Run a :class:`KernelReaper` over ``app.kernel_manager`` every ``interval`` seconds.
+    """Run a :class:`KernelReaper` over ``app.kernel_manager`` every ``interval`` seconds,
+    known to the web application's handlers as ``settings["ccm_reaper"]`` (the page state
+    handler tells it which pages are still loading).
 
     Returns the function that stops it.
     """
     from tornado.ioloop import PeriodicCallback
 
     reaper = KernelReaper(grace, startup_grace=start_grace)
+    if settings is not None:
+        settings["ccm_reaper"] = reaper
     kernel_manager = app.kernel_manager
     notify_connect = kernel_manager.notify_connect
 

@@ -183,11 +183,13 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     loop = IOLoop.current()
     loop.add_callback(lambda: patches.install(web_app(), app.kernel_manager, the_door))
     loop.add_callback(
-        reaper.install,
-        app,
-        grace=grace,
-        interval=min(5.0, grace),
-        start_grace=start_grace,
+        lambda: reaper.install(
+            app,
+            grace=grace,
+            interval=min(5.0, grace),
+            start_grace=start_grace,
+            settings=web_app().settings,
+        )
     )
     pacer = pacing.RefillPacer()
     loop.add_callback(lambda: pacing.install(app.kernel_manager, pacer=pacer))

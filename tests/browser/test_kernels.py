@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, start_server, stop_server
 from tests.browser.helpers import GRID, open_page
 
 pytestmark = pytest.mark.browser
@@ -100,3 +103,56 @@ def test_the_pool_is_refilled_once_the_page_that_took_a_kernel_has_loaded(
     assert max(counts) == 2, f"un noyau a démarré pendant le chargement de la page : {counts}"
     assert wait_for_kernels(server, 3, timeout=30) == 3  # the page's kernel + a full pool
     page.context.close()
+
+
+def kernel_alive(server: Server, kernel_id: str) -> bool:
+    """Whether a kernel process of ``server`` runs for ``kernel_id``."""
+    for pid in server.kernels():
+        try:
+            if kernel_id.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.fixture(scope="module")
+def hasty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that shuts down a page's kernel 4 s after the page stops giving news."""
+    folder = tmp_path_factory.mktemp("hasty")
+    started = start_server(
+        folder, folder / "ccm.sqlite", {"CCM_KERNEL_START_GRACE": "4", "CCM_KERNEL_GRACE": "3"}
+    )
+    try:
+        yield started
+    finally:
+        stop_server(started.process)
+
+
+def test_a_page_slow_to_connect_keeps_its_kernel_while_it_loads(
+    browser: Any, hasty_server: Server
+) -> None:
+    """Ten phones on a crowded Wi-Fi, or ten tabs on one laptop: a page can take longer than
+    the start grace to open its kernel's websocket. Its kernel is kept while the page says
+    it is still there (it asks every second whether its kernel lives), and goes once the
+    page has gone without ever connecting. (At 30 s without that, 8 of a burst's 10 tabs
+    lost their kernels while loading.)"""
+    context = browser.new_context()
+    page = context.new_page()
+    held: list[Any] = []  # the kernel's websocket, held back: never connected to the server
+    page.route_web_socket(re.compile(r"/api/kernels/[^/]+/channels"), lambda ws: held.append(ws))
+    page.goto(hasty_server.links["Protection"], wait_until="domcontentloaded")
+    kernel_id = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    page.wait_for_timeout(12_000)  # three start graces and more, the page still loading
+    assert held, "la page n'a pas ouvert la websocket de son noyau"
+    assert kernel_alive(hasty_server, kernel_id)
+    context.close()  # the page goes without having connected: its kernel goes too
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not kernel_alive(hasty_server, kernel_id):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("le noyau d'une page partie sans se connecter est resté")

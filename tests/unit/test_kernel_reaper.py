@@ -99,3 +99,25 @@ def test_a_tab_closed_between_two_sweeps_has_still_had_its_kernel() -> None:
     assert reaper.due({"k": 0}, now=2) == []
     assert reaper.due({"k": 0}, now=4.9) == []  # the grace counts from the first sweep after
     assert reaper.due({"k": 0}, now=5) == ["k"]
+
+
+def test_a_page_still_loading_keeps_its_kernel() -> None:
+    """Ten tabs loading at once can take longer than the start grace to open their kernels'
+    websockets; each asks every second whether its kernel lives, and keeps it meanwhile."""
+    reaper = KernelReaper(grace=120, startup_grace=30)
+    assert reaper.due({"k": 0}, now=0) == []
+    for second in range(1, 90):
+        reaper.page_alive("k")  # the page's script, still loading Voilà's JavaScript
+        assert reaper.due({"k": 0}, now=second) == []
+    # The page went away before connecting (last asked at 89 s): its kernel goes a start
+    # grace later.
+    assert reaper.due({"k": 0}, now=118) == []
+    assert reaper.due({"k": 0}, now=119) == ["k"]
+
+
+def test_a_connected_page_asking_does_not_stretch_the_grace() -> None:
+    reaper = KernelReaper(grace=60, startup_grace=30)
+    reaper.connected("k")
+    reaper.due({"k": 0}, now=0)
+    reaper.page_alive("k")  # a tab with no websocket is gone, whatever else asks
+    assert reaper.due({"k": 0}, now=60) == ["k"]
