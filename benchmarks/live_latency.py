@@ -47,6 +47,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def private_mb(pid: int) -> float:
+    """What the process holds alone (its private pages): what one more kernel costs the
+    machine. RSS also counts the libraries' pages that every kernel shares."""
+    total = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            total += int(line.split()[1])
+    return total / 1024
+
+
 def kernels_of(pid: int) -> list[int]:
     import subprocess
 
@@ -101,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(2)
             kernels = kernels_of(server_pid)
             kernel_rss = [rss_mb(pid) for pid in kernels]
+            kernel_private = [private_mb(pid) for pid in kernels]
             server_rss = rss_mb(server_pid)
 
             rng = random.Random(3)
@@ -152,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"propagation_slowest_viewer_p95 {percentile(slowest, 0.95):.0f} ms")
     print(f"kernel_rss_median {statistics.median(kernel_rss):.0f} MB")
     print(f"kernel_rss_total {sum(kernel_rss):.0f} MB")
+    print(f"kernel_private_median {statistics.median(kernel_private):.0f} MB")
     print(f"server_rss {server_rss:.0f} MB")
     print(f"kernels_left_after_tabs_closed {left} count")
     print(f"kernels_freed_after {freed_after:.1f} s (grace 5 s)")
