@@ -34,6 +34,10 @@ The websocket protocol:
   announcing 2**40 parts no longer blocks the server's loop while it allocates them;
 - a kernel websocket must speak the v1 protocol (``v1.kernel.websocket.jupyter.org``), which
   every browser page of Voilà 0.5 and JupyterLab 4 offers.
+
+Longer than most modules (about 530 lines) on purpose: every patch of Voilà's and
+jupyter_server's private internals is in this one file, the one to read again when either
+is upgraded.
 """
 
 from __future__ import annotations

@@ -53,7 +53,11 @@ class RowFate:
 
 
 class Plenary:
-    """The plenary's consolidation of the synthesis rows."""
+    """The plenary's consolidation of the synthesis rows.
+
+    Over 300 lines, on purpose: merges, splits, moves, the synthesis order and the decisions
+    change the same rows and their origins, each checked inside its write transaction; their
+    undo reads what the others wrote."""
 
     def __init__(self, db: Database, history: History) -> None:
         self.db = db

@@ -10,6 +10,9 @@ phones and touch screens, where editing a grid's cells is unreliable (ipydatagri
 The kernel does not know the device: the page's style (:data:`VIEWS_CSS`) shows one view
 and hides the other, and both are kept in step, so that turning a tablet or narrowing a
 window changes the view without losing anything.
+
+Longer than most modules (about 530 lines): the grid, its row editor and its cards are drawn
+from the one session here, and kept in step with each other and with the store.
 """
 
 from __future__ import annotations
@@ -133,6 +136,10 @@ def help_html(readonly: bool = False) -> str:
 
 class GroupGridEditor(w.VBox):
     """Editable grid of one section (a group's, or the plenary's general section).
+
+    Over 300 lines, on purpose: it draws one session twice (the grid with its row editor, and
+    the cards) and keeps the two views, the toolbar and the status in step; what is saved and
+    how is the session's (:class:`~.session.GridSession`), not this class's.
 
     Parameters
     ----------

@@ -11,6 +11,9 @@ settling the same way.
 
 Nothing here draws: the session needs the store's repositories, and the store's change watcher
 to skip the refresh its own writes would cause.
+
+Longer than most modules (about 550 lines): every action a grid offers is here once, with its
+conflict and refusal rules, so that the grid and the cards cannot drift apart.
 """
 
 from __future__ import annotations
