@@ -195,7 +195,12 @@ class Database:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            self.read_only = False
+            # Opened, but perhaps only because another connection keeps the -wal and -shm
+            # files there (the server's own, warming the room): a write-protected file is
+            # said so now, not at the first save.
+            self.read_only = not os.access(self.path, os.W_OK)
+            if self.read_only:
+                self._reopen_before_write = True
         except sqlite3.OperationalError as error:
             conn.close()
             if "unable to open" not in str(error) or not self.path.is_file():
@@ -233,12 +238,25 @@ class Database:
             raise StoreError(t("store.cannot_reach", where=self.where, error=error)) from error
 
     def _reopen(self) -> None:
-        """A new connection in place of the old one (kept if the new one cannot be made)."""
+        """A new connection in place of the old one (on PostgreSQL, the old one is kept if
+        the new one cannot be made).
+
+        On SQLite the old connection is closed first: the connections of one process share
+        a file's shared memory (``-shm``), and a new one made while an old one that opened it
+        read-only (a write-protected stick) is still open inherits that read-only mapping, so
+        a store made writable again could never be written from this tab.
+        """
+        if self.dialect is SQLITE:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            try:
+                self._conn = self._connect_sqlite()
+            except sqlite3.Error:
+                self._reopen_before_write = True  # tried again at the next write
+            return
         try:
-            fresh = self._connect_sqlite() if self.dialect is SQLITE else self._connect_postgresql()
-        except (sqlite3.Error, StoreError):
-            if self.dialect is SQLITE:
-                self._reopen_before_write = True
+            fresh = self._connect_postgresql()
+        except StoreError:
             return
         with contextlib.suppress(Exception):
             self._conn.close()

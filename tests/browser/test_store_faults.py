@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server, start_server, stop_server
+from tests.browser.conftest import ARTIFACTS, Server, start_server, stop_server
 from tests.browser.helpers import GRID, open_page, row_editor_text, wait_cell_saved
 
 pytestmark = pytest.mark.browser
@@ -29,6 +29,21 @@ def _mount(*args: str) -> None:
     done = subprocess.run(["mount", *args], capture_output=True, text=True)
     if done.returncode:
         raise OSError(done.stderr.strip())
+
+
+def write_protect(disk: Path) -> None:
+    """Make ``disk`` read-only, as a stick's switch would. The kernel refuses while a file
+    is being opened for writing there at that instant (a kernel or the server opening the
+    store): "mount point is busy"; the switch is tried again."""
+    for _ in range(40):
+        try:
+            _mount("-o", "remount,bind,ro", str(disk))
+            return
+        except OSError as error:
+            if "busy" not in str(error):
+                raise
+            time.sleep(0.25)
+    _mount("-o", "remount,bind,ro", str(disk))
 
 
 @contextlib.contextmanager
@@ -74,12 +89,17 @@ def save_challenge(page: Any, area: Any, text: str) -> str:
     time.sleep(1.05)  # the status names the second of the save: two saves never look alike
     area.fill(text)
     area.press("Tab")
-    page.wait_for_function(
-        "before => { const s = document.querySelector('.ccm-status');"
-        " return s && s.innerText !== before && !s.innerText.includes('…'); }",
-        arg=before,
-        timeout=30_000,
-    )
+    try:
+        page.wait_for_function(
+            "before => { const s = document.querySelector('.ccm-status');"
+            " return s && s.innerText !== before && !s.innerText.includes('…'); }",
+            arg=before,
+            timeout=30_000,
+        )
+    except Exception as error:  # say what the page said instead
+        page.screenshot(path=str(ARTIFACTS / "defaut-stockage-attente.png"), full_page=True)
+        statuses = page.locator(".ccm-status").all_inner_texts()
+        raise AssertionError(f"statut inchangé ({before!r}) : {statuses}") from error
     return status(page)
 
 
@@ -135,7 +155,7 @@ def test_a_read_only_store_says_so_keeps_the_text_and_saves_it_once_writable(
         server = start_server(folder, disk / "ccm.sqlite")
         try:
             _mount("--bind", str(disk), str(disk))
-            _mount("-o", "remount,bind,ro", str(disk))
+            write_protect(disk)
             tab = open_page(browser, server.links["Protection"], GRID)
             assert "lecture seule" in status(tab)  # said as soon as the page opens
             before = row_editor_text(tab, 0, 1)
