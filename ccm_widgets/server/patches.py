@@ -35,9 +35,10 @@ The websocket protocol:
 - a kernel websocket must speak the v1 protocol (``v1.kernel.websocket.jupyter.org``), which
   every browser page of Voilà 0.5 and JupyterLab 4 offers.
 
-Longer than most modules (about 530 lines) on purpose: every patch of Voilà's and
-jupyter_server's private internals is in this one file, the one to read again when either
-is upgraded.
+Longer than most modules (about 530 lines) on purpose: every replacement of Voilà's and
+jupyter_server's handlers and methods is in this one file, the one to read again when either
+is upgraded (with :mod:`.pool`, which drives Voilà's private pool list, and :mod:`.reaper`,
+which reads the kernel manager's connection counts).
 """
 
 from __future__ import annotations
