@@ -281,16 +281,22 @@ class MeetingGuide(w.VBox):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def set_phase(self, key: str) -> bool:
-        """Make ``key`` the current phase (every tab follows). False when it failed (said)."""
+    def _record(self, *, phase: str | None = None, agenda_item: int | None = None) -> bool:
+        """Write where the meeting is (every tab follows). False when it failed (said)."""
         try:
-            self.store.session.set_progress(phase=key, actor=str(self.actor))
+            self.store.session.set_progress(
+                phase=phase, agenda_item=agenda_item, actor=str(self.actor)
+            )
         except Exception as error:  # shown, not lost in the log
             self.status.fail(error)
             return False
         self.status.show("")
         self.refresh()
         return True
+
+    def set_phase(self, key: str) -> bool:
+        """Make ``key`` the current phase (every tab follows). False when it failed (said)."""
+        return self._record(phase=key)
 
     def next_phase(self) -> bool:
         """Go on to the phase after the current one."""
@@ -305,14 +311,7 @@ class MeetingGuide(w.VBox):
         target = min(max(index + offset, 0), len(agenda) - 1)
         if not agenda or target == index:
             return False
-        try:
-            self.store.session.set_progress(agenda_item=target, actor=str(self.actor))
-        except Exception as error:  # shown, not lost in the log
-            self.status.fail(error)
-            return False
-        self.status.show("")
-        self.refresh()
-        return True
+        return self._record(agenda_item=target)
 
     def stop(self) -> None:
         self._stop.set()
