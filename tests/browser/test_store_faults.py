@@ -31,10 +31,25 @@ def _mount(*args: str) -> None:
         raise OSError(done.stderr.strip())
 
 
+def room_ready(server: Server, timeout: float = 120.0) -> None:
+    """Wait until the server has started all the kernels it keeps ready ("salle prête").
+
+    Linux refuses to make a mount read-only while a file is open for writing through it
+    ("mount point is busy"). The server's reader of the meeting's state (the warm room) and
+    the preheated kernels open the store once and keep it open: one that opened it after the
+    stick's bind mount holds it through that mount, and the switch fails for as long as it
+    lives (it did on CI, slower); those that opened it before hold it through the tmpfs
+    itself, which the switch leaves alone. The room is said ready once they all have."""
+    deadline = time.monotonic() + timeout
+    while "salle prête" not in server.log_path.read_text():
+        assert time.monotonic() < deadline, server.log_path.read_text()[-3000:]
+        time.sleep(0.2)
+
+
 def write_protect(disk: Path) -> None:
     """Make ``disk`` read-only, as a stick's switch would. The kernel refuses while a file
-    is being opened for writing there at that instant (a kernel or the server opening the
-    store): "mount point is busy"; the switch is tried again."""
+    is being opened for writing there at that instant: "mount point is busy"; the switch is
+    tried again."""
     for _ in range(40):
         try:
             _mount("-o", "remount,bind,ro", str(disk))
@@ -43,7 +58,21 @@ def write_protect(disk: Path) -> None:
             if "busy" not in str(error):
                 raise
             time.sleep(0.25)
-    _mount("-o", "remount,bind,ro", str(disk))
+    try:
+        _mount("-o", "remount,bind,ro", str(disk))
+    except OSError as error:
+        raise OSError(f"{error}; ouverts sur la clé : {open_on(disk)}") from error
+
+
+def open_on(disk: Path) -> list[str]:
+    """The processes with a file open on ``disk`` and the files, for a failure's message."""
+    found = []
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(str(disk)):
+                found.append(f"{fd.parts[2]}:{target}")
+    return found
 
 
 @contextlib.contextmanager
@@ -154,6 +183,7 @@ def test_a_read_only_store_says_so_keeps_the_text_and_saves_it_once_writable(
     with usb_stick(folder / "cle") as disk:
         server = start_server(folder, disk / "ccm.sqlite")
         try:
+            room_ready(server)
             _mount("--bind", str(disk), str(disk))
             write_protect(disk)
             tab = open_page(browser, server.links["Protection"], GRID)
