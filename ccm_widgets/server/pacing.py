@@ -67,6 +67,13 @@ class RefillPacer:
                 del self.opening[kernel_id]
         return bool(self.opening) or now - self.last_connected < self.settle
 
+    def seen_loading(self, now: float) -> bool:
+        """:meth:`loading`, read from another thread: forgets nothing."""
+        opening = list(self.opening.values())
+        if any(now - since < self.page_timeout for since in opening):
+            return True
+        return now - self.last_connected < self.settle
+
     def due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         """The pools to refill now, each with its refill's arguments; forgets them."""
         loading = self.loading(now)

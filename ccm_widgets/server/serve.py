@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,12 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     loop.add_callback(lambda: warm_room.install(app, web_app(), door=the_door, pacer=pacer))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
     loop.add_callback(lambda: compression.compress_responses(web_app()))
+    if strict:  # ccm serve: its own port, the pages' files compressed before the first tabs
+        loop.add_callback(
+            lambda: compression.prewarm_in_background(
+                app, busy=lambda: pacer.seen_loading(time.monotonic())
+            )
+        )
     return int(grace)
 
 

@@ -18,7 +18,9 @@ from tornado.web import Application, RequestHandler, StaticFileHandler
 from ccm_widgets.server.compression import (
     CachedGZipContentEncoding,
     CompressedFiles,
+    asset_paths,
     compress_responses,
+    prewarm,
 )
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -38,9 +40,17 @@ def files(monkeypatch: pytest.MonkeyPatch) -> CompressedFiles:
     return fresh
 
 
+class NoEtagFileHandler(StaticFileHandler):
+    """As the Jupyter server serves the lab extensions (its FileFindHandler): no ``Etag``."""
+
+    def compute_etag(self) -> None:
+        return None
+
+
 def app(root: Path) -> Application:
     application = Application([
         (r"/static/(.*)", StaticFileHandler, {"path": str(root)}),
+        (r"/labextensions/(.*)", NoEtagFileHandler, {"path": str(root)}),
         (r"/page", Page),
     ])  # fmt: skip
     assert compress_responses(application)
@@ -174,3 +184,74 @@ def test_the_cache_starts_over_past_its_limit() -> None:
     assert files.get(("b",)) == b"123456"
     files.put(("c",), b"12345678901")  # larger than the whole cache: not kept
     assert files.get(("c",)) is None
+
+
+def test_a_file_served_without_etag_is_compressed_once_too(
+    root: Path, files: CompressedFiles
+) -> None:
+    """The lab extensions (the widgets' JavaScript, most of a page's bytes) carry no Etag:
+    they were compressed afresh for every tab."""
+
+    async def scenario(port: int) -> list[HTTPResponse]:
+        return [await get(port, "/labextensions/voila.js", GZIP) for _ in range(3)]
+
+    responses = with_server(root, scenario)
+    assert "Etag" not in responses[0].headers
+    for response in responses:
+        assert gzip.decompress(response.body) == (root / "voila.js").read_bytes()
+    assert (files.misses, files.hits) == (1, 2)
+
+
+def test_asset_paths_names_the_pages_files_as_voila_serves_them(tmp_path: Path) -> None:
+    base, lab, extensions = tmp_path / "base", tmp_path / "lab", tmp_path / "labextensions"
+    for folder in (base, lab, extensions / "ipydatagrid" / "static",
+                   extensions / "@jupyter-widgets" / "manager" / "static"):  # fmt: skip
+        folder.mkdir(parents=True)
+    for name in ("voila.js", "7155.voila.js", "police.woff2", "index.css"):
+        (base / name).write_text("x")
+    (lab / "index.css").write_text("y")
+    (extensions / "ipydatagrid" / "package.json").write_text("{}")
+    (extensions / "ipydatagrid" / "static" / "595.abc.js").write_text("z")
+    (extensions / "@jupyter-widgets" / "manager" / "package.json").write_text("{}")
+    (extensions / "@jupyter-widgets" / "manager" / "static" / "remoteEntry.js").write_text("z")
+    (extensions / "sans-paquet" / "static").mkdir(parents=True)  # not an extension
+    (extensions / "sans-paquet" / "static" / "a.js").write_text("z")
+
+    paths = asset_paths([str(base)], "ccm", [str(lab), str(base)], [str(extensions)])
+
+    assert set(paths) == {
+        "/voila/static/7155.voila.js",
+        "/voila/static/index.css",
+        "/voila/static/voila.js",
+        # the template's named files (its numbered chunks are fetched under /voila/static/)
+        "/voila/templates/ccm/static/index.css",
+        "/voila/templates/ccm/static/voila.js",
+        "/voila/labextensions/ipydatagrid/static/595.abc.js",
+        "/voila/labextensions/@jupyter-widgets/manager/static/remoteEntry.js",
+    }
+    assert len(paths) == len(set(paths))  # a name in two roots is asked for once
+
+
+def test_prewarm_leaves_the_files_compressed_for_the_first_tabs(
+    root: Path, files: CompressedFiles
+) -> None:
+    busy = iter([True, True, False])  # a page loading: wait
+
+    async def scenario(port: int) -> tuple[int, HTTPResponse]:
+        paths = ["/static/voila.js", "/labextensions/voila.js", "/static/absent.js"]
+        done = await asyncio.to_thread(
+            prewarm, "127.0.0.1", port, paths, busy=lambda: next(busy, False)
+        )
+        return done, await get(port, "/static/voila.js", GZIP)
+
+    done, first_tab = with_server(root, scenario)
+    assert done == 2  # the missing file is skipped, the rest go on
+    assert next(busy, "fini") == "fini"  # it waited while a page was loading
+    assert gzip.decompress(first_tab.body) == (root / "voila.js").read_bytes()
+    assert (files.misses, files.hits) == (2, 1)  # the tab's file came from the cache
+
+
+def test_prewarm_of_a_server_gone_ends_quietly() -> None:
+    sock, port = bind_unused_port()
+    sock.close()
+    assert prewarm("127.0.0.1", port, ["/static/voila.js"]) == 0
