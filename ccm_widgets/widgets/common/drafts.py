@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ccm_widgets.domain.model import GRID_COLUMNS, GRID_FIELDS
 from ccm_widgets.i18n import t
@@ -106,18 +107,21 @@ class DraftMailbox(w.VBox):
     """
 
     def __init__(self, *, restore: Restore, current: Current) -> None:
-        super().__init__()
         self._restore = restore
         self._current = current
         self._saved: list[list[object]] = []
         self.offers: dict[tuple[int, str], Draft] = {}
         self._numbers: dict[int, int] = {}
-        self.inbox = w.Textarea()
+        # One layout for the four, one style for the two texts: each is a model the kernel
+        # sends and the browser builds, on every page that keeps drafts.
+        layout, html_style = w.Layout(), HTMLStyle()
+        super().__init__(layout=layout)
+        self.inbox = w.Textarea(layout=layout)
         self.inbox.add_class("ccm-drafts-inbox")
-        self.saved = w.HTML()
+        self.saved = w.HTML(layout=layout, style=html_style)
         self.saved.add_class("ccm-drafts-saved")
-        self.list = w.VBox()
-        self.message = w.HTML()
+        self.list = w.VBox(layout=layout)
+        self.message = w.HTML(layout=layout, style=html_style)
         self.inbox.observe(self._on_inbox, names="value")
         self.add_class("ccm-drafts-box")
         self.children = (self.inbox, self.saved, self.message, self.list)

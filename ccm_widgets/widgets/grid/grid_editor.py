@@ -215,11 +215,13 @@ class GroupGridEditor(w.VBox):
         self.cards.on_restore(self._on_card_restore)
         self.cards.on_settle(self._on_settle)
         self.cards.on_wanted(self._on_cards_wanted)
-        self.import_panel = GridImportPanel()
-        self.import_panel.on_paste(self.paste)
-        self.import_panel.on_file(self._on_file)
-        self.more = w.Accordion(children=(self.import_panel,), selected_index=None)
+        # The paste and file import: some twenty widgets a group rarely opens, made when it
+        # does (:attr:`import_panel`) rather than sent with every page.
+        self._import_panel: GridImportPanel | None = None
+        self._import_box = w.VBox()
+        self.more = w.Accordion(children=(self._import_box,), selected_index=None)
         self.more.set_title(0, t("paste.title"))
+        self.more.observe(self._on_more_opened, names="selected_index")
         self.timer = BreakoutTimer(store=store, tick=watch)
         self.help = w.HTML(VIEWS_CSS + help_html())
         # Texts typed while the page was cut off, kept by the browser, offered back here.
@@ -247,6 +249,21 @@ class GroupGridEditor(w.VBox):
             self._fallback = threading.Timer(CARDS_FALLBACK_SECONDS, self._build_cards_unless_told)
             self._fallback.daemon = True
             self._fallback.start()
+
+    @property
+    def import_panel(self) -> GridImportPanel:
+        """The paste and file import, made the first time it is opened or asked for."""
+        if self._import_panel is None:
+            panel = GridImportPanel()
+            panel.on_paste(self.paste)
+            panel.on_file(self._on_file)
+            self._import_panel = panel
+            self._import_box.children = (panel,)
+        return self._import_panel
+
+    def _on_more_opened(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:
+            self.import_panel  # noqa: B018 (made as it opens)
 
     @property
     def rows(self) -> list[GridRow]:
@@ -530,8 +547,8 @@ class GroupGridEditor(w.VBox):
     def paste(self, text: str) -> int:
         """Add the rows of a block pasted from Word or Excel; returns how many."""
         result = self._show(self.session.paste(text))
-        if result.saved:
-            self.import_panel.paste_area.value = ""
+        if result.saved and self._import_panel is not None:
+            self._import_panel.paste_area.value = ""
         return result.count
 
     def _on_file(self, name: str, content: bytes) -> None:

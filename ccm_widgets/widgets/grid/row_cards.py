@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 from ipywidgets import CallbackDispatcher
-from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from ccm_widgets.domain.model import GRID_COLUMNS, GridRow, Group, HistoryEntry
 from ccm_widgets.i18n import t
@@ -40,17 +39,8 @@ class CardParts(Parts):
     grid's page, where the cards are hidden, opens about as fast as before them.
     """
 
-    def __init__(self) -> None:
-        self.box_layout = w.Layout()
-        self.html_layout, self.html_style = w.Layout(), HTMLStyle()
-        self.area_layout, self.area_style = w.Layout(width="auto"), TextStyle()
-        self.button_layout, self.button_style = w.Layout(width="auto"), w.ButtonStyle()
-
-    def layout(self) -> w.Layout:
-        return self.box_layout
-
-    def html(self, value: str = "") -> w.HTML:
-        return w.HTML(value, layout=self.html_layout, style=self.html_style)
+    def _area_layout(self) -> w.Layout:
+        return w.Layout(width="auto")
 
     def area(self, column: str) -> w.Textarea:
         area = w.Textarea(

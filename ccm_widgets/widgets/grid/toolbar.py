@@ -16,10 +16,12 @@ class GridToolbar(w.HBox):
     clicks. Hidden while the grid is read-only."""
 
     def __init__(self) -> None:
-        self.add_button = icon_button(t("grid.add_row"), "plus", button_style="primary")
-        self.delete_button = icon_button(t("grid.delete_row"), "trash")
+        # One layout and one style for the three (each is a model the browser builds).
+        shared = {"layout": w.Layout(width="auto"), "style": w.ButtonStyle()}
+        self.add_button = icon_button(t("grid.add_row"), "plus", button_style="primary", **shared)
+        self.delete_button = icon_button(t("grid.delete_row"), "trash", **shared)
         self.delete_button.add_class(GRID_ONLY)
-        self.undo_button = icon_button(t("grid.undo_delete"), "undo", disabled=True)
+        self.undo_button = icon_button(t("grid.undo_delete"), "undo", disabled=True, **shared)
         super().__init__([self.add_button, self.delete_button, self.undo_button])
         self.add_class("ccm-buttons")
 
