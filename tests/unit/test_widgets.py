@@ -685,3 +685,32 @@ def test_a_tab_whose_request_never_comes_is_told_to_reload(
         time.sleep(0.02)
     assert "Rechargez-la" in html.unescape(page.children[0].value)
     assert "demande" in html.unescape(page.children[0].value)
+
+
+def _models(widget: w.Widget, seen: set[str]) -> None:
+    """The models the browser builds to show ``widget``: it, its layout, style, children."""
+    if not isinstance(widget, w.Widget) or widget.model_id in seen:
+        return
+    seen.add(widget.model_id)
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            _models(item, seen)
+
+
+def test_a_group_page_sends_few_widget_models(demo_store: Store) -> None:
+    """Each model is sent by the kernel and built by the browser before the grid can be
+    edited, ten tabs at once on the room's laptops and phones: 130 before the row editor,
+    toolbar and drafts shared their layouts and styles and the import was made on opening."""
+    editor = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    seen: set[str] = set()
+    _models(editor, seen)
+    assert len(seen) <= 80, len(seen)  # measured: 70
+    assert editor._import_panel is None
+    editor.more.selected_index = 0  # the group opens "Coller ou importer…"
+    assert editor._import_box.children == (editor.import_panel,)
+    editor.import_panel.paste_area.value = "Collée à l'ouverture\t\t\n"
+    editor.import_panel.paste_button.click()
+    assert demo_store.grid.rows("protection")[-1].recommendation == "Collée à l'ouverture"
