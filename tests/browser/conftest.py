@@ -47,6 +47,13 @@ class Server:
     def store(self) -> Store:
         return Store(self.store_path)
 
+    def wait_logged(self, text: str, timeout: float = 180.0) -> None:
+        """Wait until the server's log holds ``text`` (e.g. "salle prête")."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_path.read_text():
+            assert time.monotonic() < deadline, self.log_path.read_text()[-3000:]
+            time.sleep(0.2)
+
     def kernels(self) -> list[int]:
         """Process ids of the server's kernels."""
         children = subprocess.run(

@@ -31,7 +31,7 @@ def _mount(*args: str) -> None:
         raise OSError(done.stderr.strip())
 
 
-def room_ready(server: Server, timeout: float = 120.0) -> None:
+def room_ready(server: Server) -> None:
     """Wait until the server has started all the kernels it keeps ready ("salle prête").
 
     Linux refuses to make a mount read-only while a file is open for writing through it
@@ -40,10 +40,7 @@ def room_ready(server: Server, timeout: float = 120.0) -> None:
     stick's bind mount holds it through that mount, and the switch fails for as long as it
     lives (it did on CI, slower); those that opened it before hold it through the tmpfs
     itself, which the switch leaves alone. The room is said ready once they all have."""
-    deadline = time.monotonic() + timeout
-    while "salle prête" not in server.log_path.read_text():
-        assert time.monotonic() < deadline, server.log_path.read_text()[-3000:]
-        time.sleep(0.2)
+    server.wait_logged("salle prête", timeout=120)
 
 
 def write_protect(disk: Path) -> None:

@@ -38,10 +38,7 @@ def warm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             store.session.set_breakout(
                 open=True, end=end.isoformat(timespec="seconds"), actor=str(FACILITATOR_ACTOR)
             )
-        deadline = time.monotonic() + 180
-        while f"salle prête : {GROUPS} groupe" not in started.log_path.read_text():
-            assert time.monotonic() < deadline, started.log_path.read_text()[-3000:]
-            time.sleep(0.5)
+        started.wait_logged(f"salle prête : {GROUPS} groupe")
         yield started
     finally:
         stop_server(started.process)

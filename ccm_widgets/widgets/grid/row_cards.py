@@ -24,7 +24,7 @@ from ccm_widgets.i18n import t
 from ccm_widgets.widgets.common.browser import PageWidth
 from ccm_widgets.widgets.common.drafts import draft_key
 from ccm_widgets.widgets.grid.conflict_panel import ConflictPanel
-from ccm_widgets.widgets.grid.row_editor import Parts, RowEditor, field_of
+from ccm_widgets.widgets.grid.row_editor import Parts, RowEditor, field_of, icon_button
 from ccm_widgets.widgets.grid.session import Conflict, clock
 
 #: ``callback(row_id, column, text, seen)``: a text typed in a card, over ``seen``.
@@ -54,9 +54,7 @@ class CardParts(Parts):
         return area
 
     def button(self, label: str, icon: str) -> w.Button:
-        return w.Button(
-            description=label, icon=icon, layout=self.button_layout, style=self.button_style
-        )
+        return icon_button(label, icon, layout=self.button_layout, style=self.button_style)
 
 
 class RowCard(RowEditor):

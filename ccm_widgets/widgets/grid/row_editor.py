@@ -69,13 +69,8 @@ class Parts:
         )
 
     def button(self, label: str, icon: str) -> w.Button:
-        """A button with an icon and its label, as wide as they are (see :func:`icon_button`)."""
-        return w.Button(
-            description=label,
-            icon=icon,
-            disabled=True,
-            layout=self.button_layout,
-            style=self.button_style,
+        return icon_button(
+            label, icon, disabled=True, layout=self.button_layout, style=self.button_style
         )
 
 
