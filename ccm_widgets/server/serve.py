@@ -172,6 +172,7 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     logs.hide_keys_in_logs(app.log)
     # The room's preparation is told as it goes (a few lines per group and per meeting).
     logging.getLogger(warm_room.__name__).setLevel(logging.INFO)
+    logging.getLogger(compression.__name__).setLevel(logging.INFO)  # one line, when done
     reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
     start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", reaper.START_GRACE))
