@@ -3,6 +3,7 @@ page stops taking input, and what was typed comes back after a reload."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Server, start_server, stop_server
-from tests.browser.helpers import GRID, open_page
+from tests.browser.helpers import GRID, open_page, type_in_cell, wait_cell_saved
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +81,35 @@ def test_a_page_cut_from_the_network_says_so_and_comes_back(
     page.locator(BANNER).wait_for(state="detached", timeout=5_000)
     assert not page.evaluate("!!document.getElementById('rendered_cells').closest('[inert]')")
     page.context.close()
+
+
+def test_a_page_cut_off_while_it_loads_takes_input_once_its_server_answers(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    """A server too busy to answer while the page loads (the groups' burst): the page says
+    so, then, answered again, takes input. Voilà moves the page's cells out of the body as
+    it loads, where the banner's end did not look: the grid stayed inert, with no banner."""
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    hung: list[Any] = []
+    context.route("**/voila/ccm/etat/**", lambda route: hung.append(route))
+    page = context.new_page()
+    page.goto(server.links["Économie alternative"])
+    page.wait_for_selector(GRID, timeout=60_000)
+    page.locator(BANNER, has_text="Connexion perdue").wait_for(timeout=5_000)
+    context.unroute("**/voila/ccm/etat/**")
+    for route in hung:
+        with contextlib.suppress(Exception):
+            route.abort()
+    page.locator(BANNER).wait_for(state="detached", timeout=5_000)
+    assert page.evaluate("document.querySelectorAll('[inert]').length") == 0
+    type_in_cell(page, 0, 1, "Saisi après la coupure du chargement")
+    wait_cell_saved(page, 0, "Défis")
+    page.screenshot(path=str(artifacts / "coupure-au-chargement.png"))
+    with server.store() as store:
+        assert store.grid.rows("economie-alternative")[0].challenges == (
+            "Saisi après la coupure du chargement"
+        )
+    context.close()
 
 
 def test_the_state_of_a_kernel_is_told_to_its_own_browser_only(server: Server) -> None:
