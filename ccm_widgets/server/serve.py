@@ -27,6 +27,8 @@ from ccm_widgets.store import Store
 #: Fallback behind the kernel reaper: a kernel idle this long with no tab is culled.
 CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 60
+#: How long a cell's outputs are waited for once the kernel has replied (nbclient's 4 s).
+IOPUB_TIMEOUT_SECONDS = 60
 
 
 def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int = 2) -> list[str]:
@@ -59,6 +61,10 @@ def room_settings() -> list[str]:
         "--VoilaConfiguration.template=ccm",
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.show_tracebacks=False",
+        # A cell's outputs (its page's widgets) are waited for until the kernel says it is
+        # done, up to a minute, not nbclient's 4 s: on a busy laptop (a facilitator's tabs
+        # reopened together, the groups' burst) they came later and the page stayed empty.
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_SECONDS}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
