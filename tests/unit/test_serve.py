@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ccm_widgets.server.serve import advertised_host, kernel_pools, voila_argv
+from ccm_widgets.server.serve import (
+    IOPUB_TIMEOUT_SECONDS,
+    advertised_host,
+    kernel_pools,
+    room_settings,
+    voila_argv,
+)
 
 
 def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
@@ -13,6 +19,19 @@ def test_listens_on_loopback_unless_told_and_never_on_a_cdn_template() -> None:
     assert "--VoilaConfiguration.template=ccm" in argv
     assert "--Voila.port_retries=0" in argv
     assert "--KernelManager.autorestart=False" in argv  # a dead pooled kernel is replaced
+
+
+def test_voila_waits_for_a_cells_outputs_as_long_as_a_busy_laptop_needs() -> None:
+    """nbclient's 4 s dropped the plenary's widgets when a facilitator's tabs opened
+    together; the setting must reach the executor Voilà makes for each page."""
+    import nbformat
+    from voila.app import Voila
+    from voila.execute import VoilaExecutor
+
+    app = Voila()
+    app.parse_command_line(room_settings())
+    executor = VoilaExecutor(nbformat.v4.new_notebook(), km=None, config=app.config)
+    assert executor.iopub_timeout == IOPUB_TIMEOUT_SECONDS >= 30
 
 
 def test_preheats_only_the_group_workbook() -> None:
