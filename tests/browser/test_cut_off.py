@@ -155,6 +155,13 @@ def test_text_typed_when_the_kernel_died_is_offered_back_after_a_reload_and_save
         editor = open_cell_editor(page, 1, 2)  # typing in a cell of the grid, not validated
         editor.fill(typed := "Perspective tapée dans la grille pendant la coupure")
         offered, row, field = "Ligne 2, Perspectives", 1, "perspectives"
+        with server.store() as store:  # kept under its cell's name once the kernel named it
+            row_id = store.grid.rows("economie-alternative")[row].id
+        page.wait_for_function(
+            "id => Object.keys(localStorage).some(k => k.endsWith(':' + id + ':perspectives'))",
+            arg=row_id,
+            timeout=10_000,
+        )
     os.kill(page_kernel_pid(server, page), signal.SIGKILL)
     banner_within(page, 3, "perdu son lien")
     with server.store() as store:
@@ -234,3 +241,76 @@ def test_a_phone_that_slept_comes_back_to_its_grid_with_its_unsaved_text(
     with server.store() as store:
         assert store.grid.rows("migration-irreguliere")[0].perspectives == typed
     context.close()
+
+
+def _drafts_in_browser(page: Any) -> dict[str, str]:
+    return page.evaluate(
+        "Object.fromEntries(Object.keys(localStorage).filter(k => k.startsWith('ccm:'))"
+        ".map(k => [k, JSON.parse(localStorage.getItem(k)).text]))"
+    )
+
+
+def test_a_cell_double_clicked_at_a_human_pace_keeps_its_text_in_the_browser(
+    browser: Any, server: Server
+) -> None:
+    """A person's double click is slower than the kernel: the first click named the cell
+    before the second, which named nothing new, and the text typed in the cell editor
+    waited for a name that never came (kept nowhere, lost with the kernel)."""
+    from tests.browser.helpers import EDITOR_INPUT, cell_point
+
+    page = open_page(browser, server.links["Économie alternative"], GRID)
+    x, y = cell_point(page, 2, 2)
+    page.mouse.click(x, y)
+    page.wait_for_timeout(600)  # the click has been to the kernel and back
+    page.mouse.click(x, y, click_count=2)
+    editor = page.locator(EDITOR_INPUT)
+    editor.wait_for(state="visible", timeout=5_000)
+    editor.type("Tapé à la main", delay=20)
+    with server.store() as store:
+        row_id = store.grid.rows("economie-alternative")[2].id
+    page.wait_for_function(
+        "id => Object.keys(localStorage).some(k => k.endsWith(':' + id + ':perspectives'))",
+        arg=row_id,
+        timeout=5_000,
+    )
+    assert "Tapé à la main" in _drafts_in_browser(page).values()
+    editor.press("Escape")
+    page.context.close()
+
+
+def test_text_typed_in_a_cell_the_kernel_never_named_is_offered_back_to_copy(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    """The kernel died before it answered the click: the page cannot tell which cell the text
+    was typed in, keeps it anyway, and offers it back to be copied into its cell."""
+    from tests.browser.helpers import open_cell_editor
+
+    page = open_page(browser, server.links["Économie alternative"], GRID)
+    pid = page_kernel_pid(server, page)
+    os.kill(pid, signal.SIGSTOP)  # the click will not be answered
+    try:
+        editor = open_cell_editor(page, 2, 0)
+        editor.fill(typed := "Recommandation tapée sans réponse du serveur")
+        page.wait_for_function(
+            "t => Object.keys(localStorage).some(k => /:u\\d+:cell$/.test(k) &&"
+            " JSON.parse(localStorage.getItem(k)).text === t)",
+            arg=typed,
+            timeout=5_000,
+        )
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    banner_within(page, 5, "perdu son lien")
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    offers = page.locator(".ccm-drafts-box")
+    offers.get_by_text("avant que la page sache laquelle").wait_for(timeout=10_000)
+    assert typed in offers.inner_text()
+    assert offers.get_by_role("button", name="Tout enregistrer").count() == 0
+    offers.screenshot(path=str(artifacts / "brouillon-sans-case.png"))
+    offers.get_by_role("button", name="C'est recopié, oublier ce texte").click()
+    page.wait_for_function(
+        "() => !Object.keys(localStorage).some(k => /:u\\d+:cell$/.test(k))", timeout=10_000
+    )
+    with server.store() as store:
+        assert typed not in {r.recommendation for r in store.grid.rows("economie-alternative")}
+    page.context.close()

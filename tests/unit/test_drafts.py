@@ -112,3 +112,30 @@ def test_the_page_configuration_leaves_out_what_no_page_uses() -> None:
     assert [e["name"] for e in config["federated_extensions"]] == ["ipydatagrid"]
     assert "@jupyterlab/mathjax-extension" in config["disabledExtensions"]
     assert "@voila-dashboards/jupyterlab-preview" in config["disabledExtensions"]
+
+
+def test_a_draft_typed_before_its_cell_was_named_is_offered_to_copy_never_saved() -> None:
+    cells = Cells()
+    box = DraftMailbox(restore=cells.restore, current=cells.current)
+    offered = box.receive(
+        drafts_json(
+            {"row": "u1733212800000", "field": "cell", "text": "Tapé sans réponse", "at": 1},
+            {"row": "u1733212800001", "field": "cell", "text": "  "},  # nothing to copy
+            {"row": "u12; drop", "field": "cell", "text": "pas un jeton"},
+            {"row": "u5", "field": "recommendation", "text": "pas une case inconnue"},
+        )
+    )
+    assert offered == 1
+    (draft,) = box.offers.values()
+    assert draft.unplaced == "u1733212800000"
+    assert "avant que la page sache laquelle" in box.list.children[0].children[0].value
+    assert "Tapé sans réponse" in box.list.children[0].children[0].value
+    # Nothing the page can save by itself: no "Tout enregistrer", a single button to forget.
+    assert len(box.list.children) == 1
+    (forget,) = box.list.children[0].children[1].children
+    forget.click()
+    assert cells.saves == []
+    told = json.loads(box.saved.value.replace("&quot;", '"'))
+    assert ["u1733212800000", "cell"] in told
+    assert ["u1733212800001", "cell"] in told
+    assert box.offers == {}

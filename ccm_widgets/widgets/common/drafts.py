@@ -7,6 +7,10 @@ the script hands those drafts to this widget through a hidden text area; the wid
 each one back ("Enregistrer" / "Ignorer"), and a text saved goes through the same conflict
 check as any save. The widget names the texts that were saved (or set aside) in a hidden
 element, and the script forgets them.
+
+A text typed in the grid's cell editor is kept under its cell's name once the kernel has
+named the cell clicked; typed before that (the kernel slow, or dead before it answered), it
+is kept "unplaced" and offered back to be copied into its cell by hand.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import html
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +38,10 @@ MAX_DRAFTS = 200
 MAX_INBOX_CHARS = 2_000_000
 #: Saved texts the page script is told about at once (the most recent).
 MAX_SAVED = 100
+#: An unplaced draft's token in the page script (``u`` and the time it was typed, in ms) and
+#: its field.
+UNPLACED = re.compile(r"u\d{1,16}")
+UNPLACED_FIELD = "cell"
 
 
 @dataclass(frozen=True)
@@ -44,11 +53,19 @@ class Draft:
     text: str
     base: str
     at: float = 0.0
+    #: Typed in the grid's cell editor before its cell was named: the page script's token
+    #: (``row`` is then 0 and ``field`` "cell").
+    unplaced: str = ""
 
     @property
     def column(self) -> str:
         """The column's title (Recommandation, Défis, Perspectives)."""
         return GRID_COLUMNS[GRID_FIELDS.index(self.field)]
+
+    @property
+    def key(self) -> tuple[int | str, str]:
+        """The draft's name in the page script: its row id (or token) and field."""
+        return (self.unplaced or self.row, self.field)
 
 
 def scope(meeting_key: str, section: str) -> str:
@@ -58,11 +75,14 @@ def scope(meeting_key: str, section: str) -> str:
     return f"{meeting}-{''.join(c if c.isalnum() else '-' for c in section)}"
 
 
-def draft_key(widget: w.DOMWidget, row: int, field: str) -> None:
+def draft_key(widget: w.DOMWidget, row: int, field: str, *, click: int | None = None) -> None:
     """Name the cell a text field (or the grid's cell editor) edits, for the page script:
-    the class ``ccm-key-<row>-<field>`` replaces the one it had."""
-    kept = [c for c in widget._dom_classes if not c.startswith("ccm-key-")]
-    widget._dom_classes = (*kept, f"ccm-key-{row}-{field}")
+    the class ``ccm-key-<row>-<field>`` replaces the one it had. ``click`` numbers a grid's
+    clicks (class ``ccm-click-<n>``): the script waits for each click's answer, even when it
+    names the cell already named (the second click of a double click)."""
+    kept = [c for c in widget._dom_classes if not c.startswith(("ccm-key-", "ccm-click-"))]
+    clicked = () if click is None else (f"ccm-click-{click}",)
+    widget._dom_classes = (*kept, f"ccm-key-{row}-{field}", *clicked)
 
 
 def read_drafts(payload: str) -> list[Draft]:
@@ -76,13 +96,18 @@ def read_drafts(payload: str) -> list[Draft]:
     found = []
     for item in items[:MAX_DRAFTS] if isinstance(items, list) else []:
         try:
+            row, field = item["row"], str(item["field"])
+            unplaced = (
+                row if isinstance(row, str) and UNPLACED.fullmatch(row) and field == UNPLACED_FIELD
+                else ""
+            )  # fmt: skip
             draft = Draft(
-                int(item["row"]), str(item["field"]), str(item["text"]),
-                str(item.get("base", "")), float(item.get("at", 0) or 0),
+                0 if unplaced else int(row), field, str(item["text"]),
+                str(item.get("base", "")), float(item.get("at", 0) or 0), unplaced,
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             continue
-        if draft.field in GRID_FIELDS:
+        if draft.field in GRID_FIELDS or draft.unplaced:
             found.append(draft)
     return found
 
@@ -110,7 +135,7 @@ class DraftMailbox(w.VBox):
         self._restore = restore
         self._current = current
         self._saved: list[list[object]] = []
-        self.offers: dict[tuple[int, str], Draft] = {}
+        self.offers: dict[tuple[int | str, str], Draft] = {}
         self._numbers: dict[int, int] = {}
         # One layout for the four, one style for the two texts: each is a model the kernel
         # sends and the browser builds, on every page that keeps drafts.
@@ -132,7 +157,7 @@ class DraftMailbox(w.VBox):
         """A text is saved: the browser may forget a draft with that very text."""
         self._tell([row, field, text])
 
-    def forget(self, row: int, field: str) -> None:
+    def forget(self, row: int | str, field: str) -> None:
         """The user set the draft aside: the browser forgets it, whatever its text."""
         self._tell([row, field])
 
@@ -152,12 +177,18 @@ class DraftMailbox(w.VBox):
     def receive(self, payload: str) -> int:
         """Offer back the drafts in ``payload``; returns how many are offered."""
         for draft in read_drafts(payload):
+            if draft.unplaced:  # its cell unknown: offered to be copied, if there is a text
+                if draft.text.strip():
+                    self.offers[draft.key] = draft
+                else:
+                    self.forget(*draft.key)
+                continue
             stored = self._current(draft.row, draft.field)
             if stored is None or stored[0] == draft.text:
                 self.forget(draft.row, draft.field)  # saved after all, or its row is gone
                 continue
             self._numbers[draft.row] = stored[1]
-            self.offers[(draft.row, draft.field)] = draft
+            self.offers[draft.key] = draft
         self._show()
         return len(self.offers)
 
@@ -167,49 +198,59 @@ class DraftMailbox(w.VBox):
             self.list.children = ()
             self.message.value = ""
             return
-        save_all = w.Button(description=t("drafts.save_all"), button_style="primary")
-        save_all.on_click(self._on_save_all)
-        save_all.layout.width = "auto"
         self.message.value = (
             f"<div class='ccm-drafts-title'><b>{html.escape(t('drafts.title'))}</b> "
             f"{html.escape(t('drafts.explain'))}</div>"
         )
+        if all(draft.unplaced for draft in self.offers.values()):
+            self.list.children = tuple(rows)  # nothing the page could save by itself
+            return
+        save_all = w.Button(description=t("drafts.save_all"), button_style="primary")
+        save_all.on_click(self._on_save_all)
+        save_all.layout.width = "auto"
         self.list.children = (*rows, save_all)
 
     def _offer(self, draft: Draft) -> w.Widget:
         typed = dt.datetime.fromtimestamp(draft.at / 1000).strftime("%H:%M") if draft.at else "?"
-        number = self._numbers.get(draft.row, 0)
-        label = t("drafts.offer", number=number, column=draft.column, time=typed)
+        if draft.unplaced:
+            label = t("drafts.unplaced", time=typed)
+        else:
+            number = self._numbers.get(draft.row, 0)
+            label = t("drafts.offer", number=number, column=draft.column, time=typed)
         text = w.HTML(
             f"<div class='ccm-draft-text'><b>{html.escape(label)}</b><br>"
             f"<span style='white-space:pre-wrap'>{html.escape(draft.text)}</span></div>"
         )
-        save = w.Button(description=t("drafts.save"), button_style="primary")
-        drop = w.Button(description=t("drafts.drop"))
-        for button in (save, drop):
-            button.layout.width = "auto"
-        save.on_click(_Choice(self, draft, keep=True).chosen)
+        drop = w.Button(description=t("drafts.copied" if draft.unplaced else "drafts.drop"))
         drop.on_click(_Choice(self, draft, keep=False).chosen)
-        return w.VBox([text, w.HBox([save, drop])], layout=w.Layout(margin="4px 0"))
+        buttons = [drop]
+        if not draft.unplaced:
+            save = w.Button(description=t("drafts.save"), button_style="primary")
+            save.on_click(_Choice(self, draft, keep=True).chosen)
+            buttons.insert(0, save)
+        for button in buttons:
+            button.layout.width = "auto"
+        return w.VBox([text, w.HBox(buttons)], layout=w.Layout(margin="4px 0"))
 
     def choose(self, draft: Draft, *, keep: bool) -> bool:
         """Save (``keep``) or set aside one draft offered back; True when it is settled."""
-        if not keep:
-            self.forget(draft.row, draft.field)
-            self.offers.pop((draft.row, draft.field), None)
+        if not keep or draft.unplaced:  # an unplaced text is copied by hand, then set aside
+            self.forget(*draft.key)
+            self.offers.pop(draft.key, None)
             self._show()
-            return True
+            return not keep
         saved, said = self._restore(draft)
         if saved:
             self.confirm(draft.row, draft.field, draft.text)
-        self.offers.pop((draft.row, draft.field), None)  # a conflict is the page's now
+        self.offers.pop(draft.key, None)  # a conflict is the page's now
         self._show()
         self.message.value += f"<div>{html.escape(said)}</div>" if said else ""
         return saved
 
     def _on_save_all(self, _button: object = None) -> None:
         for draft in list(self.offers.values()):
-            self.choose(draft, keep=True)
+            if not draft.unplaced:
+                self.choose(draft, keep=True)
 
 
 class _Choice:

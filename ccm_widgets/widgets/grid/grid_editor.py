@@ -177,6 +177,7 @@ class GroupGridEditor(w.VBox):
         self.session = GridSession(store, section, actor, poll_interval=poll_interval)
         self.watcher = self.session.watcher
         self.selected: int | None = None
+        self._clicks = 0  # the grid's clicks on a cell, named for the page script
         # The watcher's thread and the kernel's both draw: one rows snapshot drawn at a time.
         self._draw_lock = threading.RLock()
 
@@ -380,7 +381,8 @@ class GroupGridEditor(w.VBox):
             self.select(int(cell["primary_key_row"]))
             rows, field = self.session.rows, _FIELD_OF.get(str(cell.get("column", "")))
             if self.selected is not None and self.selected < len(rows) and field:
-                draft_key(self.grid, rows[self.selected].id, field)  # for its cell editor
+                self._clicks += 1  # each click answered, even naming the same cell again
+                draft_key(self.grid, rows[self.selected].id, field, click=self._clicks)
 
     # -- drafts -----------------------------------------------------------------------------
 
