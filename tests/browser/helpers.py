@@ -41,7 +41,7 @@ def type_in_cell(page: Any, row: int, column: int, text: str) -> None:
     x, y = cell_point(page, row, column)
     page.mouse.dblclick(x, y)
     editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=5_000)
+    editor.wait_for(state="visible", timeout=10_000)
     editor.fill(text)
     editor.press("Enter")
 
@@ -51,7 +51,7 @@ def open_cell_editor(page: Any, row: int, column: int) -> Any:
     x, y = cell_point(page, row, column)
     page.mouse.dblclick(x, y)
     editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=5_000)
+    editor.wait_for(state="visible", timeout=10_000)
     return editor
 
 
@@ -60,7 +60,7 @@ def row_editor_text(page: Any, row: int, column: int) -> str:
     x, y = cell_point(page, row, column)
     page.mouse.click(x, y)
     area = page.locator(".ccm-row-editor textarea").nth(column)
-    area.wait_for(state="visible", timeout=5_000)
+    area.wait_for(state="visible", timeout=10_000)
     page.wait_for_timeout(400)  # the selection travels to the kernel and back
     return str(area.input_value())
 

@@ -38,7 +38,7 @@ def test_attendance_form_and_upload(
     inputs.nth(2).fill("+227 97 00 00 09")
     form.get_by_role("combobox").select_option(label="Migration irrégulière")
     form.get_by_role("button", name="Enregistrer").click()
-    page.get_by_text("OUSMANE Aïcha <i>test</i>").first.wait_for(timeout=5_000)
+    page.get_by_text("OUSMANE Aïcha <i>test</i>").first.wait_for(timeout=10_000)
     typed = page.locator(".ccm-attendance-list tr", has_text="OUSMANE Aïcha")
     assert typed.locator("td").nth(5).inner_text() == "Migration irrégulière"
 
@@ -49,7 +49,7 @@ def test_attendance_form_and_upload(
     chooser.value.set_files(str(sheet))
     # the list has people: the page asks whether the sheet replaces it or goes after it
     page.get_by_role("button", name="Ajouter à la suite").click()
-    page.get_by_text("SANI Ibrahim").first.wait_for(timeout=5_000)
+    page.get_by_text("SANI Ibrahim").first.wait_for(timeout=10_000)
     status = page.locator(".ccm-attendance .ccm-status").last.inner_text()
     assert "3 participant(s) importé(s)" in status
     assert page.locator(".ccm-attendance tr.defect").count() >= 3

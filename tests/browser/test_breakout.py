@@ -51,7 +51,7 @@ def test_four_groups_type_at_once(browser: Any, server: Server, artifacts: Path)
     for tab, count, text in zip(tabs, counts, texts, strict=True):
         type_in_cell(tab, count, 0, text)
     for text in texts:
-        plenary.get_by_text(text).first.wait_for(timeout=3_000)
+        plenary.get_by_text(text).first.wait_for(timeout=10_000)
     plenary.screenshot(path=str(artifacts / "pleniere-quatre-groupes.png"), full_page=True)
     with server.store() as store:
         for slug, text in zip(SLUGS, texts, strict=True):
@@ -81,13 +81,13 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     editor_b.fill("Perspective de B")
     editor_b.press("Enter")
     conflict = tab_b.get_by_text("modifiée entre-temps", exact=False).first
-    conflict.wait_for(timeout=5_000)
+    conflict.wait_for(timeout=10_000)
     tab_b.screenshot(path=str(artifacts / "conflit.png"), full_page=True)
     with server.store() as store:
         assert store.grid.rows("protection")[0].perspectives == "Perspective de A"
     # A changes the cell again while B chooses: B's choice is between the texts there now
     type_in_cell(tab_a, 0, 2, "Perspective de A, corrigée")
-    tab_b.get_by_text("« Perspective de A, corrigée »", exact=False).first.wait_for(timeout=5_000)
+    tab_b.get_by_text("« Perspective de A, corrigée »", exact=False).first.wait_for(timeout=10_000)
     area_b = tab_b.locator(".ccm-row-editor textarea").nth(2)
     deadline = time.monotonic() + 5
     while area_b.input_value() != "Perspective de A, corrigée" and time.monotonic() < deadline:
@@ -111,10 +111,10 @@ def test_two_tabs_on_one_group_keep_both_and_settle_a_conflict(
     time.sleep(1.0)
     editor_b.fill("Autre perspective de B")
     editor_b.press("Enter")
-    tab_b.locator(".ccm-status", has_text="Conflit").first.wait_for(timeout=5_000)
+    tab_b.locator(".ccm-status", has_text="Conflit").first.wait_for(timeout=10_000)
     tab_b.get_by_role("button", name="Garder le texte enregistré").click()
     kept = tab_b.locator(".ccm-status", has_text="le texte enregistré est gardé").first
-    kept.wait_for(timeout=5_000)
+    kept.wait_for(timeout=10_000)
     assert "Conflit" not in kept.inner_text()
     assert tab_b.get_by_role("button", name="Garder mon texte").count() == 0
     with server.store() as store:

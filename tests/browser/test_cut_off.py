@@ -78,7 +78,7 @@ def test_a_page_cut_from_the_network_says_so_and_comes_back(
     page.screenshot(path=str(artifacts / "coupure-reseau.png"))
     time.sleep(60)
     page.context.set_offline(False)
-    page.locator(BANNER).wait_for(state="detached", timeout=5_000)
+    page.locator(BANNER).wait_for(state="detached", timeout=10_000)
     assert not page.evaluate("!!document.getElementById('rendered_cells').closest('[inert]')")
     page.context.close()
 
@@ -95,12 +95,12 @@ def test_a_page_cut_off_while_it_loads_takes_input_once_its_server_answers(
     page = context.new_page()
     page.goto(server.links["Économie alternative"])
     page.wait_for_selector(GRID, timeout=60_000)
-    page.locator(BANNER, has_text="Connexion perdue").wait_for(timeout=5_000)
+    page.locator(BANNER, has_text="Connexion perdue").wait_for(timeout=10_000)
     context.unroute("**/voila/ccm/etat/**")
     for route in hung:
         with contextlib.suppress(Exception):
             route.abort()
-    page.locator(BANNER).wait_for(state="detached", timeout=5_000)
+    page.locator(BANNER).wait_for(state="detached", timeout=10_000)
     assert page.evaluate("document.querySelectorAll('[inert]').length") == 0
     type_in_cell(page, 0, 1, "Saisi après la coupure du chargement")
     wait_cell_saved(page, 0, "Défis")
@@ -264,14 +264,14 @@ def test_a_cell_double_clicked_at_a_human_pace_keeps_its_text_in_the_browser(
     page.wait_for_timeout(600)  # the click has been to the kernel and back
     page.mouse.click(x, y, click_count=2)
     editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=5_000)
+    editor.wait_for(state="visible", timeout=10_000)
     editor.type("Tapé à la main", delay=20)
     with server.store() as store:
         row_id = store.grid.rows("economie-alternative")[2].id
     page.wait_for_function(
         "id => Object.keys(localStorage).some(k => k.endsWith(':' + id + ':perspectives'))",
         arg=row_id,
-        timeout=5_000,
+        timeout=10_000,
     )
     assert "Tapé à la main" in _drafts_in_browser(page).values()
     editor.press("Escape")
@@ -295,7 +295,7 @@ def test_text_typed_in_a_cell_the_kernel_never_named_is_offered_back_to_copy(
             "t => Object.keys(localStorage).some(k => /:u\\d+:cell$/.test(k) &&"
             " JSON.parse(localStorage.getItem(k)).text === t)",
             arg=typed,
-            timeout=5_000,
+            timeout=10_000,
         )
     finally:
         os.kill(pid, signal.SIGKILL)

@@ -243,7 +243,7 @@ def test_the_grid_keeps_its_three_columns_at_1024_px(
     assert x < 1024
     page.mouse.dblclick(x, y)
     editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=5_000)
+    editor.wait_for(state="visible", timeout=10_000)
     editor.fill("Perspective saisie à 1024 px")
     editor.press("Enter")
     page.locator(".ccm-status", has_text="(ligne 1, Perspectives)").wait_for(timeout=10_000)
@@ -303,12 +303,12 @@ def test_the_projection_keeps_the_text_size_this_browser_chose(
 
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = open_in(context, server.links["projection"], ".ccm-projection table")
-    page.get_by_text("Taille du texte : 100 %").wait_for(timeout=5_000)
+    page.get_by_text("Taille du texte : 100 %").wait_for(timeout=10_000)
     normal = size_of(page)
     for _ in range(3):
         page.get_by_role("button", name="Texte plus grand").click()
         page.wait_for_timeout(200)
-    page.get_by_text("Taille du texte : 130 %").wait_for(timeout=5_000)
+    page.get_by_text("Taille du texte : 130 %").wait_for(timeout=10_000)
     assert size_of(page) == pytest.approx(normal * 1.3, rel=0.02)
     page.wait_for_timeout(300)  # the page script keeps the choice
     page.reload()

@@ -98,7 +98,7 @@ def test_a_meeting_is_started_from_an_empty_store_in_the_pages(
     page.screenshot(path=str(artifacts / "nouvelle-reunion-precedente.png"), full_page=True)
     form.get_by_role("button", name="Créer la réunion").click()
     page.locator(".ccm-home h1", has_text=TITLE).wait_for(timeout=15_000)
-    page.get_by_text("Groupe 4 : Protection").first.wait_for(timeout=5_000)
+    page.get_by_text("Groupe 4 : Protection").first.wait_for(timeout=10_000)
     page.screenshot(path=str(artifacts / "nouvelle-reunion-creee.png"), full_page=True)
 
     with empty_server.store() as store:
@@ -120,7 +120,7 @@ def test_a_meeting_is_started_from_an_empty_store_in_the_pages(
         GRID,
     )
     review = open_page(browser, facilitator_url(empty_server, "revue.ipynb"), ".ccm-review")
-    review.get_by_text("Protection ·").first.wait_for(timeout=5_000)
+    review.get_by_text("Protection ·").first.wait_for(timeout=10_000)
     review.screenshot(path=str(artifacts / "nouvelle-reunion-revue.png"), full_page=True)
     for tab in (page, group, review):
         tab.context.close()
@@ -152,7 +152,7 @@ def test_a_corrected_sheet_replaces_the_list_with_its_own_numbers(
     status = page.locator(".ccm-attendance .ccm-status", has_text="remplacée")
     status.first.wait_for(timeout=10_000)
     assert "12 participant(s) importé(s)" in status.first.inner_text()
-    page.get_by_text("+227 96 10 00 05").first.wait_for(timeout=5_000)
+    page.get_by_text("+227 96 10 00 05").first.wait_for(timeout=10_000)
     summary = page.locator(".ccm-attendance", has_text="12 participant(s) :").first.inner_text()
     assert "0 doublon(s)" in summary
     numbers = page.evaluate(
@@ -197,9 +197,11 @@ def test_a_doublons_merge_is_undone_after_a_reload(
         .filter(has_text="Migration irrégulière")
         .last
     )
-    card.wait_for(timeout=5_000)
+    card.wait_for(timeout=10_000)
     card.get_by_role("button", name="Fusionner").click()  # Protection's row into Migration's
-    plenary.locator(".ccm-duplicates .ccm-status", has_text="Consolidation").wait_for(timeout=5_000)
+    plenary.locator(".ccm-duplicates .ccm-status", has_text="Consolidation").wait_for(
+        timeout=10_000
+    )
     with server.store() as store:
         snapshot = store.plenary.snapshot()
         assert [row.id for row in snapshot.merged_into(target.id)] == [copy.id]
@@ -211,7 +213,7 @@ def test_a_doublons_merge_is_undone_after_a_reload(
         )
     # the rapporteur of Protection is told what became of their row
     said = group.locator(".ccm-status", has_text="fusionnée par la plénière")
-    said.first.wait_for(timeout=5_000)
+    said.first.wait_for(timeout=10_000)
     text = said.first.inner_text()
     assert text.startswith(f"La ligne {position} (« Harmoniser la collecte")
     assert f"avec la ligne {kept_row.position} de Groupe 3 : Migration irrégulière" in text
@@ -223,11 +225,11 @@ def test_a_doublons_merge_is_undone_after_a_reload(
     consolidation = plenary.locator(".ccm-consolidation")
     consolidation.locator("select").first.select_option(label=label)
     merges = consolidation.locator(".ccm-merges")
-    merges.get_by_text("fusionnée à").wait_for(timeout=5_000)
+    merges.get_by_text("fusionnée à").wait_for(timeout=10_000)
     merges.scroll_into_view_if_needed()  # the page scrolls inside Voilà's own container
     plenary.screenshot(path=str(artifacts / "consolidation-fusions.png"), full_page=True)
     merges.get_by_role("button", name="Annuler la fusion").click()
-    consolidation.locator(".ccm-status", has_text="Fusion annulée").wait_for(timeout=5_000)
+    consolidation.locator(".ccm-status", has_text="Fusion annulée").wait_for(timeout=10_000)
     with server.store() as store:
         assert {copy.id, target.id} <= {r.id for r in store.grid.rows()}
         assert store.grid.row(target.id).cells() == target.cells()
@@ -248,14 +250,14 @@ def test_adoption_starts_at_row_one_and_amends_the_text(
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     open_tab(plenary, "Adoption")
     adoption = plenary.locator(".ccm-adoption")
-    adoption.get_by_text(f"1/{total} de la synthèse").wait_for(timeout=5_000)
+    adoption.get_by_text(f"1/{total} de la synthèse").wait_for(timeout=10_000)
     with server.store() as store:
         first = store.plenary.snapshot().synthesis_with_withdrawn.sections[0].rows[0]
     adoption.get_by_role("button", name="Adopter", exact=True).click()
-    adoption.get_by_text(f"2/{total} de la synthèse").wait_for(timeout=5_000)
+    adoption.get_by_text(f"2/{total} de la synthèse").wait_for(timeout=10_000)
     adoption.get_by_role("button", name="Adopter amendée", exact=True).click()
     area = adoption.locator(".ccm-amend-recommendation textarea")
-    area.wait_for(timeout=5_000)
+    area.wait_for(timeout=10_000)
     with server.store() as store:
         second = store.plenary.snapshot().synthesis_with_withdrawn.sections[0].rows[1]
         assert second.decision == ""  # the click opened the texts, decided nothing
@@ -264,9 +266,9 @@ def test_adoption_starts_at_row_one_and_amends_the_text(
     area.fill(amended)
     plenary.screenshot(path=str(artifacts / "adoption-amendement.png"), full_page=True)
     adoption.get_by_role("button", name="Enregistrer l'amendement et adopter").click()
-    adoption.locator(".ccm-status", has_text="adoptée amendée").wait_for(timeout=5_000)
-    adoption.get_by_text(f"3/{total} de la synthèse").wait_for(timeout=5_000)
-    adoption.get_by_text("1 adoptée(s), 1 amendée(s)").wait_for(timeout=5_000)
+    adoption.locator(".ccm-status", has_text="adoptée amendée").wait_for(timeout=10_000)
+    adoption.get_by_text(f"3/{total} de la synthèse").wait_for(timeout=10_000)
+    adoption.get_by_text("1 adoptée(s), 1 amendée(s)").wait_for(timeout=10_000)
     plenary.screenshot(path=str(artifacts / "adoption-amendee.png"), full_page=True)
     with server.store() as store:
         row = store.grid.row(second.id)
@@ -287,7 +289,7 @@ def test_a_deleted_agenda_item_is_restored_after_a_reload(
     agenda = page.locator(".ccm-items-agenda")
     agenda.locator("select").first.select_option(index=2)
     agenda.get_by_role("button", name="Supprimer", exact=True).click()
-    agenda.locator(".ccm-status", has_text="Supprimé").wait_for(timeout=5_000)
+    agenda.locator(".ccm-status", has_text="Supprimé").wait_for(timeout=10_000)
     with server.store() as store:
         assert [item["item"] for item in store.items.rows("agenda")] == [
             item for n, item in enumerate(before) if n != 2
@@ -296,12 +298,12 @@ def test_a_deleted_agenda_item_is_restored_after_a_reload(
     page.wait_for_selector(".ccm-preparation", timeout=60_000)
     agenda = page.locator(".ccm-items-agenda")
     deleted = agenda.locator(".ccm-items-deleted")
-    deleted.wait_for(timeout=5_000)
+    deleted.wait_for(timeout=10_000)
     assert before[2] in deleted.inner_text().replace("\xa0", " ")
     deleted.scroll_into_view_if_needed()  # the page scrolls inside Voilà's own container
     page.screenshot(path=str(artifacts / "ordre-du-jour-supprime.png"), full_page=True)
     deleted.get_by_role("button", name="Restaurer").click()
-    agenda.locator(".ccm-status", has_text="Restauré").wait_for(timeout=5_000)
+    agenda.locator(".ccm-status", has_text="Restauré").wait_for(timeout=10_000)
     with server.store() as store:
         assert [item["item"] for item in store.items.rows("agenda")] == before
     page.context.close()
@@ -328,15 +330,15 @@ def test_a_closed_breakout_is_said_once_and_grids_ask_for_no_double_click(
     browser: Any, server: Server, artifacts: Path
 ) -> None:
     group = open_page(browser, server.links["Protection"], GRID)
-    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=5_000)
+    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=10_000)
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     plenary.get_by_role("button", name="Clore les travaux de groupes").click()
-    plenary.get_by_text("Clôture enregistrée").wait_for(timeout=5_000)
+    plenary.get_by_text("Clôture enregistrée").wait_for(timeout=10_000)
     assert plenary.get_by_text("Travaux de groupes clos", exact=True).count() == 1
-    group.get_by_text("Cliquez sur une case pour lire sa ligne en entier").wait_for(timeout=5_000)
+    group.get_by_text("Cliquez sur une case pour lire sa ligne en entier").wait_for(timeout=10_000)
     assert group.get_by_text("Cliquez deux fois").count() == 0
     group.screenshot(path=str(artifacts / "groupe-clos.png"), full_page=True)
     plenary.get_by_role("button", name="Rouvrir").click()  # the module's other tests write
-    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=5_000)
+    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=10_000)
     for tab in (group, plenary):
         tab.context.close()

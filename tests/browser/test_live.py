@@ -31,7 +31,7 @@ def test_group_edit_reaches_plenary_and_store(
     time.sleep(0.5)  # the grid redraws with the new row
     type_in_cell(group, before, 0, text)
     typed_at = time.monotonic()
-    plenary.get_by_text(text, exact=False).first.wait_for(timeout=5_000)
+    plenary.get_by_text(text, exact=False).first.wait_for(timeout=10_000)
     delay = time.monotonic() - typed_at
     group.screenshot(path=str(artifacts / "groupe-protection.png"), full_page=True)
     plenary.screenshot(path=str(artifacts / "pleniere.png"), full_page=True)

@@ -69,7 +69,7 @@ def test_consolidate_merge_and_adopt_in_plenary(
     type_in_cell(protection, counts["protection"], 0, PROTECTION_TEXT)
     type_in_cell(migration, counts["migration-irreguliere"], 0, MIGRATION_TEXT)
     for text in (PROTECTION_TEXT, MIGRATION_TEXT):
-        plenary.get_by_text(text).first.wait_for(timeout=3_000)
+        plenary.get_by_text(text).first.wait_for(timeout=10_000)
 
     # Protection first in the synthesis
     open_tab(plenary, "Synthèse")
@@ -82,16 +82,16 @@ def test_consolidate_merge_and_adopt_in_plenary(
         """() => { const t = document.querySelector('.ccm-board table.synthesis').innerText;
                    const p = t.indexOf('GROUPE THÉMATIQUE : PROTECTION');
                    return p > 0 && p < t.indexOf('GROUPE THÉMATIQUE : MIGRATION'); }""",
-        timeout=5_000,
+        timeout=10_000,
     )
 
     # the typed row nearly repeats a Migration row: flagged, merged into the Protection row
     open_tab(plenary, "Doublons")
     card = plenary.locator(".ccm-duplicates .widget-vbox", has_text=PROTECTION_TEXT).last
-    card.wait_for(timeout=5_000)
+    card.wait_for(timeout=10_000)
     plenary.screenshot(path=str(artifacts / "pleniere-doublons.png"), full_page=True)
     card.get_by_role("button", name="Fusionner").click()
-    plenary.locator(".ccm-duplicates .ccm-status", has_text="fusionnées").wait_for(timeout=5_000)
+    plenary.locator(".ccm-duplicates .ccm-status", has_text="fusionnées").wait_for(timeout=10_000)
     with server.store() as store:
         merged = next(
             r for r in store.grid.rows("protection") if PROTECTION_TEXT in r.recommendation
@@ -110,7 +110,7 @@ def test_consolidate_merge_and_adopt_in_plenary(
         plenary.wait_for_timeout(400)
     # "Adopter amendée" opens the row's texts; saving them records the decision
     adoption.get_by_role("button", name="Enregistrer l'amendement et adopter").click()
-    adoption.get_by_text("1 adoptée(s), 1 amendée(s), 1 retirée(s)").wait_for(timeout=5_000)
+    adoption.get_by_text("1 adoptée(s), 1 amendée(s), 1 retirée(s)").wait_for(timeout=10_000)
     plenary.screenshot(path=str(artifacts / "pleniere-adoption.png"), full_page=True)
 
     with server.store() as store:

@@ -38,7 +38,7 @@ def test_group_edit_reaches_plenary_on_postgresql(
     time.sleep(0.5)
     text = "Installer des bornes d'information dans les gares routières (PostgreSQL)"
     type_in_cell(group, before, 0, text)
-    plenary.get_by_text(text).first.wait_for(timeout=3_000)
+    plenary.get_by_text(text).first.wait_for(timeout=10_000)
     plenary.screenshot(path=str(artifacts / "pleniere-postgresql.png"), full_page=True)
     with Store(pg_server.store_path) as store:
         rows = store.grid.rows("migration-irreguliere")

@@ -49,12 +49,12 @@ def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
     # drawn once opened, the picker still loses ipywidgets' "(0)"
     page.wait_for_function(
         "() => !/\\(\\d+\\)/.test(document.querySelector('.ccm-upload').innerText)",
-        timeout=5_000,
+        timeout=10_000,
     )
 
     choose(page, "grille-enorme.csv", big_csv())
     note = page.locator(".ccm-upload-note")
-    note.wait_for(state="visible", timeout=5_000)
+    note.wait_for(state="visible", timeout=10_000)
     text = note.inner_text()
     assert "« grille-enorme.csv » n'a pas été envoyé" in text
     assert re.search(r" : 11,\d Mo, au-delà de la limite de 8 Mo par fichier", text), text
@@ -99,7 +99,7 @@ def test_every_picker_of_the_facilitator_refuses_a_file_too_big(
             page.locator(".ccm-upload").nth(index).click()
         chooser.value.set_files({"name": "enorme.csv", "mimeType": "text/csv", "buffer": big_csv()})
         note = page.locator(".ccm-upload-note").nth(index)
-        note.wait_for(state="visible", timeout=5_000)
+        note.wait_for(state="visible", timeout=10_000)
         assert "limite de 8 Mo" in note.inner_text()
     # the kernel still answers: a small file through the first picker is read (and refused
     # for its columns, which says the kernel got it), and the refusal next to it goes away
