@@ -314,3 +314,76 @@ def test_text_typed_in_a_cell_the_kernel_never_named_is_offered_back_to_copy(
     with server.store() as store:
         assert typed not in {r.recommendation for r in store.grid.rows("economie-alternative")}
     page.context.close()
+
+
+def test_a_text_typed_after_moving_with_the_keyboard_is_never_kept_for_the_cell_clicked(
+    browser: Any, server: Server
+) -> None:
+    """The arrows (or Enter, or Tab) move the grid's cursor to another cell, where typing
+    opens its editor, with no click: the grid's name was still the clicked cell's, and the
+    other cell's text was kept for it (a reload offered to save it over the clicked cell)."""
+    from tests.browser.helpers import EDITOR_INPUT, cell_point
+
+    page = open_page(browser, server.links["Gouvernance et coordination"], GRID)
+    with server.store() as store:
+        first = store.grid.rows("gouvernance-et-coordination")[0].id
+    x, y = cell_point(page, 0, 0)
+    page.mouse.click(x, y)
+    page.wait_for_timeout(600)  # named: row 1, Recommandation
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type("Ligne suivante", delay=20)  # opens the editor of row 2
+    editor = page.locator(EDITOR_INPUT)
+    editor.wait_for(state="visible", timeout=10_000)
+    page.wait_for_timeout(1_500)
+    kept = _drafts_in_browser(page)
+    assert "Ligne suivante" not in {
+        text for name, text in kept.items() if name.endswith(f":{first}:recommendation")
+    }
+    assert "Ligne suivante" in kept.values()  # kept all the same, as a text to copy
+    editor.press("Enter")  # saved in its own cell: the browser forgets it
+    wait_cell_saved(page, 1, "Recommandation")
+    page.wait_for_function(
+        "() => !Object.values(localStorage).some(v => v.includes('Ligne suivante'))",
+        timeout=10_000,
+    )
+    with server.store() as store:
+        rows = store.grid.rows("gouvernance-et-coordination")
+    assert rows[1].recommendation == "Ligne suivante"
+    assert rows[0].recommendation != "Ligne suivante"
+    page.context.close()
+
+
+def test_a_cell_whose_old_draft_was_set_aside_keeps_the_next_text_typed_in_it(
+    browser: Any, server: Server
+) -> None:
+    """The page script read the kernel's list of saved and set-aside texts again at every
+    change of the page (a timer's tick): a draft set aside ("Ignorer") erased, at the next
+    change, any text typed in that cell since, which a cut then lost."""
+    from tests.browser.helpers import open_cell_editor
+
+    page = open_page(browser, server.links["Migration irrégulière"], GRID)
+    with server.store() as store:
+        row = store.grid.rows("migration-irreguliere")[0]
+    scope = page.evaluate(
+        "/ccm-scope-([\\w-]+)/.exec(document.querySelector('.ccm-drafts').className)[1]"
+    )
+    page.evaluate(
+        "([name, base]) => localStorage.setItem(name, JSON.stringify("
+        "{text: 'Ancien brouillon', base: base, at: Date.now()}))",
+        [f"ccm:{scope}:{row.id}:challenges", row.challenges],
+    )
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    offers = page.locator(".ccm-drafts-box")
+    offers.get_by_text("Ancien brouillon").wait_for(timeout=10_000)
+    offers.get_by_role("button", name="Ignorer").click()
+    page.wait_for_function("() => !Object.values(localStorage).some(v => v.includes('Ancien'))")
+    editor = open_cell_editor(page, 0, 1)
+    editor.fill("Nouveau défi, pas encore validé")
+    page.wait_for_timeout(1_000)
+    # The page changes, as it does each second while the breakout's timer runs.
+    page.evaluate("document.body.append(document.createElement('span'))")
+    page.wait_for_timeout(1_000)
+    assert "Nouveau défi, pas encore validé" in _drafts_in_browser(page).values()
+    editor.press("Escape")
+    page.context.close()

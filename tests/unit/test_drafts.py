@@ -49,7 +49,7 @@ def test_drafts_are_offered_back_and_saved_over_the_text_they_were_typed_over() 
     box.list.children[-1].click()  # "Tout enregistrer"
     assert cells.stored[(1, "recommendation")] == "Nouveau"
     assert cells.stored[(2, "challenges")] == "Défi tapé hors ligne"
-    told = json.loads(box.saved.value.replace("&quot;", '"'))
+    told = json.loads(box.saved.value.replace("&quot;", '"'))["saved"]
     assert [1, "recommendation", "Nouveau"] in told
     assert [9, "challenges"] in told  # its row is gone: the browser forgets it
     assert box.offers == {}
@@ -135,7 +135,22 @@ def test_a_draft_typed_before_its_cell_was_named_is_offered_to_copy_never_saved(
     (forget,) = box.list.children[0].children[1].children
     forget.click()
     assert cells.saves == []
-    told = json.loads(box.saved.value.replace("&quot;", '"'))
+    told = json.loads(box.saved.value.replace("&quot;", '"'))["saved"]
     assert ["u1733212800000", "cell"] in told
     assert ["u1733212800001", "cell"] in told
     assert box.offers == {}
+
+
+def test_the_page_script_is_told_how_many_texts_were_named_so_it_reads_only_the_new() -> None:
+    cells = Cells()
+    box = DraftMailbox(restore=cells.restore, current=cells.current)
+    box.forget(2, "challenges")
+    box.confirm(1, "recommendation", "Ancien")
+    told = json.loads(box.saved.value.replace("&quot;", '"'))
+    assert told == {"n": 2, "saved": [[2, "challenges"], [1, "recommendation", "Ancien"]]}
+    for i in range(150):  # the list keeps the last ones; the count goes on
+        box.confirm(1, "recommendation", str(i))
+    told = json.loads(box.saved.value.replace("&quot;", '"'))
+    assert told["n"] == 152
+    assert len(told["saved"]) == 100
+    assert told["saved"][-1] == [1, "recommendation", "149"]

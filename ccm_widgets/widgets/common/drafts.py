@@ -135,6 +135,7 @@ class DraftMailbox(w.VBox):
         self._restore = restore
         self._current = current
         self._saved: list[list[object]] = []
+        self._told = 0  # entries told since the page loaded: the script reads the new ones
         self.offers: dict[tuple[int | str, str], Draft] = {}
         self._numbers: dict[int, int] = {}
         # One layout for the four, one style for the two texts: each is a model the kernel
@@ -163,7 +164,9 @@ class DraftMailbox(w.VBox):
 
     def _tell(self, entry: list[object]) -> None:
         self._saved = [*self._saved, entry][-MAX_SAVED:]
-        self.saved.value = html.escape(json.dumps(self._saved, ensure_ascii=False))
+        self._told += 1
+        told = {"n": self._told, "saved": self._saved}
+        self.saved.value = html.escape(json.dumps(told, ensure_ascii=False))
 
     # -- what the page script sent ----------------------------------------------------------
 
