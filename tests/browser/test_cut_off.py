@@ -387,3 +387,25 @@ def test_a_cell_whose_old_draft_was_set_aside_keeps_the_next_text_typed_in_it(
     assert "Nouveau défi, pas encore validé" in _drafts_in_browser(page).values()
     editor.press("Escape")
     page.context.close()
+
+
+def test_a_text_given_up_with_escape_is_not_offered_back(browser: Any, server: Server) -> None:
+    """Escape puts the cell's text back: what was typed there is not kept to come back."""
+    from tests.browser.helpers import open_cell_editor
+
+    page = open_page(browser, server.links["Protection"], GRID)
+    editor = open_cell_editor(page, 0, 2)
+    editor.type("Finalement non", delay=20)
+    page.wait_for_function(
+        "() => Object.values(localStorage).some(v => v.includes('Finalement non'))",
+        timeout=10_000,
+    )
+    editor.press("Escape")
+    assert "Finalement non" not in _drafts_in_browser(page).values()
+    page.reload()
+    page.wait_for_selector(GRID, timeout=60_000)
+    page.wait_for_timeout(2_000)
+    assert page.locator(".ccm-drafts-box", has_text="retrouvés").count() == 0
+    with server.store() as store:
+        assert store.grid.rows("protection")[0].perspectives != "Finalement non"
+    page.context.close()
