@@ -132,6 +132,8 @@ def test_a_draft_typed_before_its_cell_was_named_is_offered_to_copy_never_saved(
     assert "Tapé sans réponse" in box.list.children[0].children[0].value
     # Nothing the page can save by itself: no "Tout enregistrer", a single button to forget.
     assert len(box.list.children) == 1
+    assert not box.choose(draft, keep=True)
+    assert box.offers  # still offered, to be copied
     (forget,) = box.list.children[0].children[1].children
     forget.click()
     assert cells.saves == []

@@ -9,8 +9,9 @@ check as any save. The widget names the texts that were saved (or set aside) in 
 element, and the script forgets them.
 
 A text typed in the grid's cell editor is kept under its cell's name once the kernel has
-named the cell clicked; typed before that (the kernel slow, or dead before it answered), it
-is kept "unplaced" and offered back to be copied into its cell by hand.
+named the cell clicked. Typed before that (the kernel slow, or dead before it answered), or
+in a cell reached with the keyboard (no click, so no name), it is kept "unplaced" and offered
+back to be copied into its cell by hand.
 """
 
 from __future__ import annotations
@@ -237,11 +238,13 @@ class DraftMailbox(w.VBox):
 
     def choose(self, draft: Draft, *, keep: bool) -> bool:
         """Save (``keep``) or set aside one draft offered back; True when it is settled."""
-        if not keep or draft.unplaced:  # an unplaced text is copied by hand, then set aside
+        if keep and draft.unplaced:
+            return False  # its cell unknown: copied by hand, never saved here
+        if not keep:
             self.forget(*draft.key)
             self.offers.pop(draft.key, None)
             self._show()
-            return not keep
+            return True
         saved, said = self._restore(draft)
         if saved:
             self.confirm(draft.row, draft.field, draft.text)
