@@ -254,12 +254,11 @@ def serve(
             return 1
         shown = advertised_host(ip)
         if shown.startswith("127.") and ip != shown and not public_url:
-            print("ccm : aucune adresse réseau trouvée ; les liens ne marcheront que sur cette"
-                  " machine (--public-url pour en donner une).", file=sys.stderr)  # fmt: skip
+            print(t("serve.no_address"), file=sys.stderr)
         public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
         if opened.meetings.exists():
-            print(f"Réunion : {opened.meetings.get().title}")
-        print(f"Stockage : {opened.where}")
+            print(t("serve.meeting", title=opened.meetings.get().title))
+        print(t("serve.store", where=opened.where))
         print_links(meeting_links(opened, public_url), qr=qr)
         sys.stdout.flush()
     os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
