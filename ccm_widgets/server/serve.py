@@ -27,6 +27,9 @@ from ccm_widgets.store import Store
 #: Fallback behind the kernel reaper: a kernel idle this long with no tab is culled.
 CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 60
+#: The server's log lines: Voilà's and ours, each with its time (hours, minutes, seconds).
+LOG_FORMAT = "[%(name)s %(asctime)s]%(highlevel)s %(message)s"
+LOG_TIME = "%H:%M:%S"
 #: How long a cell's outputs are waited for once the kernel has replied (nbclient's 4 s).
 IOPUB_TIMEOUT_SECONDS = 60
 
@@ -46,6 +49,9 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.open_browser=False",
+        # Each line says when: what a tab met is found by its time in the room's log.
+        f"--Voila.log_format={LOG_FORMAT}",
+        f"--Voila.log_datefmt={LOG_TIME}",
         *room_settings(),
         # A kernel that died is not restarted bare: restarted, it has lost the page's widgets
         # (the tab must be reopened anyway), and a preheated one would sit in the pool with
@@ -266,6 +272,10 @@ def serve(
         os.environ["CCM_MAX_PAGES"] = str(max_pages)
     from voila.app import Voila
 
+    for handler in logging.getLogger().handlers:  # ours (the room, the door) are timed too
+        handler.setFormatter(
+            logging.Formatter("[%(name)s %(asctime)s] %(levelname)s %(message)s", LOG_TIME)
+        )
     app = Voila.instance(config=voila_config(preheat))
     app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
     # Voilà makes its kernel manager and web application in start(): read them once it runs.

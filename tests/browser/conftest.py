@@ -6,10 +6,12 @@ Everything started here is stopped here. Screenshots go to ``tests/artifacts/`` 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -167,3 +169,59 @@ def browser() -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test says what its tabs showed and what its server logged.
+
+    A test that waited in vain for a grid says only that it waited; the tabs' text, their
+    kernels and the server's lines about those kernels say why. They are added to the
+    report and written beside the server's log, with a screenshot of each tab.
+    """
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    servers = [value for value in funcargs.values() if isinstance(value, Server)]
+    pages = []  # the tabs of the test's browser, or of its device's context
+    for value in funcargs.values():
+        for context in getattr(value, "contexts", [value]):
+            pages += [page for page in getattr(context, "pages", []) if page not in pages]
+    if not servers and not pages:
+        return
+    folder = servers[0].log_path.parent if servers else Path(tempfile.mkdtemp(prefix="ccm-"))
+    name = re.sub(r"\W+", "-", item.name)[:80]
+    lines = [f"heure : {time.strftime('%H:%M:%S')}"]
+    kernels = []
+    for n, page in enumerate(pages):
+        lines.append(f"onglet {n} : {KEY.sub('cle=…', page.url)}")
+        try:
+            kernel = page.evaluate(KERNEL_ID_SCRIPT)
+            text = page.locator("body").inner_text(timeout=5_000)
+            shot = folder / f"echec-{name}-{n}.png"
+            page.screenshot(path=str(shot), timeout=10_000)
+        except Exception as error:  # a tab that cannot say is a finding too
+            lines.append(f"  illisible : {type(error).__name__}: {error}"[:300])
+            continue
+        kernels.append(kernel)
+        lines.append(f"  noyau : {kernel} ; capture : {shot}")
+        lines.append("  texte : " + " | ".join(text.split("\n"))[:600])
+    for server in servers:
+        log = server.log_path.read_text(errors="replace").splitlines()
+        about = [line for line in log if any(k and k in line for k in kernels)]
+        lines.append(f"journal {server.log_path} ({len(log)} lignes) ; sur ces noyaux :")
+        lines += [f"  {line[:200]}" for line in about[-15:]]
+        lines.append("  dernières lignes :")
+        lines += [f"  {line[:200]}" for line in log[-12:]]
+    diagnosis = "\n".join(lines)
+    (folder / f"echec-{name}.txt").write_text(diagnosis)
+    report.sections.append(("ce que montraient les onglets", diagnosis))
+
+
+KEY = re.compile(r"cle=[^&]*")
+KERNEL_ID_SCRIPT = """() => {
+    const config = document.getElementById('jupyter-config-data');
+    return config ? JSON.parse(config.textContent).kernelId || '' : '';
+}"""
