@@ -23,6 +23,7 @@ from ccm_widgets.domain.model import FACILITATOR_ACTOR, GENERAL, Actor, Validati
 from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.pages.preheat import (
+    BUILDING,
     REQUEST_PATIENCE,
     TAB_SEEN,
     RequestLost,
@@ -35,7 +36,14 @@ from ccm_widgets.widgets.common.page_style import DEVICE_CSS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REQUEST_PATIENCE", "TAB_SEEN", "RequestLost", "notice_tab", "wait_for_request"]
+__all__ = [
+    "BUILDING",
+    "REQUEST_PATIENCE",
+    "TAB_SEEN",
+    "RequestLost",
+    "notice_tab",
+    "wait_for_request",
+]
 
 _PAGES_CSS = """
 <style>
@@ -122,16 +130,23 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
         notice_tab()
         prepared = PreparedGrid(store)
 
+        def prepare(group: str) -> bool:
+            with BUILDING:  # a tab's first look at the widgets waits for them all
+                return prepared.prepare(group)
+
         def fill() -> None:
             try:
-                wait_for_request(prepare=prepared.prepare)
-                page.children = (prepared.page(query_params()),)
+                wait_for_request(prepare=prepare)
+                with BUILDING:
+                    page.children = (prepared.page(query_params()),)
             except RequestLost:
                 log.error("la demande de la page n'est jamais arrivée")
-                page.children = (message_page(t("page.request_lost")),)
+                with BUILDING:
+                    page.children = (message_page(t("page.request_lost")),)
             except Exception:  # the tab must say something rather than stay blank
                 log.exception("page de groupe impossible à construire")
-                page.children = (message_page(t("page.failed")),)
+                with BUILDING:
+                    page.children = (message_page(t("page.failed")),)
 
         threading.Thread(target=fill, name="ccm-page", daemon=True).start()
         return page

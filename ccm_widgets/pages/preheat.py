@@ -10,8 +10,10 @@ never comes is said (:class:`RequestLost`) rather than waited for.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -99,12 +101,21 @@ def wait_for_request(
 #: serves one tab, so this is per process.
 TAB_SEEN: dict[str, float] = {}
 
+#: Held while a page's widgets are built outside the kernel's main thread (a preheated
+#: group page, after its request or for the warm room). A tab's request for the widgets'
+#: states waits for it: ipywidgets reads its widgets unlocked, and a read during a build
+#: failed ("dictionary changed size during iteration"), or missed a widget whose opening
+#: left before the tab was connected, and the page never showed its grid.
+BUILDING = threading.RLock()
+
 
 def notice_tab() -> None:
-    """Note when a browser tab first asks this kernel for its widgets.
+    """Note when a browser tab first asks this kernel for its widgets, and have its requests
+    for them wait while the page is being built (:data:`BUILDING`).
 
     ipywidgets answers a tab's ``request_states`` on its control comm; the hook is put in
-    place before a tab can open that comm (it is opened by the tab).
+    place before a tab can open that comm (it is opened by the tab). A tab that got no answer
+    within 4 s asks again the older way, the list of the kernel's comms, which waits too.
     """
 
     from ipywidgets import Widget
@@ -115,7 +126,29 @@ def notice_tab() -> None:
 
     def hooked(cls: type, msg: dict[str, object]) -> None:
         TAB_SEEN.setdefault("at", time.monotonic())
-        handle(msg)
+        with BUILDING:
+            handle(msg)
 
     setattr(hooked, "ccm_hooked", True)  # noqa: B010  (read back above)
     Widget._handle_control_comm_msg = classmethod(hooked)
+    _wait_for_building_in_comm_info()
+
+
+def _wait_for_building_in_comm_info() -> None:
+    """The kernel's list of comms (``comm_info_request``) waits for :data:`BUILDING` too."""
+    from ipykernel.kernelbase import Kernel
+
+    if not Kernel.initialized():
+        return
+    handlers = Kernel.instance().shell_handlers
+    answer = handlers.get("comm_info_request")
+    if answer is None or getattr(answer, "ccm_hooked", False):
+        return
+
+    async def waiting(*args: object) -> object:
+        with BUILDING:
+            answered = answer(*args)
+            return await answered if inspect.isawaitable(answered) else answered
+
+    setattr(waiting, "ccm_hooked", True)  # noqa: B010
+    handlers["comm_info_request"] = waiting

@@ -612,6 +612,56 @@ def test_a_preheated_group_page_is_shown_at_once_and_filled_by_the_request(
     assert editor.actor == "groupe:protection"
 
 
+def test_a_tab_asking_for_the_widgets_while_its_grid_is_built_gets_the_whole_page(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grid is built in a thread once the request has come; the tab asks for the
+    widgets' states as soon as its scripts are loaded, which on a busy machine was during
+    the build. ipywidgets read its widgets meanwhile: the read failed ("dictionary changed
+    size during iteration"), or sent a page without its grid, and the grid never showed.
+    The tab's request now waits for the build."""
+    import threading
+
+    from ipywidgets import Widget
+
+    from ccm_widgets import pages
+
+    request, building = threading.Event(), threading.Event()
+    query = f"groupe=protection&cle={key_of(demo_store, 'protection')}"
+
+    def wait_for_request(prepare: object = None) -> None:
+        assert request.wait(10)
+        monkeypatch.setenv("QUERY_STRING", query)
+
+    build = pages._group_widget
+
+    def slow_build(*args: object) -> w.Widget:
+        built = build(*args)  # type: ignore[arg-type]
+        building.set()
+        time.sleep(0.5)  # the rest of the page, on a busy machine
+        return built
+
+    sent: list[dict[str, object]] = []
+
+    class ControlComm:
+        def send(self, data: dict[str, object], buffers: object = None) -> None:
+            sent.append(data)
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(pages, "wait_for_request", wait_for_request)
+    monkeypatch.setattr(pages, "_group_widget", slow_build)
+    monkeypatch.setattr(Widget, "_control_comm", ControlComm(), raising=False)
+    page = group_page(store=demo_store)
+    request.set()
+    assert building.wait(10)
+    Widget._handle_control_comm_msg({"content": {"data": {"method": "request_states"}}})
+    states = sent[-1]["states"]
+    assert isinstance(states, dict)
+    children = states[page.model_id]["state"]["children"]
+    assert children == [f"IPY_MODEL_{page.children[0].model_id}"]
+    assert page.children[0].children[1].model_id in states  # the grid's editor
+
+
 def test_a_preheated_page_that_cannot_be_built_says_so(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
