@@ -5,6 +5,8 @@ Everything started here is stopped here. Screenshots go to ``tests/artifacts/`` 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -197,8 +199,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     kernels = []
     for n, page in enumerate(pages):
         lines.append(f"onglet {n} : {KEY.sub('cle=…', page.url)}")
+        kernel = ""
+        with contextlib.suppress(Exception):  # every wait is bounded: a hung tab says so too
+            found = page.locator("#jupyter-config-data").text_content(timeout=5_000)
+            kernel = str(json.loads(found or "{}").get("kernelId", ""))
         try:
-            kernel = page.evaluate(KERNEL_ID_SCRIPT)
             text = page.locator("body").inner_text(timeout=5_000)
             shot = folder / f"echec-{name}-{n}.png"
             page.screenshot(path=str(shot), timeout=10_000)
@@ -221,7 +226,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 KEY = re.compile(r"cle=[^&]*")
-KERNEL_ID_SCRIPT = """() => {
-    const config = document.getElementById('jupyter-config-data');
-    return config ? JSON.parse(config.textContent).kernelId || '' : '';
-}"""
