@@ -13,9 +13,10 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
+
+from ccm_widgets.widgets.common.threads import WIDGETS
 
 #: Seconds a tab that has opened the page waits for its request before saying "reload".
 REQUEST_PATIENCE = 30.0
@@ -102,11 +103,10 @@ def wait_for_request(
 TAB_SEEN: dict[str, float] = {}
 
 #: Held while a page's widgets are built outside the kernel's main thread (a preheated
-#: group page, after its request or for the warm room). A tab's request for the widgets'
-#: states waits for it: ipywidgets reads its widgets unlocked, and a read during a build
-#: failed ("dictionary changed size during iteration"), or missed a widget whose opening
-#: left before the tab was connected, and the page never showed its grid.
-BUILDING = threading.RLock()
+#: group page, after its request or for the warm room), as by every thread that touches
+#: widgets: a tab's request for the widgets' states waits for it (see
+#: :mod:`ccm_widgets.widgets.common.threads`).
+BUILDING = WIDGETS
 
 
 def notice_tab() -> None:

@@ -52,6 +52,52 @@ def test_the_cards_are_made_when_the_page_shows_them(demo_store: Store) -> None:
     assert [c.row_id for c in phone.cards.children[1:]] == [r.id for r in phone.rows]
 
 
+def test_a_tab_asking_for_the_widgets_waits_while_the_cards_are_made_in_a_thread(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the page's script says nothing within 5 s, the cards are made in a thread of
+    their own; on a slow machine that is when the tab asks for the widgets' states, a read
+    that broke ("dictionary changed size during iteration", seen in CI) or missed the cards,
+    and the page stayed blank. The read now waits for the cards."""
+    import threading
+    import time
+
+    from ipywidgets import Widget
+
+    from ccm_widgets.pages.preheat import TAB_SEEN, notice_tab
+    from ccm_widgets.widgets.grid.row_cards import RowCards
+
+    silent = GroupGridEditor(
+        store=demo_store, section="protection", actor="groupe:protection", watch=False
+    )
+    making = threading.Event()
+    make = RowCards.build
+
+    def slow(cards: RowCards) -> None:
+        making.set()
+        time.sleep(0.5)  # a busy machine
+        make(cards)
+
+    sent: list[dict[str, object]] = []
+
+    class ControlComm:
+        def send(self, data: dict[str, object], buffers: object = None) -> None:
+            sent.append(data)
+
+    monkeypatch.setattr(RowCards, "build", slow)
+    monkeypatch.delitem(TAB_SEEN, "at", raising=False)  # the tab seen here is forgotten after
+    monkeypatch.setattr(Widget, "_control_comm", ControlComm(), raising=False)
+    notice_tab()
+    threading.Thread(target=silent._build_cards_unless_told, daemon=True).start()
+    assert making.wait(10)
+    Widget._handle_control_comm_msg({"content": {"data": {"method": "request_states"}}})
+    states = sent[-1]["states"]
+    assert isinstance(states, dict)
+    shown = states[silent.cards.model_id]["state"]["children"]
+    assert len(shown) == len(silent.rows) + 1  # the cards' heading, then a card per row
+    assert all(child.model_id in states for child in silent.cards.children)
+
+
 def test_a_card_per_row_in_order(editor: GroupGridEditor) -> None:
     shown = [c.row_id for c in editor.cards.children[1:]]
     assert shown == [r.id for r in editor.rows]

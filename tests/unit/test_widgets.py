@@ -650,6 +650,7 @@ def test_a_tab_asking_for_the_widgets_while_its_grid_is_built_gets_the_whole_pag
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setattr(pages, "wait_for_request", wait_for_request)
     monkeypatch.setattr(pages, "_group_widget", slow_build)
+    monkeypatch.delitem(pages.TAB_SEEN, "at", raising=False)  # the tab seen here is forgotten after
     monkeypatch.setattr(Widget, "_control_comm", ControlComm(), raising=False)
     page = group_page(store=demo_store)
     request.set()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from ipywidgets import CallbackDispatcher
 
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.threads import WIDGETS
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class ChangeWatcher:
         if counter == self.last_seen:
             return False
         self.last_seen = counter
-        self._callbacks(counter)
+        with WIDGETS:  # the listeners redraw: a tab's first look at the page waits
+            self._callbacks(counter)
         return True
 
     def start(self) -> ChangeWatcher:

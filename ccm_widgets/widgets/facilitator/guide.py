@@ -22,6 +22,7 @@ from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, AgendaItem
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.common.threads import WIDGETS
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
 
 
@@ -322,6 +323,7 @@ class MeetingGuide(w.VBox):
             if self.store.closed:
                 return
             try:
-                self._render_agenda()
+                with WIDGETS:
+                    self._render_agenda()
             except Exception:  # a failed tick must not stop the clock
                 continue

@@ -32,6 +32,7 @@ from ccm_widgets.widgets.common.browser import PageWidth
 from ccm_widgets.widgets.common.drafts import Draft, DraftMailbox, draft_key
 from ccm_widgets.widgets.common.drafts import scope as drafts_scope
 from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.common.threads import WIDGETS
 from ccm_widgets.widgets.grid.breakout_timer import BreakoutTimer
 from ccm_widgets.widgets.grid.conflict_panel import ConflictPanel
 from ccm_widgets.widgets.grid.grid_import import GridImportPanel
@@ -319,7 +320,8 @@ class GroupGridEditor(w.VBox):
         and the style may be showing the cards, which must then be there."""
         if not self.page_width.pixels:
             try:
-                self._on_cards_wanted()
+                with WIDGETS:  # a thread of its own, making widgets
+                    self._on_cards_wanted()
             except Exception:  # a thread of its own: said in the log, the grid still works
                 log.exception("cartes non construites")
 
