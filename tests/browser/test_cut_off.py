@@ -219,11 +219,20 @@ def test_a_phone_that_slept_comes_back_to_its_grid_with_its_unsaved_text(
     page.goto(server.links["Migration irrégulière"])
     page.wait_for_selector(".ccm-card textarea", timeout=60_000)
     assert page.locator(GRID).is_hidden()  # the cards, not the grid
-    os.kill(page_kernel_pid(server, page), signal.SIGKILL)
+    # The kernel stops answering while the text is typed, then goes. (Killed first, the test
+    # raced the page: under load the banner came before the typing, and the page was inert.)
+    pid = page_kernel_pid(server, page)
+    os.kill(pid, signal.SIGSTOP)
     typed = "Perspective tapée au moment où le noyau s'en allait"
-    area = page.locator(".ccm-card").first.locator("textarea").nth(2)
-    area.tap()
-    area.fill(typed)  # typed in the second before the page noticed: nowhere to be sent
+    try:
+        area = page.locator(".ccm-card").first.locator("textarea").nth(2)
+        area.tap()
+        area.fill(typed)  # sent to a kernel that will never read it
+        page.wait_for_function(
+            "t => Object.values(localStorage).some(v => v.includes(t))", arg=typed, timeout=10_000
+        )
+    finally:
+        os.kill(pid, signal.SIGKILL)
     cdp = context.new_cdp_session(page)
     cdp.send("Page.setWebLifecycleState", {"state": "frozen"})  # the phone asleep
     context.set_offline(True)
