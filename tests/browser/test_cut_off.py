@@ -144,13 +144,26 @@ def test_text_typed_when_the_kernel_died_is_offered_back_after_a_reload_and_save
     from tests.browser.helpers import open_cell_editor, row_editor_text
 
     page = open_page(browser, server.links["Économie alternative"], GRID)
+    pid = page_kernel_pid(server, page)
     if where == "row editor":
         row_editor_text(page, 0, 1)  # row 1 selected: its texts in the row editor
-        area = page.locator(".ccm-row-editor textarea").nth(1)
-        area.click()
-        area.press("End")
-        area.type(" — complété pendant la coupure", delay=5)  # saved a second after: not yet
-        typed, offered, row, field = area.input_value(), "Ligne 1, Défis", 0, "challenges"
+        # Saved a second after the last key: the kernel stops answering before that, then
+        # goes (on a loaded machine, the kill could come after the save).
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            area = page.locator(".ccm-row-editor textarea").nth(1)
+            area.click()
+            area.press("End")
+            area.type(" — complété pendant la coupure", delay=5)
+            typed, offered, row, field = area.input_value(), "Ligne 1, Défis", 0, "challenges"
+            page.wait_for_function(
+                "t => Object.values(localStorage).some(v => v.includes(t))",
+                arg="complété pendant la coupure",
+                timeout=10_000,
+            )
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)  # not left stopped
+            raise
     else:
         editor = open_cell_editor(page, 1, 2)  # typing in a cell of the grid, not validated
         editor.fill(typed := "Perspective tapée dans la grille pendant la coupure")
@@ -162,7 +175,7 @@ def test_text_typed_when_the_kernel_died_is_offered_back_after_a_reload_and_save
             arg=row_id,
             timeout=10_000,
         )
-    os.kill(page_kernel_pid(server, page), signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
     banner_within(page, 3, "perdu son lien")
     with server.store() as store:
         assert getattr(store.grid.rows("economie-alternative")[row], field) != typed
