@@ -23,7 +23,6 @@ from ccm_widgets.domain.model import FACILITATOR_ACTOR, GENERAL, Actor, Validati
 from ccm_widgets.i18n import t
 from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
 from ccm_widgets.pages.preheat import (
-    BUILDING,
     REQUEST_PATIENCE,
     TAB_SEEN,
     RequestLost,
@@ -33,17 +32,11 @@ from ccm_widgets.pages.preheat import (
 from ccm_widgets.report.document import french_date
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
 from ccm_widgets.widgets.common.page_style import DEVICE_CSS
+from ccm_widgets.widgets.common.threads import WIDGETS
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "BUILDING",
-    "REQUEST_PATIENCE",
-    "TAB_SEEN",
-    "RequestLost",
-    "notice_tab",
-    "wait_for_request",
-]
+__all__ = ["REQUEST_PATIENCE", "TAB_SEEN", "RequestLost", "notice_tab", "wait_for_request"]
 
 _PAGES_CSS = """
 <style>
@@ -131,21 +124,21 @@ def group_page(*, store: Store | None = None, params: Mapping[str, str] | None =
         prepared = PreparedGrid(store)
 
         def prepare(group: str) -> bool:
-            with BUILDING:  # a tab's first look at the widgets waits for them all
+            with WIDGETS:  # a tab's first look at the widgets waits for them all
                 return prepared.prepare(group)
 
         def fill() -> None:
             try:
                 wait_for_request(prepare=prepare)
-                with BUILDING:
+                with WIDGETS:
                     page.children = (prepared.page(query_params()),)
             except RequestLost:
                 log.error("la demande de la page n'est jamais arrivée")
-                with BUILDING:
+                with WIDGETS:
                     page.children = (message_page(t("page.request_lost")),)
             except Exception:  # the tab must say something rather than stay blank
                 log.exception("page de groupe impossible à construire")
-                with BUILDING:
+                with WIDGETS:
                     page.children = (message_page(t("page.failed")),)
 
         threading.Thread(target=fill, name="ccm-page", daemon=True).start()

@@ -102,16 +102,10 @@ def wait_for_request(
 #: serves one tab, so this is per process.
 TAB_SEEN: dict[str, float] = {}
 
-#: Held while a page's widgets are built outside the kernel's main thread (a preheated
-#: group page, after its request or for the warm room), as by every thread that touches
-#: widgets: a tab's request for the widgets' states waits for it (see
-#: :mod:`ccm_widgets.widgets.common.threads`).
-BUILDING = WIDGETS
-
 
 def notice_tab() -> None:
     """Note when a browser tab first asks this kernel for its widgets, and have its requests
-    for them wait while the page is being built (:data:`BUILDING`).
+    for them wait while a thread builds or changes widgets (the lock :data:`WIDGETS`).
 
     ipywidgets answers a tab's ``request_states`` on its control comm; the hook is put in
     place before a tab can open that comm (it is opened by the tab). A tab that got no answer
@@ -126,7 +120,7 @@ def notice_tab() -> None:
 
     def hooked(cls: type, msg: dict[str, object]) -> None:
         TAB_SEEN.setdefault("at", time.monotonic())
-        with BUILDING:
+        with WIDGETS:
             handle(msg)
 
     setattr(hooked, "ccm_hooked", True)  # noqa: B010  (read back above)
@@ -135,7 +129,7 @@ def notice_tab() -> None:
 
 
 def _wait_for_building_in_comm_info() -> None:
-    """The kernel's list of comms (``comm_info_request``) waits for :data:`BUILDING` too."""
+    """The kernel's list of comms (``comm_info_request``) waits for :data:`WIDGETS` too."""
     from ipykernel.kernelbase import Kernel
 
     if not Kernel.initialized():
@@ -146,7 +140,7 @@ def _wait_for_building_in_comm_info() -> None:
         return
 
     async def waiting(*args: object) -> object:
-        with BUILDING:
+        with WIDGETS:
             answered = answer(*args)
             return await answered if inspect.isawaitable(answered) else answered
 
