@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from ccm_widgets.server.logs import KEY_IN_URL
 from ccm_widgets.store import Store
 
 CHROMIUM = os.environ.get("CCM_CHROMIUM", "/usr/bin/chromium")
@@ -198,7 +199,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     lines = [f"heure : {time.strftime('%H:%M:%S')}"]
     kernels = []
     for n, page in enumerate(pages):
-        lines.append(f"onglet {n} : {KEY.sub('cle=…', page.url)}")
+        address = KEY_IN_URL.sub(r"\1[clé masquée]", page.url)  # as the server's log hides it
+        lines.append(f"onglet {n} : {address}")
         kernel = ""
         with contextlib.suppress(Exception):  # every wait is bounded: a hung tab says so too
             found = page.locator("#jupyter-config-data").text_content(timeout=5_000)
@@ -223,6 +225,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     diagnosis = "\n".join(lines)
     (folder / f"echec-{name}.txt").write_text(diagnosis)
     report.sections.append(("ce que montraient les onglets", diagnosis))
-
-
-KEY = re.compile(r"cle=[^&]*")
