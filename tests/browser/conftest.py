@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,6 +216,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         kernels.append(kernel)
         lines.append(f"  noyau : {kernel} ; capture : {shot}")
         lines.append("  texte : " + " | ".join(text.split("\n"))[:600])
+        lines += [f"  {said}"[:400] for said in _what_the_scripts_said(page)]
     for server in servers:
         log = server.log_path.read_text(errors="replace").splitlines()
         about = [line for line in log if any(k and k in line for k in kernels)]
@@ -225,3 +227,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     diagnosis = "\n".join(lines)
     (folder / f"echec-{name}.txt").write_text(diagnosis)
     report.sections.append(("ce que montraient les onglets", diagnosis))
+
+
+def _what_the_scripts_said(page: Any) -> list[str]:
+    """A tab's script errors: its last console errors, its uncaught exceptions, and the text
+    behind ipywidgets' "Click to show javascript error" (a widget that could not be drawn
+    says why only once clicked: the error and its stack)."""
+    said = []
+    with contextlib.suppress(Exception):
+        said += [f"console : {m.text}" for m in page.console_messages() if m.type == "error"][-6:]
+        said += [f"exception : {error}" for error in page.page_errors()][-4:]
+    with contextlib.suppress(Exception):
+        broken = page.locator(".jupyter-widgets-error-widget")
+        for n in range(min(broken.count(), 3)):
+            broken.nth(n).click(timeout=2_000)
+            shown = broken.nth(n).inner_text(timeout=2_000)
+            said.append("widget en erreur : " + " | ".join(shown.split("\n")))
+    return said
