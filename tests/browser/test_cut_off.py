@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,19 +69,35 @@ def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         stop_server(started.process)
 
 
-def test_a_page_cut_from_the_network_says_so_and_comes_back(
-    browser: Any, patient_server: Server, artifacts: Path
-) -> None:
+@dataclass
+class CutPage:
+    """A group page cut from the network, and when (``time.monotonic()``)."""
+
+    page: Any
+    since: float
+
+
+#: How long the page stays cut off before the network comes back.
+CUT_FOR = 60.0
+
+
+@pytest.fixture(scope="module")
+def cut_page(browser: Any, patient_server: Server) -> Iterator[CutPage]:
+    """A group page whose network is cut when first asked for, and stays cut until a test
+    restores it: its minute offline passes while the module's other tests run."""
     page = open_page(browser, patient_server.links["Protection"], GRID)
     page.context.set_offline(True)
+    try:
+        yield CutPage(page, time.monotonic())
+    finally:
+        page.context.close()
+
+
+def test_a_page_cut_from_the_network_says_so(cut_page: CutPage, artifacts: Path) -> None:
+    page = cut_page.page
     banner_within(page, 3, "Connexion perdue")
     assert page.evaluate("!!document.getElementById('rendered_cells').closest('[inert]')")
     page.screenshot(path=str(artifacts / "coupure-reseau.png"))
-    time.sleep(60)
-    page.context.set_offline(False)
-    page.locator(BANNER).wait_for(state="detached", timeout=10_000)
-    assert not page.evaluate("!!document.getElementById('rendered_cells').closest('[inert]')")
-    page.context.close()
 
 
 def test_a_page_cut_off_while_it_loads_takes_input_once_its_server_answers(
@@ -431,3 +448,14 @@ def test_a_text_given_up_with_escape_is_not_offered_back(browser: Any, server: S
     with server.store() as store:
         assert store.grid.rows("protection")[0].perspectives != "Finalement non"
     page.context.close()
+
+
+def test_a_page_cut_from_the_network_for_a_minute_comes_back(cut_page: CutPage) -> None:
+    """The page cut off by the first test, a minute later (the module's tests ran meanwhile:
+    the page, offline, waits as a phone out of the Wi-Fi's reach would)."""
+    page = cut_page.page
+    page.locator(BANNER, has_text="Connexion perdue").wait_for(timeout=3_000)
+    time.sleep(max(0.0, cut_page.since + CUT_FOR - time.monotonic()))
+    page.context.set_offline(False)
+    page.locator(BANNER).wait_for(state="detached", timeout=10_000)
+    assert not page.evaluate("!!document.getElementById('rendered_cells').closest('[inert]')")
