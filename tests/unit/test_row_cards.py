@@ -64,7 +64,8 @@ def test_a_tab_asking_for_the_widgets_waits_while_the_cards_are_made_in_a_thread
 
     from ipywidgets import Widget
 
-    from ccm_widgets.pages.preheat import TAB_SEEN, notice_tab
+    from ccm_widgets.pages import preheat
+    from ccm_widgets.pages.preheat import notice_tab
     from ccm_widgets.widgets.grid.row_cards import RowCards
 
     silent = GroupGridEditor(
@@ -85,7 +86,7 @@ def test_a_tab_asking_for_the_widgets_waits_while_the_cards_are_made_in_a_thread
             sent.append(data)
 
     monkeypatch.setattr(RowCards, "build", slow)
-    monkeypatch.delitem(TAB_SEEN, "at", raising=False)  # the tab seen here is forgotten after
+    monkeypatch.setattr(preheat, "TAB_SEEN", {})  # the tab seen here is forgotten after
     monkeypatch.setattr(Widget, "_control_comm", ControlComm(), raising=False)
     notice_tab()
     threading.Thread(target=silent._build_cards_unless_told, daemon=True).start()

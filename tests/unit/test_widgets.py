@@ -10,7 +10,7 @@ import ipywidgets as w
 import pytest
 
 from ccm_widgets.domain.model import GENERAL
-from ccm_widgets.pages import group_page, home_page, plenary_page, query_params
+from ccm_widgets.pages import group_page, home_page, plenary_page, preheat, query_params
 from ccm_widgets.store import Store
 from ccm_widgets.widgets import ExportPanel, GroupGridEditor, PlenaryBoard
 
@@ -650,7 +650,7 @@ def test_a_tab_asking_for_the_widgets_while_its_grid_is_built_gets_the_whole_pag
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setattr(pages, "wait_for_request", wait_for_request)
     monkeypatch.setattr(pages, "_group_widget", slow_build)
-    monkeypatch.delitem(pages.TAB_SEEN, "at", raising=False)  # the tab seen here is forgotten after
+    monkeypatch.setattr(preheat, "TAB_SEEN", {})  # the tab seen here is forgotten after
     monkeypatch.setattr(Widget, "_control_comm", ControlComm(), raising=False)
     page = group_page(store=demo_store)
     request.set()
@@ -707,6 +707,7 @@ def test_a_preheated_kernel_waits_for_its_request_and_shows_its_secret(
         monkeypatch.setenv("VOILA_KERNEL_ID", "k")
         monkeypatch.setenv("CCM_QUERY_SECRET", "secret")
         monkeypatch.delenv("QUERY_STRING", raising=False)
+        monkeypatch.setattr(preheat, "TAB_SEEN", {})  # no tab has asked this kernel yet
         pages.wait_for_request(poll=0.2)
         server.shutdown()
     assert seen == ["secret", "secret"]
