@@ -8,7 +8,11 @@ and hands its id to whoever asked. So, in the server, before Voilà sees a page 
   gets the French refusal page, and no kernel, and no kernel id;
 - past :attr:`Door.max_pages` page kernels, the French "salle pleine" page;
 - a page that is let in gets a browser cookie, and the kernel Voilà hands it is bound to that
-  cookie: the kernel's websocket, model and shutdown routes answer that browser only.
+  cookie: the kernel's websocket, model and shutdown routes answer that browser only. A
+  browser that opens several pages at once before it has the cookie (tabs restored after a
+  restart, links opened together) gets one from each answer and keeps the last: each of
+  those kernels may be taken over, once, by another cookie given within
+  :data:`TOGETHER` seconds of its own (:meth:`Door.may_use`).
 
 The rules themselves (which key opens which workbook) are plain functions, tested without a
 server; :mod:`ccm_widgets.server.patches` puts the door in Voilà's and jupyter_server's path.
@@ -43,6 +47,10 @@ KEYS_TTL = 1.0
 #: Page kernels for the facilitator's own pages (home, plenary, projection, preparation,
 #: attendance, review, debates, general section), beside two per group.
 FACILITATOR_PAGES = 8
+#: Seconds between two cookies given to pages opened together by one browser.
+TOGETHER = 30.0
+#: Seconds a given cookie's time is remembered (a page may take minutes to load in a burst).
+ISSUED_KEPT = 600.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,10 @@ class Door:
         self._owners: dict[str, str] = {}
         #: Kernel id -> the group whose grid it shows, for a group's own page.
         self._groups: dict[str, str] = {}
+        #: Cookie -> when it was given (``time.monotonic()``), for the last minutes.
+        self._issued: dict[str, float] = {}
+        #: Kernel id -> the cookie it was handed with, given with its page and not used yet.
+        self._fresh: dict[str, str] = {}
         #: Pages let in whose kernel is not known yet (started, or taken from the pool).
         self.opening = 0
         self.refused = 0
@@ -192,6 +204,8 @@ class Door:
         """``kernel_id`` was handed to a page of ``browser``; ``group``: the page is that
         group's grid, opened with the group's key."""
         self._owners[kernel_id] = browser
+        if browser in self._issued:  # given with this page: the browser may keep another
+            self._fresh[kernel_id] = browser
         if group is not None:
             self._groups[kernel_id] = group
 
@@ -200,6 +214,7 @@ class Door:
         for kernel_id in [k for k in self._owners if not kept(k)]:
             del self._owners[kernel_id]
             self._groups.pop(kernel_id, None)
+            self._fresh.pop(kernel_id, None)
 
     def open_groups(self, alive: Callable[[str], bool]) -> set[str]:
         """The groups whose own grid is open in a tab: a kernel handed to the group's page
@@ -211,20 +226,43 @@ class Door:
         return kernel_id in self._owners
 
     def may_use(self, kernel_id: str, browser: str | None) -> bool:
-        """Whether a request with ``browser``'s cookie may use ``kernel_id``."""
+        """Whether a request with ``browser``'s cookie may use ``kernel_id``.
+
+        A kernel handed with a cookie given with its page, and not used with it yet, is taken
+        over by another cookie given within :data:`TOGETHER` seconds of it: the same browser's
+        pages opened together, of which the browser kept the last cookie. Once, and only by a
+        cookie this door gave: a made-up or older one is refused, as is the first cookie once
+        the kernel has moved. A kernel used with its own cookie can no longer move.
+        """
         owner = self._owners.get(kernel_id)
         if owner is None:
             return not self.strict
-        return browser is not None and same_key(browser, owner)
+        if browser is None:
+            return False
+        if same_key(browser, owner):
+            self._fresh.pop(kernel_id, None)
+            return True
+        fresh = self._fresh.get(kernel_id)
+        given, other = self._issued.get(browser), self._issued.get(fresh or "")
+        if fresh is None or given is None or other is None or abs(given - other) > TOGETHER:
+            return False
+        log.info("noyau %s repris par le cookie de la même ouverture groupée", kernel_id)
+        self._owners[kernel_id] = browser
+        del self._fresh[kernel_id]
+        return True
 
     def is_own_kernel(self, header: str | None) -> bool:
         """Whether a ``/voila/query`` request comes from one of this server's kernels."""
         return header is not None and same_key(header, self.query_secret)
 
-    @staticmethod
-    def new_browser() -> str:
-        """A new browser cookie value."""
-        return secrets.token_urlsafe(24)
+    def new_browser(self, now: float | None = None) -> str:
+        """A new browser cookie value, remembered with when it was given."""
+        now = time.monotonic() if now is None else now
+        for value in [v for v, at in self._issued.items() if now - at > ISSUED_KEPT]:
+            del self._issued[value]
+        value = secrets.token_urlsafe(24)
+        self._issued[value] = now
+        return value
 
 
 def pooled_count(kernel_manager: Any) -> int:

@@ -297,3 +297,36 @@ def test_replacing_the_meeting_while_serving_revokes_every_old_link(
             assert status == 403, name
     finally:
         page.context.close()
+
+
+def test_pages_a_browser_opens_at_once_before_it_has_the_cookie_all_keep_their_kernel(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    """Tabs restored after a restart, or links opened together: each page's answer gave the
+    browser a new cookie, the browser kept the last, and every other page's kernel refused
+    it: the page said its kernel had stopped, and took no text."""
+    from tests.browser.helpers import type_in_cell, wait_cell_saved
+
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    groups = {"Protection": "protection", "Migration irrégulière": "migration-irreguliere"}
+    links = {
+        **{name: server.links[name] for name in groups},
+        "animateur": server.links["animateur"],
+    }
+    pages = {name: context.new_page() for name in links}
+    for name, page in pages.items():  # every navigation started before any answer came
+        page.evaluate("url => { window.location.href = url; }", links[name])
+    for name, page in pages.items():
+        page.wait_for_selector(GRID if name in groups else ".ccm-home", timeout=60_000)
+    assert len({c["value"] for c in context.cookies() if c["name"] == "ccm_onglet"}) == 1
+    time.sleep(3)  # each page has asked for its kernel's state a few times
+    for name, page in pages.items():
+        assert page.locator(".ccm-cutoff").count() == 0, f"{name} : {page.inner_text('body')}"
+    for name, slug in groups.items():
+        type_in_cell(pages[name], 0, 1, f"Saisi dans l'onglet {slug}")
+        wait_cell_saved(pages[name], 0, "Défis")
+    pages["Protection"].screenshot(path=str(artifacts / "onglets-ouverts-ensemble.png"))
+    with server.store() as store:
+        for slug in groups.values():
+            assert store.grid.rows(slug)[0].challenges == f"Saisi dans l'onglet {slug}"
+    context.close()

@@ -104,6 +104,47 @@ def test_a_kernel_answers_the_browser_it_was_handed_to() -> None:
     assert not lenient.may_use("k3", "browser-b")
 
 
+def test_pages_opened_together_before_the_cookie_all_answer_the_cookie_the_browser_kept() -> None:
+    """A browser without the cookie opens three pages at once: each answer gives it a cookie,
+    it keeps the last, and the two other pages' kernels refused it (their pages showed
+    "noyau arrêté")."""
+    door = Door("unused.sqlite")
+    first, second, kept = (door.new_browser(now=100.0 + n) for n in range(3))
+    for kernel_id, browser in (("k1", first), ("k2", second), ("k3", kept)):
+        door.bind(kernel_id, browser)
+    assert all(door.may_use(k, kept) for k in ("k1", "k2", "k3"))
+    assert not door.may_use("k1", first)  # moved: the cookie the browser dropped is refused
+    assert door.may_use("k1", kept)
+
+
+def test_a_kernel_moves_only_once_only_to_a_cookie_given_together_and_not_once_used() -> None:
+    door = Door("unused.sqlite")
+    mine = door.new_browser(now=100.0)
+    door.bind("k1", mine)
+    assert not door.may_use("k1", "made-up")  # a cookie this door never gave
+    later = door.new_browser(now=100.0 + 31)  # another browser, half a minute later
+    assert not door.may_use("k1", later)
+    together, also = door.new_browser(now=110.0), door.new_browser(now=111.0)
+    assert door.may_use("k1", together)
+    assert not door.may_use("k1", also)  # once: it is together's now
+    used = door.new_browser(now=200.0)
+    door.bind("k2", used)
+    assert door.may_use("k2", used)  # used with its own cookie: it stays there
+    assert not door.may_use("k2", door.new_browser(now=200.5))
+    door.bind("k3", "a-cookie-the-browser-brought")  # not given with its page: never moves
+    assert not door.may_use("k3", door.new_browser(now=300.0))
+    assert not door.may_use("k3", door.new_browser(now=300.0))
+
+
+def test_given_cookies_are_remembered_for_minutes_not_forever() -> None:
+    door = Door("unused.sqlite")
+    old = door.new_browser(now=0.0)
+    door.bind("k1", old)
+    door.new_browser(now=601.0)
+    assert old not in door._issued
+    assert not door.may_use("k1", door.new_browser(now=601.5))
+
+
 def test_only_the_servers_own_kernels_hear_the_requests() -> None:
     door = Door("unused.sqlite")
     assert door.is_own_kernel(door.query_secret)
