@@ -11,8 +11,8 @@ and hands its id to whoever asked. So, in the server, before Voilà sees a page 
   cookie: the kernel's websocket, model and shutdown routes answer that browser only. A
   browser that opens several pages at once before it has the cookie (tabs restored after a
   restart, links opened together) gets one from each answer and keeps the last: each of
-  those kernels may be taken over, once, by another cookie given within
-  :data:`TOGETHER` seconds of its own (:meth:`Door.may_use`).
+  those kernels follows the browser to another cookie given within :data:`TOGETHER`
+  seconds of its own (:meth:`Door.may_use`).
 
 The rules themselves (which key opens which workbook) are plain functions, tested without a
 server; :mod:`ccm_widgets.server.patches` puts the door in Voilà's and jupyter_server's path.
@@ -146,8 +146,10 @@ class Door:
         self._groups: dict[str, str] = {}
         #: Cookie -> when it was given (``time.monotonic()``), for the last minutes.
         self._issued: dict[str, float] = {}
-        #: Kernel id -> the cookie it was handed with, given with its page and not used yet.
+        #: Kernel id -> the cookie it was handed with, when that cookie was given with its page.
         self._fresh: dict[str, str] = {}
+        #: Kernel id -> the cookies it has left for another (never taken back).
+        self._left: dict[str, set[str]] = {}
         #: Pages let in whose kernel is not known yet (started, or taken from the pool).
         self.opening = 0
         self.refused = 0
@@ -215,6 +217,7 @@ class Door:
             del self._owners[kernel_id]
             self._groups.pop(kernel_id, None)
             self._fresh.pop(kernel_id, None)
+            self._left.pop(kernel_id, None)
 
     def open_groups(self, alive: Callable[[str], bool]) -> set[str]:
         """The groups whose own grid is open in a tab: a kernel handed to the group's page
@@ -228,11 +231,14 @@ class Door:
     def may_use(self, kernel_id: str, browser: str | None) -> bool:
         """Whether a request with ``browser``'s cookie may use ``kernel_id``.
 
-        A kernel handed with a cookie given with its page, and not used with it yet, is taken
-        over by another cookie given within :data:`TOGETHER` seconds of it: the same browser's
-        pages opened together, of which the browser kept the last cookie. Once, and only by a
-        cookie this door gave: a made-up or older one is refused, as is the first cookie once
-        the kernel has moved. A kernel used with its own cookie can no longer move.
+        A kernel handed with a cookie given with its page follows the browser to another
+        cookie this door gave within :data:`TOGETHER` seconds of that one: the same browser's
+        pages opened together, whose answers came one after the other, each with a cookie,
+        the browser keeping the last (possibly after a page has already used its own). The
+        cookie it leaves is refused from then on, as is any cookie given at another time,
+        made up, or brought by the browser: those kernels never move. So a kernel could be
+        taken only by someone who knows its id (sent in its page only) and was given a
+        cookie in the same half-minute; the tab it was taken from says so and reloads.
         """
         owner = self._owners.get(kernel_id)
         if owner is None:
@@ -240,15 +246,14 @@ class Door:
         if browser is None:
             return False
         if same_key(browser, owner):
-            self._fresh.pop(kernel_id, None)
             return True
-        fresh = self._fresh.get(kernel_id)
-        given, other = self._issued.get(browser), self._issued.get(fresh or "")
-        if fresh is None or given is None or other is None or abs(given - other) > TOGETHER:
+        given, first = self._issued.get(browser), self._issued.get(self._fresh.get(kernel_id, ""))
+        left = self._left.setdefault(kernel_id, set())
+        if given is None or first is None or abs(given - first) > TOGETHER or browser in left:
             return False
-        log.info("noyau %s repris par le cookie de la même ouverture groupée", kernel_id)
+        log.info("noyau %s suivi vers le cookie gardé par son navigateur", kernel_id)
+        left.add(owner)
         self._owners[kernel_id] = browser
-        del self._fresh[kernel_id]
         return True
 
     def is_own_kernel(self, header: str | None) -> bool:
