@@ -238,7 +238,7 @@ class Door:
         cookie it leaves is refused from then on, as is any cookie given at another time,
         made up, or brought by the browser: those kernels never move. So a kernel could be
         taken only by someone who knows its id (sent in its page only) and was given a
-        cookie in the same half-minute; the tab it was taken from says so and reloads.
+        cookie in the same half-minute; the tab it was taken from says its kernel is lost.
         """
         owner = self._owners.get(kernel_id)
         if owner is None:
