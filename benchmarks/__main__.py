@@ -2,7 +2,7 @@
 
 Each prints ``name value unit`` lines. ``python -m benchmarks open_grid`` (or ``export_times``,
 ``live_latency``, ``store_writes``, ``synthesis_scale``, ``room_load``, ``door_flood``,
-``cut_off``, ``burst``) runs one.
+``cut_off``, ``burst``, ``page_cost``) runs one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from benchmarks import (
     export_times,
     live_latency,
     open_grid,
+    page_cost,
     room_load,
     store_writes,
     synthesis_scale,
@@ -33,6 +34,7 @@ def main() -> int:
         "door_flood",
         "cut_off",
         "burst",
+        "page_cost",
     }
     if "store_writes" in wanted:
         store_writes.main()
@@ -52,6 +54,8 @@ def main() -> int:
         cut_off.main([])
     if "burst" in wanted:
         burst.main([])
+    if "page_cost" in wanted:
+        page_cost.main([])
     return 0
 
 
