@@ -2,8 +2,9 @@
 
 One group link of ``ccm serve`` (its room warmed, as :mod:`benchmarks.burst` does) and stock
 Voilà's one-cell ipydatagrid (:data:`benchmarks.open_grid.STOCK_NOTEBOOK`, one preheated
-kernel), each opened ``--runs`` times in a fresh browser context (an empty cache), server
-and browser pinned to separate cores. Per open, a Chromium trace of the page's main thread:
+kernel), in a fresh browser context (an empty cache) each time: ccm's ``--runs`` times, stock
+once (its pool, refilled only after a minute, would start the next open cold), server and
+browser pinned to separate cores. Per open, a Chromium trace of the page's main thread:
 
 - ``files`` and ``bytes``: what the page fetched, in all and by origin (Voilà's own bundle,
   each lab extension, the template);
