@@ -489,6 +489,12 @@ def ccm_site(
 
 
 def stock_site(folder: Path, tabs: int) -> Site:
+    """Stock Voilà serving :data:`STOCK_NOTEBOOK` (written in ``folder/stock`` if not yet)
+    with ``tabs`` preheated kernels."""
+    notebook = folder / "stock" / "grille.ipynb"
+    if not notebook.exists():
+        notebook.parent.mkdir(parents=True, exist_ok=True)
+        notebook.write_text(json.dumps(STOCK_NOTEBOOK), encoding="utf-8")
     pools = json.dumps({"default": {"pool_size": tabs}})
     return Site(
         "stock",
@@ -542,8 +548,6 @@ def main(argv: list[str] | None = None) -> None:
     if pin:  # this process, Playwright's driver and Chromium: the other core
         os.sched_setaffinity(0, {CLIENT_CPU})
     folder = Path(tempfile.mkdtemp(prefix="ccm-burst-"))
-    (folder / "stock").mkdir()
-    (folder / "stock" / "grille.ipynb").write_text(json.dumps(STOCK_NOTEBOOK), encoding="utf-8")
     servers = [s for s in ("ccm", "stock") if args.only in (None, s)]
     print(f"# load before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
 

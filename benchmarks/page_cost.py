@@ -109,8 +109,6 @@ def site_for(name: str, folder: Path) -> burst.Site:
     if name == "ccm":
         store, paths = burst.meeting(folder, 4)
         return burst.ccm_site(folder, store, paths[:1], 4)
-    (folder / "stock").mkdir()
-    (folder / "stock" / "grille.ipynb").write_text(json.dumps(burst.STOCK_NOTEBOOK))
     return burst.stock_site(folder, 1)
 
 

@@ -248,11 +248,12 @@ class Door:
         if same_key(browser, owner):
             return True
         given, first = self._issued.get(browser), self._issued.get(self._fresh.get(kernel_id, ""))
-        left = self._left.setdefault(kernel_id, set())
-        if given is None or first is None or abs(given - first) > TOGETHER or browser in left:
+        if given is None or first is None or abs(given - first) > TOGETHER:
+            return False
+        if browser in self._left.get(kernel_id, ()):
             return False
         log.info("noyau %s suivi vers le cookie gardé par son navigateur", kernel_id)
-        left.add(owner)
+        self._left.setdefault(kernel_id, set()).add(owner)
         self._owners[kernel_id] = browser
         return True
 
