@@ -8,6 +8,7 @@ Screenshots of every page at every size go to ``tests/artifacts/appareil-*.png``
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ccm_widgets.widgets.grid.rows_grid import HEADER_HEIGHT, ROW_HEIGHT, column_widths
 from tests.browser.conftest import Server
@@ -114,6 +116,13 @@ def device(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         context.close()
 
 
+#: Devices of one kind share a browser context: a phone and a touch tablet are the same
+#: browser at two sizes, and so are a laptop and a tablet with a mouse. Each page is opened at
+#: the first size, then the window is resized to the next (a tablet turned, a window
+#: narrowed): half the pages to open, and each page must fit after a resize as well.
+KINDS = {"tactile": ("telephone", "tablette-tactile"), "souris": ("portable", "tablette")}
+
+
 def open_in(context: Any, url: str, ready: str) -> Any:
     page = context.new_page()
     page.goto(url)
@@ -121,15 +130,34 @@ def open_in(context: Any, url: str, ready: str) -> Any:
     return page
 
 
-def settled(page: Any) -> None:
+def settled(page: Any, width_before: str | None = None) -> None:
     """Wait until the page has sized what it sizes after loading: the grid's columns follow
-    the width the page reported, once it has reached the kernel and come back."""
+    the width the page reported, once it has reached the kernel and come back. After a
+    resize (``width_before``: what the page had reported), the page reports the new width
+    first, unless what it measures is not shown at this size."""
+    probe = "document.querySelector('.ccm-width-probe input')"
     page.wait_for_function(
-        """() => { const probe = document.querySelector('.ccm-width-probe input');
-                   return !probe || Number(probe.value) > 0; }""",
+        f"() => {{ const probe = {probe}; return !probe || Number(probe.value) > 0; }}",
         timeout=10_000,
     )
+    if width_before is not None:
+        # A box that is not shown, or that keeps its width, reports no new width.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                f"""before => {{ const probe = {probe};
+                    const box = probe && probe.closest('.ccm-width-probe').parentElement;
+                    return !box || box.offsetParent === null || probe.value !== before; }}""",
+                arg=width_before,
+                timeout=3_000,
+            )
     page.wait_for_timeout(700)
+
+
+def reported_width(page: Any) -> str | None:
+    return page.evaluate(
+        "() => { const p = document.querySelector('.ccm-width-probe input');"
+        " return p ? p.value : null; }"
+    )
 
 
 def whole_page(page: Any, path: Path) -> None:
@@ -146,27 +174,42 @@ def whole_page(page: Any, path: Path) -> None:
     page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("device", [*DEVICES, "tablette-tactile"], indirect=True)
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_every_page_fits_the_screen(
-    device: Any, server: Server, artifacts: Path, request: pytest.FixtureRequest
+    browser: Any, server: Server, artifacts: Path, kind: str
 ) -> None:
-    name = request.node.callspec.params["device"]
-    found: dict[str, list[str]] = {}
-    for page_name, url in facilitator_urls(server).items():
-        page = open_in(device, url, READY[page_name])
-        settled(page)
-        if page_name == "pleniere":
-            for number, tab in enumerate(PLENARY_TABS):
-                page.locator(".lm-TabBar-tab", has_text=tab).first.click()
-                page.wait_for_timeout(500)
-                found[f"pleniere ({tab})"] = page.evaluate(LAYOUT_FAULTS)
-                whole_page(page, artifacts / f"appareil-{name}-pleniere-{number + 1}.png")
-        else:
-            found[page_name] = page.evaluate(LAYOUT_FAULTS)
-            whole_page(page, artifacts / f"appareil-{name}-{page_name}.png")
-        page.close()
-    faults = {page: problems for page, problems in found.items() if problems}
-    assert faults == {}, f"{name} : {faults}"
+    devices = {**DEVICES, "tablette-tactile": TOUCH_TABLET}
+    first, *others = KINDS[kind]
+    context = browser.new_context(**devices[first])
+    found: dict[str, dict[str, list[str]]] = {name: {} for name in KINDS[kind]}
+    try:
+        for page_name, url in facilitator_urls(server).items():
+            page = open_in(context, url, READY[page_name])
+            settled(page)
+            for name in (first, *others):
+                if name != first:
+                    before = reported_width(page)
+                    page.set_viewport_size(devices[name]["viewport"])
+                    settled(page, before)
+                if page_name == "pleniere":
+                    for number, tab in enumerate(PLENARY_TABS):
+                        page.locator(".lm-TabBar-tab", has_text=tab).first.click()
+                        page.wait_for_timeout(500)
+                        found[name][f"pleniere ({tab})"] = page.evaluate(LAYOUT_FAULTS)
+                        whole_page(page, artifacts / f"appareil-{name}-pleniere-{number + 1}.png")
+                else:
+                    found[name][page_name] = page.evaluate(LAYOUT_FAULTS)
+                    whole_page(page, artifacts / f"appareil-{name}-{page_name}.png")
+            page.close()
+    finally:
+        context.close()
+    faults = {
+        f"{name} : {page}": problems
+        for name, pages in found.items()
+        for page, problems in pages.items()
+        if problems
+    }
+    assert faults == {}
 
 
 @pytest.mark.parametrize("device", ["telephone"], indirect=True)
