@@ -50,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: setup postgres hub-proxy nginx lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/run-tests $(BIN)/python $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks
