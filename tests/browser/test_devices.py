@@ -41,6 +41,7 @@ TOUCH_TABLET = {
     "has_touch": True,
     "device_scale_factor": 2,
 }
+EVERY_DEVICE = {**DEVICES, "tablette-tactile": TOUCH_TABLET}
 
 #: What the page shows once its widgets are there.
 READY = {
@@ -109,7 +110,7 @@ def facilitator_urls(server: Server) -> dict[str, str]:
 @pytest.fixture
 def device(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A browser context as the device named by the test's parameter."""
-    context = browser.new_context(**{**DEVICES, "tablette-tactile": TOUCH_TABLET}[request.param])
+    context = browser.new_context(**EVERY_DEVICE[request.param])
     try:
         yield context
     finally:
@@ -118,9 +119,9 @@ def device(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 #: Devices of one kind share a browser context: a phone and a touch tablet are the same
 #: browser at two sizes, and so are a laptop and a tablet with a mouse. Each page is opened at
-#: the first size, then the window is resized to the next (a tablet turned, a window
+#: the first size, then the window is resized to the second (a tablet turned, a window
 #: narrowed): half the pages to open, and each page must fit after a resize as well.
-KINDS = {"tactile": ("telephone", "tablette-tactile"), "souris": ("portable", "tablette")}
+RESIZED_TO = {"telephone": "tablette-tactile", "portable": "tablette"}
 
 
 def open_in(context: Any, url: str, ready: str) -> Any:
@@ -174,35 +175,31 @@ def whole_page(page: Any, path: Path) -> None:
     page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("device", list(RESIZED_TO), indirect=True)
 def test_every_page_fits_the_screen(
-    browser: Any, server: Server, artifacts: Path, kind: str
+    device: Any, server: Server, artifacts: Path, request: pytest.FixtureRequest
 ) -> None:
-    devices = {**DEVICES, "tablette-tactile": TOUCH_TABLET}
-    first, *others = KINDS[kind]
-    context = browser.new_context(**devices[first])
-    found: dict[str, dict[str, list[str]]] = {name: {} for name in KINDS[kind]}
-    try:
-        for page_name, url in facilitator_urls(server).items():
-            page = open_in(context, url, READY[page_name])
-            settled(page)
-            for name in (first, *others):
-                if name != first:
-                    before = reported_width(page)
-                    page.set_viewport_size(devices[name]["viewport"])
-                    settled(page, before)
-                if page_name == "pleniere":
-                    for number, tab in enumerate(PLENARY_TABS):
-                        page.locator(".lm-TabBar-tab", has_text=tab).first.click()
-                        page.wait_for_timeout(500)
-                        found[name][f"pleniere ({tab})"] = page.evaluate(LAYOUT_FAULTS)
-                        whole_page(page, artifacts / f"appareil-{name}-pleniere-{number + 1}.png")
-                else:
-                    found[name][page_name] = page.evaluate(LAYOUT_FAULTS)
-                    whole_page(page, artifacts / f"appareil-{name}-{page_name}.png")
-            page.close()
-    finally:
-        context.close()
+    first = request.node.callspec.params["device"]
+    sizes = {name: EVERY_DEVICE[name]["viewport"] for name in (first, RESIZED_TO[first])}
+    found: dict[str, dict[str, list[str]]] = {name: {} for name in sizes}
+    for page_name, url in facilitator_urls(server).items():
+        page = open_in(device, url, READY[page_name])
+        settled(page)
+        for name, viewport in sizes.items():
+            if name != first:
+                before = reported_width(page)
+                page.set_viewport_size(viewport)
+                settled(page, before)
+            if page_name == "pleniere":
+                for number, tab in enumerate(PLENARY_TABS):
+                    page.locator(".lm-TabBar-tab", has_text=tab).first.click()
+                    page.wait_for_timeout(500)
+                    found[name][f"pleniere ({tab})"] = page.evaluate(LAYOUT_FAULTS)
+                    whole_page(page, artifacts / f"appareil-{name}-pleniere-{number + 1}.png")
+            else:
+                found[name][page_name] = page.evaluate(LAYOUT_FAULTS)
+                whole_page(page, artifacts / f"appareil-{name}-{page_name}.png")
+        page.close()
     faults = {
         f"{name} : {page}": problems
         for name, pages in found.items()
