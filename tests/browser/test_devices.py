@@ -131,21 +131,24 @@ def open_in(context: Any, url: str, ready: str) -> Any:
     return page
 
 
+#: The hidden field the page script fills with the width of the box it is in.
+PROBE = "document.querySelector('.ccm-width-probe input')"
+
+
 def settled(page: Any, width_before: str | None = None) -> None:
     """Wait until the page has sized what it sizes after loading: the grid's columns follow
     the width the page reported, once it has reached the kernel and come back. After a
     resize (``width_before``: what the page had reported), the page reports the new width
     first, unless what it measures is not shown at this size."""
-    probe = "document.querySelector('.ccm-width-probe input')"
     page.wait_for_function(
-        f"() => {{ const probe = {probe}; return !probe || Number(probe.value) > 0; }}",
+        f"() => {{ const probe = {PROBE}; return !probe || Number(probe.value) > 0; }}",
         timeout=10_000,
     )
     if width_before is not None:
         # A box that is not shown, or that keeps its width, reports no new width.
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function(
-                f"""before => {{ const probe = {probe};
+                f"""before => {{ const probe = {PROBE};
                     const box = probe && probe.closest('.ccm-width-probe').parentElement;
                     return !box || box.offsetParent === null || probe.value !== before; }}""",
                 arg=width_before,
@@ -155,10 +158,7 @@ def settled(page: Any, width_before: str | None = None) -> None:
 
 
 def reported_width(page: Any) -> str | None:
-    return page.evaluate(
-        "() => { const p = document.querySelector('.ccm-width-probe input');"
-        " return p ? p.value : null; }"
-    )
+    return page.evaluate(f"() => {{ const probe = {PROBE}; return probe ? probe.value : null; }}")
 
 
 def whole_page(page: Any, path: Path) -> None:
