@@ -50,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: setup postgres hub-proxy nginx lint
-	scripts/run-tests $(BIN)/python $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks
