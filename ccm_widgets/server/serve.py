@@ -179,6 +179,7 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     from tornado.ioloop import IOLoop
 
     from ccm_widgets.server import compression, door, logs, pacing, patches, reaper, warm_room
+    from ccm_widgets import web as participants
     from ccm_widgets.store import resolve_location
 
     logs.hide_keys_in_logs(app.log)
@@ -196,6 +197,7 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     os.environ[door.QUERY_SECRET_ENV] = the_door.query_secret
     loop = IOLoop.current()
     loop.add_callback(lambda: patches.install(web_app(), app.kernel_manager, the_door))
+    loop.add_callback(lambda: participants.install(web_app(), resolve_location(None)))
     loop.add_callback(
         lambda: reaper.install(
             app,

@@ -8,6 +8,7 @@ changes nothing is dropped (no echo between tabs). Deleted rows stay, to be rest
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ccm_widgets.domain.model import CLI_ACTOR, GRID_FIELDS, GridRow, ValidationError, clean_text
 from ccm_widgets.domain.ordering import moved
@@ -17,6 +18,19 @@ from ccm_widgets.store.errors import ConflictError
 from ccm_widgets.store.groups import Groups
 from ccm_widgets.store.history import History
 from ccm_widgets.store.session import Session
+
+
+@dataclass(frozen=True)
+class RowsSince:
+    """What changed in a section since a version of the store, all read at one moment.
+
+    ``version`` is the store's change counter now; ``rows`` the live rows written after the
+    version asked for; ``order`` the ids of every live row of the section, in order (a row
+    missing from it has left the section: deleted, merged, moved elsewhere)."""
+
+    version: int
+    order: tuple[int, ...]
+    rows: tuple[GridRow, ...]
 
 
 class GridRows:
@@ -42,6 +56,24 @@ class GridRows:
                 (section,),
             )
         return [grid_row(r) for r in rows]
+
+    def since(self, section: str, version: int = 0) -> RowsSince:
+        """The rows of ``section`` written after the store's change counter was ``version``
+        (every row for 0, or for a version the store has not reached: another store's), in
+        one read transaction."""
+        with self.db.read_transaction():
+            counter = int(self.db.meta("changes") or 0)
+            since = version if 0 < version <= counter else -1  # -1: every row
+            changed = self.db.read(
+                "SELECT * FROM grid_rows WHERE section = ? AND changed > ? AND deleted = 0"
+                " ORDER BY position, id",
+                (section, since),
+            )
+            order = self.db.read(
+                "SELECT id FROM grid_rows WHERE section = ? AND deleted = 0 ORDER BY position, id",
+                (section,),
+            )
+        return RowsSince(counter, tuple(int(r[0]) for r in order), tuple(map(grid_row, changed)))
 
     def row(self, row_id: int) -> GridRow:
         """One row by id (deleted rows included, so history can restore them)."""

@@ -10,7 +10,7 @@ from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import SQLITE, Cursor, Database
 from ccm_widgets.store.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,9 +34,10 @@ CREATE TABLE grid_rows (
     recommendation TEXT NOT NULL, challenges TEXT NOT NULL, perspectives TEXT NOT NULL,
     version INTEGER NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL DEFAULT '',
-    decision TEXT NOT NULL DEFAULT '', merged_into INTEGER
+    decision TEXT NOT NULL DEFAULT '', merged_into INTEGER, changed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX grid_rows_section ON grid_rows (section, deleted, position);
+CREATE INDEX grid_rows_changed ON grid_rows (section, changed);
 CREATE TABLE kept_pairs (
     first INTEGER NOT NULL, second INTEGER NOT NULL, PRIMARY KEY (first, second)
 );
@@ -84,6 +85,7 @@ def ensure_schema(db: Database) -> None:
             for statement in SCHEMA.format(serial=db.dialect.serial).split(";"):
                 if statement.strip():
                     cur.execute(statement)
+            _stamp_triggers(cur, db)
             cur.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('changes', '0'),"
                 " ('facilitator_key', ?), ('breakout_open', '1'), ('breakout_end', ''),"
@@ -95,7 +97,7 @@ def ensure_schema(db: Database) -> None:
         version = found[0] if found is not None else None
         for old, migrate in MIGRATIONS.items():
             if version == old:
-                migrate(cur)
+                migrate(cur, db)
                 version = str(int(old) + 1)
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
     if version != str(SCHEMA_VERSION):
@@ -104,7 +106,7 @@ def ensure_schema(db: Database) -> None:
         )
 
 
-def _migrate_1_to_2(cur: Cursor) -> None:
+def _migrate_1_to_2(cur: Cursor, _db: Database) -> None:
     """Schema 2: where each row came from, the plenary's decision, merges; projection key."""
     for column in (
         "origin TEXT NOT NULL DEFAULT ''",
@@ -119,7 +121,7 @@ def _migrate_1_to_2(cur: Cursor) -> None:
     )
 
 
-def _migrate_2_to_3(cur: Cursor) -> None:
+def _migrate_2_to_3(cur: Cursor, _db: Database) -> None:
     """Schema 3: the pairs kept apart in a table of their own.
 
     They were one JSON value that each "keep both" read outside its transaction and wrote
@@ -135,7 +137,7 @@ def _migrate_2_to_3(cur: Cursor) -> None:
     cur.execute("DELETE FROM meta WHERE key = 'kept_pairs'")
 
 
-def _migrate_3_to_4(cur: Cursor) -> None:
+def _migrate_3_to_4(cur: Cursor, _db: Database) -> None:
     """Schema 4: review statuses and participants' groups stored as codes, not display text.
 
     A review status was its French text (``en cours``): it becomes its code (``ongoing``),
@@ -154,4 +156,51 @@ def _migrate_3_to_4(cur: Cursor) -> None:
             cur.execute("UPDATE participants SET grp = ? WHERE id = ?", (slug, person_id))
 
 
-MIGRATIONS = {"1": _migrate_1_to_2, "2": _migrate_2_to_3, "3": _migrate_3_to_4}
+def _migrate_4_to_5(cur: Cursor, db: Database) -> None:
+    """Schema 5: each grid row carries the change counter of the transaction that last wrote
+    it (``changed``), so that a page can ask for the rows changed since the version it saw."""
+    listing = (
+        "SELECT name FROM pragma_table_info('grid_rows')"
+        if db.dialect is SQLITE
+        else "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = 'grid_rows'"
+    )
+    if "changed" not in {row[0] for row in cur.execute(listing)}:
+        cur.execute("ALTER TABLE grid_rows ADD COLUMN changed INTEGER NOT NULL DEFAULT 0")
+    cur.execute("CREATE INDEX IF NOT EXISTS grid_rows_changed ON grid_rows (section, changed)")
+    _stamp_triggers(cur, db)
+
+
+#: The counter value the running write transaction will produce: the store's write moves
+#: ``changes`` by one, at its end, for a transaction that changed anything.
+_NEXT_CHANGE = "(SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'changes')"
+#: Every column a page shows or orders by: a write to any of them stamps the row.
+_STAMPED = "section, position, recommendation, challenges, perspectives, version, deleted, decision"
+
+
+def _stamp_triggers(cur: Cursor, db: Database) -> None:
+    """Triggers that stamp a grid row with :data:`_NEXT_CHANGE` whenever it is written, by
+    whichever repository (a group's save, a plenary merge, a group deleted): one rule, kept
+    by the database rather than by every statement that writes a row."""
+    if db.dialect is SQLITE:
+        for event in ("INSERT", f"UPDATE OF {_STAMPED}"):
+            name = "grid_rows_stamp_" + event.split()[0].lower()
+            cur.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON grid_rows BEGIN"
+                f" UPDATE grid_rows SET changed = {_NEXT_CHANGE} WHERE id = NEW.id; END"
+            )
+        return
+    cur.execute(
+        "CREATE OR REPLACE FUNCTION ccm_stamp_grid_row() RETURNS trigger AS $$ BEGIN"
+        f" NEW.changed := {_NEXT_CHANGE}; RETURN NEW; END $$ LANGUAGE plpgsql"
+    )
+    cur.execute("DROP TRIGGER IF EXISTS grid_rows_stamp ON grid_rows")
+    cur.execute(
+        "CREATE TRIGGER grid_rows_stamp BEFORE INSERT OR UPDATE ON grid_rows"
+        " FOR EACH ROW EXECUTE FUNCTION ccm_stamp_grid_row()"
+    )
+
+
+MIGRATIONS = {
+    "1": _migrate_1_to_2, "2": _migrate_2_to_3, "3": _migrate_3_to_4, "4": _migrate_4_to_5,
+}  # fmt: skip

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ccm_widgets.i18n import t
@@ -56,6 +58,25 @@ class Session:
         """From now on, every write of this store is checked against ``access``."""
         self.access = access
         self.db.before_write = self._check_access
+
+    @contextlib.contextmanager
+    def acting_as(self, access: Access) -> Iterator[None]:
+        """Every write made inside is checked against ``access``, as after
+        :meth:`bind_access`; the store's own access comes back after. A server that serves
+        many keys on one connection (the participants' pages) binds each request's in turn,
+        one at a time on that connection's thread."""
+        before = self.access, self.db.before_write
+        self.bind_access(access)
+        try:
+            yield
+        finally:
+            self.access, self.db.before_write = before
+
+    def check_key(self) -> None:
+        """:class:`AccessError` unless the access's key still opens its role: what every
+        read of a participant's page checks, inside the read's transaction."""
+        if not self.access_valid():
+            raise AccessError(t("store.key_renewed"))
 
     def _stored_key(self, cur: Cursor, role: str) -> str:
         if role in {FACILITATOR, PROJECTION}:

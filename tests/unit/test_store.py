@@ -422,6 +422,57 @@ def test_schema_2_kept_pairs_move_to_their_own_table(tmp_path: Path) -> None:
         assert migrated.db.meta("kept_pairs") is None
 
 
+def test_schema_4_rows_get_their_change_stamp(tmp_path: Path) -> None:
+    """Schema 4 had no ``changed`` column: a page could not ask for the rows changed since
+    the version it saw. Migrated, the rows are there, and every later write stamps its row
+    with the change counter it produces, whichever repository wrote it."""
+    path = tmp_path / "v4.sqlite"
+    with Store(path) as store:
+        store.groups.add("Protection", actor="cli")
+        (row,) = store.grid.add("protection", [("R1", "", "")], actor="cli")
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        DROP TRIGGER grid_rows_stamp_insert; DROP TRIGGER grid_rows_stamp_update;
+        DROP INDEX grid_rows_changed; ALTER TABLE grid_rows DROP COLUMN changed;
+        UPDATE meta SET value = '4' WHERE key = 'schema_version';
+        """
+    )
+    con.commit()
+    con.close()
+    with Store(path) as migrated:
+        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
+        seen = migrated.session.change_counter()
+        assert [r.recommendation for r in migrated.grid.since("protection", 0).rows] == ["R1"]
+        assert migrated.grid.since("protection", seen).rows == ()
+        migrated.grid.update_cell(row.id, "challenges", "D1", seen="", actor="cli")
+        found = migrated.grid.since("protection", seen)
+        assert found.version == seen + 1
+        assert [r.challenges for r in found.rows] == ["D1"]
+
+
+def test_rows_since_a_version_say_what_left_the_section(any_store: Store) -> None:
+    """A page catching up learns the rows written since its version, and the order of the
+    live rows: a row deleted or moved to another section is missing from it."""
+    store = any_store
+    store.groups.add("Protection", actor="cli")
+    store.groups.add("Gouvernance", actor="cli")
+    first, second, third = store.grid.add(
+        "protection", [("A", "", ""), ("B", "", ""), ("C", "", "")], actor="cli"
+    )
+    seen = store.session.change_counter()
+    store.grid.update_cell(second.id, "perspectives", "P", seen="", actor="cli")
+    store.grid.delete(first.id, actor="cli")
+    store.grid.move_to_section(third.id, "gouvernance", actor="cli")
+    found = store.grid.since("protection", seen)
+    assert found.order == (second.id,)
+    assert [(r.id, r.perspectives) for r in found.rows] == [(second.id, "P")]
+    assert found.version == store.session.change_counter()
+    moved = store.grid.since("gouvernance", seen)
+    assert [r.recommendation for r in moved.rows] == ["C"]
+    assert store.grid.since("protection", found.version).rows == ()
+
+
 def test_schema_3_statuses_and_participants_groups_become_codes(tmp_path: Path) -> None:
     """Schema 3 stored a review status as its French text and a participant's group by its
     name (renaming the group orphaned them): both become codes, and words that name no
@@ -447,7 +498,7 @@ def test_schema_3_statuses_and_participants_groups_become_codes(tmp_path: Path) 
     con.commit()
     con.close()
     with Store(path) as migrated:
-        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION) == "4"
+        assert migrated.db.meta("schema_version") == str(SCHEMA_VERSION)
         assert [r.status for r in migrated.items.review_rows()] == [
             ReviewStatus.DONE, ReviewStatus.ONGOING, ReviewStatus.NOT_DONE,
             ReviewStatus.TO_REFORMULATE, ReviewStatus.DONE, "à moitié", "",
