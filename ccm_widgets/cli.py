@@ -220,7 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--qr", action="store_true", help=t("cli.help_serve_qr"))
     serve.add_argument("--no-demo", action="store_true", help=t("cli.help_no_demo"))
-    serve.add_argument("--preheat", type=int, default=2, metavar="N", help=t("cli.help_preheat"))
     serve.add_argument(
         "--max-pages", type=int, default=None, metavar="N", help=t("cli.help_max_pages")
     )
@@ -260,7 +259,6 @@ def _run(args: argparse.Namespace) -> int:
             ip=args.ip,
             port=args.port,
             demo=not args.no_demo,
-            preheat=args.preheat,
             public_url=args.public_url,
             qr=args.qr,
             max_pages=args.max_pages,

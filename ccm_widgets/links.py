@@ -1,4 +1,7 @@
-"""The links handed out in the room: one for the facilitator, one per group, each with its key."""
+"""The links handed out in the room: one for the facilitator, one per group, each with its key.
+
+The facilitator's links open Voilà workbooks; a group's link and the projection's open the
+light pages (:mod:`ccm_widgets.web`), which hold no kernel."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from urllib.parse import urlencode
 
 from ccm_widgets.store import Store, same_key
 
-GROUP_NOTEBOOK = "groupe.ipynb"
 HOME_NOTEBOOK = "animateur.ipynb"
 PLENARY_NOTEBOOK = "pleniere.ipynb"
-PROJECTION_NOTEBOOK = "projection.ipynb"
+#: The light pages, under the server's base URL.
+GROUP_PAGE = "ccm/groupe"
+PROJECTION_PAGE = "ccm/projection"
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,14 @@ class Link:
 
 
 def page_url(base: str, notebook: str, **query: str) -> str:
-    """``http://host:port/voila/render/<notebook>?<query>``."""
+    """``http://host:port/voila/render/<notebook>?<query>``: a facilitator's workbook."""
     url = f"{base.rstrip('/')}/voila/render/{notebook}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def light_url(base: str, page: str, **query: str) -> str:
+    """``http://host:port/ccm/groupe?<query>``: a participants' page."""
+    url = f"{base.rstrip('/')}/{page}"
     return f"{url}?{urlencode(query)}" if query else url
 
 
@@ -35,10 +45,10 @@ def meeting_links(store: Store, base: str) -> list[Link]:
     links = [
         Link("animateur", page_url(base, HOME_NOTEBOOK, cle=key)),
         Link("pleniere", page_url(base, PLENARY_NOTEBOOK, cle=key)),
-        Link("projection", page_url(base, PROJECTION_NOTEBOOK, cle=store.groups.projection_key())),
+        Link("projection", light_url(base, PROJECTION_PAGE, cle=store.groups.projection_key())),
     ]
     for group in store.groups.all():
-        url = page_url(base, GROUP_NOTEBOOK, groupe=group.slug, cle=store.groups.key(group.slug))
+        url = light_url(base, GROUP_PAGE, cle=store.groups.key(group.slug))
         links.append(Link(group.name, url, group=group.slug))
     return links
 

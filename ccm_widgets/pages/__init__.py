@@ -1,9 +1,11 @@
-"""What each workbook shows, decided from the URL: the group, the key, the role.
+"""What each of the facilitator's workbooks shows, decided from the URL: the key, the role.
 
-A workbook cell is one call: ``group_page()``, ``plenary_page()`` or ``home_page()``. Each
-opens the store named by ``CCM_STORE``, reads the tab's query string (Voilà puts it in the
-kernel's ``QUERY_STRING``), checks the key and returns the widget to display, or a French
-message saying why there is nothing to edit.
+A workbook cell is one call: ``home_page()``, ``plenary_page()``, ``preparation_page()``…
+Each opens the store named by ``CCM_STORE``, reads the tab's query string (Voilà puts it in
+the kernel's ``QUERY_STRING``; the door adds the key from its cookie when the address bar no
+longer carries it), checks the key and returns the widget to display, or a French message
+saying why there is nothing to show. The groups' grids and the projection are not
+workbooks: they are light pages without a kernel (:mod:`ccm_widgets.web`).
 """
 
 from __future__ import annotations
@@ -12,31 +14,27 @@ import functools
 import html
 import logging
 import os
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import FACILITATOR_ACTOR, GENERAL, Actor, ValidationError
+from ccm_widgets.domain.model import GENERAL
 from ccm_widgets.i18n import t
-from ccm_widgets.links import GROUP_NOTEBOOK, key_matches, meeting_links, page_url, qr_svg
-from ccm_widgets.pages.preheat import (
-    REQUEST_PATIENCE,
-    TAB_SEEN,
-    RequestLost,
-    notice_tab,
-    wait_for_request,
+from ccm_widgets.links import (
+    GROUP_PAGE,
+    PLENARY_NOTEBOOK,
+    key_matches,
+    light_url,
+    meeting_links,
+    qr_svg,
 )
 from ccm_widgets.report.document import french_date
-from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
+from ccm_widgets.store import FACILITATOR, Access, Store, StoreError
 from ccm_widgets.widgets.common.page_style import DEVICE_CSS
-from ccm_widgets.widgets.common.threads import WIDGETS
 
 log = logging.getLogger(__name__)
-
-__all__ = ["REQUEST_PATIENCE", "TAB_SEEN", "RequestLost", "notice_tab", "wait_for_request"]
 
 _PAGES_CSS = """
 <style>
@@ -92,6 +90,15 @@ def server_base(environ: Mapping[str, str] | None = None) -> str:
     return f"http://{host}{prefix}"
 
 
+def local_url(path: str, environ: Mapping[str, str] | None = None, **query: str) -> str:
+    """The address of one of this server's pages as the facilitator's browser reaches it:
+    no host (the tab's own, so the facilitator's cookie goes with it, whichever address the
+    room's links carry), the server's prefix (a hub's ``/user/<name>``), then ``path``."""
+    environ = os.environ if environ is None else environ
+    prefix = environ.get("SCRIPT_NAME", "").partition("/voila/")[0].rstrip("/")
+    return light_url(prefix or "/", path.lstrip("/"), **query).replace("//", "/", 1)
+
+
 def guarded(store: Store, page: w.Box) -> w.Box:
     """``page``, watched: a notice appears on top if its link's key stops being valid."""
     from ccm_widgets.widgets.common.access_guard import AccessGuard
@@ -105,180 +112,19 @@ def _open(store: Store | None) -> Store:
     return store if store is not None else Store(create=False)
 
 
-def group_page(*, store: Store | None = None, params: Mapping[str, str] | None = None) -> w.Widget:
-    """The group workbook: that group's grid, if the link's key opens it.
-
-    In a preheated kernel the page is shown at once, empty, and filled in once a tab has
-    taken the kernel: so Voilà answers the page's request without waiting for the grid to
-    be built. The browser spends about a second on Voilà's JavaScript before it asks the
-    kernel for the widgets, and by then they are there. A kernel the server set aside for
-    a group (the warm room) has that group's grid built before any request comes
-    (:class:`PreparedGrid`): the request only has its key checked.
-    """
-    # Heavy imports before the wait, so that a preheated kernel has already paid for them.
-    from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor  # noqa: F401
-
-    if params is None and os.environ.get("VOILA_PREHEAT", "False") == "True":
-        page = w.VBox()
-        notice_tab()
-        prepared = PreparedGrid(store)
-
-        def prepare(group: str) -> bool:
-            with WIDGETS:  # a tab's first look at the widgets waits for them all
-                return prepared.prepare(group)
-
-        def fill() -> None:
-            try:
-                wait_for_request(prepare=prepare)
-                with WIDGETS:
-                    page.children = (prepared.page(query_params()),)
-            except RequestLost:
-                log.error("la demande de la page n'est jamais arrivée")
-                with WIDGETS:
-                    page.children = (message_page(t("page.request_lost")),)
-            except Exception:  # the tab must say something rather than stay blank
-                log.exception("page de groupe impossible à construire")
-                with WIDGETS:
-                    page.children = (message_page(t("page.failed")),)
-
-        threading.Thread(target=fill, name="ccm-page", daemon=True).start()
-        return page
-    return _group_widget(store, query_params() if params is None else params)
-
-
-def _refuse_unchecked(_cursor: object, _group_may: bool) -> None:
-    """A prepared grid writes nothing before its tab's key is checked."""
-    from ccm_widgets.store import AccessError
-
-    raise AccessError(t("store.not_allowed"))
-
-
-class PreparedGrid:
-    """A group's grid built in a preheated kernel before its request, for that group's tab.
-
-    The server names the group (:func:`wait_for_request`'s ``prepare``); the grid is built
-    on its own connection to the store, which refuses every write until a request comes
-    whose key is that group's own: then the grid is the page. Any other request (another
-    group, the facilitator's key, a wrong key) gets its page built as without preparation,
-    and the prepared grid is dropped.
-
-    Parameters
-    ----------
-    store:
-        The store to build on (tests); by default the one ``CCM_STORE`` names, opened here.
-    """
-
-    def __init__(self, store: Store | None = None) -> None:
-        self.given = store
-        self.group: str | None = None
-        self.store: Store | None = None
-        self.editor: w.Widget | None = None
-
-    def prepare(self, group: str) -> bool:
-        """Build ``group``'s grid (again only if another group's was built); whether it was."""
-        if group == self.group and self.editor is not None:
-            return True
-        self.discard()
-        from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
-
-        try:
-            store = _open(self.given)
-            store.groups.get(group)  # an unknown group is refused here
-            store.db.before_write = _refuse_unchecked
-            editor = GroupGridEditor(store=store, section=group, actor=str(Actor.of_group(group)))
-        except (StoreError, ValidationError) as error:
-            log.warning("grille du groupe %s impossible à préparer : %s", group, error)
-            return False
-        editor.add_class("ccm-page")
-        self.group, self.store, self.editor = group, store, editor
-        return True
-
-    def page(self, params: Mapping[str, str]) -> w.Widget:
-        """The page for the request's ``params``: the prepared grid if the request is its
-        group's, with that group's key; otherwise the page built for the request."""
-        store, editor = self.store, self.editor
-        group = params.get("groupe", "")
-        if store is not None and editor is not None and group == self.group:
-            given = params.get("cle", "")
-            try:
-                own = key_matches(given, store.groups.key(group))
-                facilitator = key_matches(given, store.groups.facilitator_key())
-            except (StoreError, ValidationError):
-                own = facilitator = False
-            if own and not facilitator:
-                store.session.bind_access(Access(group, given))
-                self.store = self.editor = None  # the page's now
-                return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
-        self.discard()
-        return _group_widget(self.given, params)
-
-    def discard(self) -> None:
-        """Drop the prepared grid: its threads stopped, its widgets closed, its store shut
-        (unless it was given)."""
-        editor, store = self.editor, self.store
-        self.group = self.store = self.editor = None
-        if editor is not None:
-            for widget in _descendants(editor):
-                for name in ("watcher", "timer"):
-                    stop = getattr(getattr(widget, name, None), "stop", None)
-                    if callable(stop):
-                        stop()
-                widget.close()
-        if store is not None and store is not self.given:
-            store.close()
-
-
-def _descendants(widget: w.Widget) -> list[w.Widget]:
-    found = [widget]
-    for child in getattr(widget, "children", ()):
-        if isinstance(child, w.Widget):
-            found.extend(_descendants(child))
-    return found
-
-
-def _group_widget(store: Store | None, params: Mapping[str, str]) -> w.Widget:
-    from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
-
-    try:
-        store = _open(store)
-        store.meetings.get()
-        slug = params.get("groupe", "")
-        given = params.get("cle", "")
-        facilitator = key_matches(given, store.groups.facilitator_key())
-        if slug == GENERAL:
-            if not facilitator:
-                return message_page(t("page.bad_key"))
-        else:
-            try:
-                store.groups.get(slug)
-            except ValidationError:
-                return message_page(t("page.unknown_group"))
-            if not (facilitator or key_matches(given, store.groups.key(slug))):
-                return message_page(t("page.bad_key"))
-        store.session.bind_access(Access(FACILITATOR if facilitator else slug, given))
-        actor = FACILITATOR_ACTOR if facilitator else Actor.of_group(slug)
-        editor = GroupGridEditor(store=store, section=slug, actor=str(actor))
-        editor.add_class("ccm-page")
-        return guarded(store, w.VBox([w.HTML(PAGE_CSS), editor]))
-    except StoreError as error:
-        return message_page(str(error))
-
-
 def _facilitator_store(
     store: Store | None,
     params: Mapping[str, str] | None,
     *,
-    also: Callable[[Store], str] | None = None,
     empty_ok: bool = False,
 ) -> tuple[Store | None, w.Widget | None]:
-    """The store, if the link's key is the facilitator's (or the one ``also`` gives);
-    otherwise ``None`` and the French page that says why.
+    """The store, if the link's key is the facilitator's; otherwise ``None`` and the French
+    page that says why.
 
     A store with no meeting yet is refused (the page says where to create one) unless
     ``empty_ok``: the home page then offers to create it.
     """
     if params is None:
-        wait_for_request()
         params = query_params()
     try:
         opened = _open(store)
@@ -288,8 +134,6 @@ def _facilitator_store(
     given = params.get("cle", "")
     if key_matches(given, opened.groups.facilitator_key()):
         opened.session.bind_access(Access(FACILITATOR, given))
-    elif also is not None and key_matches(given, also(opened)):
-        opened.session.bind_access(Access(PROJECTION, given))
     else:
         return None, message_page(t("page.bad_key"))
     if not has_meeting and not empty_ok:
@@ -319,23 +163,6 @@ def plenary_page(
             ]
         ),
     )
-
-
-def projection_page(
-    *, store: Store | None = None, params: Mapping[str, str] | None = None
-) -> w.Widget:
-    """The projection: the synthesis section by section in large type, read-only.
-
-    Opened by the projection key (which opens nothing else) or the facilitator's key.
-    """
-    opened, refusal = _facilitator_store(
-        store, params, also=lambda opened: opened.groups.projection_key()
-    )
-    if opened is None:
-        return refusal or message_page(t("page.bad_key"))
-    from ccm_widgets.widgets.plenary.projection import ProjectionView
-
-    return guarded(opened, ProjectionView(store=opened))
 
 
 def _facilitator_panel(
@@ -413,7 +240,10 @@ class _ShowHome:
 
 
 def home_children(opened: Store) -> list[w.Widget]:
-    """The home page of a meeting: its title, the guide through the day, the links."""
+    """The home page of a meeting: its title, the guide through the day, the links.
+
+    The groups' links carry their keys and the room's address (they are handed out); the
+    facilitator's own links carry no key (the facilitator's cookie opens them) and no host."""
     meeting = opened.meetings.get()
     links = meeting_links(opened, server_base())
     items = []
@@ -422,26 +252,26 @@ def home_children(opened: Store) -> list[w.Widget]:
             group = opened.groups.get(link.group)
             label = t("home.group_link", number=group.number, name=group.name)
             url = html.escape(link.url)
+            own = html.escape(local_url(GROUP_PAGE, groupe=group.slug))
             items.append(
-                f"<li><a href='{url}' target='_blank'>{html.escape(label)}</a>"
+                f"<li><strong>{html.escape(label)}</strong>"
                 + (f" — {html.escape(group.moderator)}" if group.moderator else "")
                 + f"<br><code>{url}</code>"
-                + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div></li>"
+                + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div>"
+                + f"<a href='{own}' target='_blank'>{html.escape(t('home.open_grid'))}</a></li>"
             )
     if not items:
         items.append(f"<li>{html.escape(t('home.no_groups'))}</li>")
-    plenary = next(link for link in links if link.label == "pleniere")
     projection = next(link for link in links if link.label == "projection")
-    general = page_url(
-        server_base(), GROUP_NOTEBOOK, groupe=GENERAL, cle=opened.groups.facilitator_key()
-    )
+    plenary = local_url(f"voila/render/{PLENARY_NOTEBOOK}")
+    general = local_url(GROUP_PAGE, groupe=GENERAL)
     head = (
         f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
         f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p></div>"
     )
     body = (
         f"<div class='ccm-home'><h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
-        f"<p><a href='{html.escape(plenary.url)}' target='_blank' style='font-size:1.2em'>"
+        f"<p><a href='{html.escape(plenary)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.plenary'))}</a></p>"
         f"<p><a href='{html.escape(projection.url)}' target='_blank' style='font-size:1.2em'>"
         f"{html.escape(t('home.projection'))}</a></p>"
@@ -451,11 +281,10 @@ def home_children(opened: Store) -> list[w.Widget]:
     from ccm_widgets.files.exporting import exports_directory
     from ccm_widgets.widgets.facilitator.guide import PHASES, MeetingGuide
 
-    key = opened.groups.facilitator_key()
     notebooks = {p.notebook for p in PHASES if p.notebook}
     guide = MeetingGuide(
         store=opened,
-        links={n: page_url(server_base(), n, cle=key) for n in notebooks},
+        links={n: local_url(f"voila/render/{n}") for n in notebooks},
         exports_made=functools.partial(exports_made, exports_directory()),
     )
     return [w.HTML(head), guide, w.HTML(body)]

@@ -6,8 +6,8 @@ script (the ``ccm`` Voilà template) asks ``/voila/ccm/etat/<kernel id>`` every 
 answer means the connection is lost, ``"mort"`` that the kernel is gone. Either way the page
 shows a French banner, stops taking input, and keeps what was typed.
 
-Only the browser the kernel was handed to may ask (the door's cookie), and the answer is one
-word: it says nothing about other tabs. The banner's sentences reach the page in its Voilà
+Only a browser holding the facilitator's key may ask (the door's cookie), and the answer is
+one word. The banner's sentences reach the page in its Voilà
 page configuration (``jupyter-config-data``), so that a page cut off before its widgets came
 can still say what happened, in the catalogue's language.
 """
@@ -45,9 +45,7 @@ class PageStateHandler(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
 
     async def get(self, kernel_id: str) -> None:
-        if not self.door.bound(kernel_id) and kernel_id in self.kernel_manager:
-            raise web.HTTPError(403)  # a kernel no page was handed: not a page's question
-        if self.door.bound(kernel_id) and not self.door.may_use(kernel_id, self.get_cookie(COOKIE)):
+        if not await self.door.may_use_kernels(self.get_cookie(COOKIE)):
             raise web.HTTPError(403)
         reaper = self.settings.get("ccm_reaper")
         if reaper is not None:  # a page still loading is no abandoned kernel

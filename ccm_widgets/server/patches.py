@@ -8,24 +8,15 @@ or Jupyter server without ccm's set-up behaves as upstream.
 
 The door (:mod:`ccm_widgets.server.door`):
 
-- ``TornadoVoilaHandler.get``: the page's key is checked before Voilà starts or takes a
-  kernel for it (upstream, every request gets a kernel: voila-dashboards/voila#617);
+- ``TornadoVoilaHandler.get``: the page's key (from the link, else from its cookie) is
+  checked before Voilà starts a kernel for it (upstream, every request gets a kernel:
+  voila-dashboards/voila#617); the key then lives in an ``HttpOnly`` cookie and is handed to
+  the kernel as if the link still carried it; old links to the group and projection
+  workbooks are redirected to their light pages;
 - the kernel routes (websocket, model, restart/interrupt, delete, Voilà's shutdown beacon)
-  answer only the browser whose page was handed that kernel;
-- ``/voila/query/<id>`` answers only this server's kernels; its ``on_close`` no longer
-  deletes another kernel's waiter, and a request's variables wait for a kernel that
-  reconnects;
+  answer only a browser holding the facilitator's key;
+- ``/voila/query/<id>`` answers nobody (only preheated kernels used it; none are);
 - ``/voila/api/contents`` lists nothing.
-
-The warm room (:mod:`ccm_widgets.server.warm_room`; Voilà's pool itself is driven by
-:mod:`ccm_widgets.server.pool`):
-
-- a page let in tells the room (the facilitator's home page warms it); a group's page is
-  handed the kernel the room prepared for that group (it is put first in Voilà's pool just
-  before Voilà takes the first one), and the door remembers which group's grid a kernel shows;
-- ``/voila/query/<id>`` also carries the room's word to a pooled kernel (the group to
-  prepare, sent again if the kernel reconnects before it is done) and the kernel's answer
-  (upstream's socket takes no message from the kernel).
 
 The websocket protocol:
 
@@ -34,40 +25,22 @@ The websocket protocol:
   announcing 2**40 parts no longer blocks the server's loop while it allocates them;
 - a kernel websocket must speak the v1 protocol (``v1.kernel.websocket.jupyter.org``), which
   every browser page of Voilà 0.5 and JupyterLab 4 offers.
-
-Longer than most modules (about 530 lines) on purpose: every replacement of Voilà's and
-jupyter_server's handlers and methods is in this one file, the one to read again when either
-is upgraded (with :mod:`.pool`, which drives Voilà's private pool list, and :mod:`.reaper`,
-which reads the kernel manager's connection counts).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import itertools
 import json
 import logging
 import struct
-from collections.abc import Callable
-from dataclasses import dataclass
+import urllib.parse
 from typing import Any
 
-from jupyter_core.utils import ensure_async
 from tornado import web
 
 from ccm_widgets.i18n import t
-from ccm_widgets.server.door import (
-    COOKIE,
-    GROUP_NOTEBOOK,
-    QUERY_HEADER,
-    Door,
-    Refusal,
-    first_values,
-    pooled_count,
-)
-from ccm_widgets.server.warm_room import WarmRoom
-from ccm_widgets.store import FACILITATOR
+from ccm_widgets.server.door import COOKIE, Door, Refusal, moved_page
+from ccm_widgets.web.handlers import over_tls
 
 log = logging.getLogger(__name__)
 
@@ -155,42 +128,9 @@ def _offsets(message: bytes, *, count_size: int, offset_size: int, byteorder: st
 # -- the door --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Opening:
-    """A page let in, until Voilà has handed it a kernel."""
-
-    door: Door
-    browser: str
-    kernel_manager: Any
-    bound: bool = False
-    #: The group whose grid the page is, opened with that group's key.
-    group: str | None = None
-    #: The server's warm room, if it has one.
-    room: WarmRoom | None = None
-
-
-_OPENING: contextvars.ContextVar[_Opening | None] = contextvars.ContextVar(
-    "ccm_opening", default=None
-)
-
-
 def _door(handler: Any) -> Door | None:
     door = handler.settings.get("ccm_door")
     return door if isinstance(door, Door) else None
-
-
-def _room(handler: Any) -> WarmRoom | None:
-    room = getattr(handler, "settings", {}).get("ccm_room")
-    return room if isinstance(room, WarmRoom) else None
-
-
-def _browser(handler: Any) -> str | None:
-    value = handler.get_cookie(COOKIE)
-    return value if value and len(value) <= 64 else None
-
-
-def _page_kernels(kernel_manager: Any) -> int:
-    return max(0, len(list(kernel_manager.list_kernel_ids())) - pooled_count(kernel_manager))
 
 
 def refuse(handler: Any, refusal: Refusal) -> None:
@@ -228,6 +168,12 @@ def _refusal_page(handler: Any, refusal: Refusal) -> str:
     return body
 
 
+def with_key(query: str, key: str) -> str:
+    """``query`` with ``cle=key`` in place of any ``cle`` it had: what the kernel reads."""
+    pairs = [(n, v) for n, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if n != "cle"]
+    return urllib.parse.urlencode([*pairs, ("cle", key)])
+
+
 def _patch_page_handler() -> None:
     from voila.tornado.handler import TornadoVoilaHandler
 
@@ -242,94 +188,45 @@ def _patch_page_handler() -> None:
                 await answered
             return
         notebook = self.notebook_path or path or ""
-        if not await ensure_async(self.contents_manager.file_exists(notebook)):
+        moved = moved_page(notebook)
+        if moved is not None:  # a group's or the projection's old link: its light page
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(f"{self.base_url.rstrip('/')}/{moved}{query}")
+            return
+        if not await _exists(self, notebook):
             raise web.HTTPError(404)  # as Voilà says it, with no key needed to learn it
-        query = first_values(self.request.query_arguments)
-        verdict = await door.admit(notebook, query, _page_kernels(self.kernel_manager))
+        given = self.get_argument("cle", "")
+        key = given or self.get_cookie(COOKIE) or ""
+        verdict = await door.admit(key, len(list(self.kernel_manager.list_kernel_ids())))
         if isinstance(verdict, Refusal):
             refuse(self, verdict)
             return
-        room = _room(self)
-        if room is not None:
-            room.page_admitted(notebook, verdict.role == FACILITATOR)
-        browser = _browser(self)
-        if browser is None:
-            browser = door.new_browser()
+        if given:
             self.set_cookie(
-                COOKIE, browser, path=self.base_url, httponly=True, samesite="Strict",
-                secure=_over_tls(self),
+                COOKIE, given, path=self.base_url, httponly=True, samesite="Strict",
+                secure=over_tls(self.request), expires_days=30,
             )  # fmt: skip
-        group = verdict.group if notebook == GROUP_NOTEBOOK else None
-        opening = _Opening(door, browser, self.kernel_manager, group=group, room=room)
+        else:  # the kernel reads its key from the query string Voilà hands it
+            self.request.query = with_key(self.request.query, key)
+            self.request.query_arguments.setdefault("cle", [key.encode()])
         door.opening += 1
-        token = _OPENING.set(opening)
         try:
             await original(self, path)
         finally:
-            _OPENING.reset(token)
-            if not opening.bound:
-                door.opening -= 1
+            door.opening -= 1
 
     TornadoVoilaHandler.get = get
 
 
-def _over_tls(handler: Any) -> bool:
-    """Whether the browser reached the page over https: directly, or through a TLS proxy
-    (``deploy/nginx/ccm.conf`` says so in ``X-Forwarded-Proto``)."""
-    forwarded = handler.request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
-    return bool(handler.request.protocol == "https" or forwarded.lower() == "https")
+async def _exists(handler: Any, notebook: str) -> bool:
+    found = handler.contents_manager.file_exists(notebook)
+    return bool(await found if hasattr(found, "__await__") else found)
 
 
-def _bind_to_page(kernel_id: str) -> None:
-    """The kernel just started or taken belongs to the page being opened, if any."""
-    opening = _OPENING.get()
-    if opening is None or opening.bound:
-        return
-    opening.bound = True
-    opening.door.opening -= 1
-    kernel_manager = opening.kernel_manager
-    opening.door.forget(lambda k: k in kernel_manager)
-    opening.door.bind(kernel_id, opening.browser, opening.group)
-    _forget_requests(kernel_manager)
-
-
-def bind_kernels_to_pages(kernel_manager: Any) -> Callable[[], None]:
-    """Wrap the kernel manager's ways of handing a page a kernel, so that the kernel is bound
-    to the page's browser. Returns the function that unwraps them."""
-    start_kernel = kernel_manager.start_kernel
-    take = getattr(kernel_manager, "get_rendered_notebook", None)
-
-    async def bound_start(*args: Any, **kwargs: Any) -> Any:
-        found = start_kernel(*args, **kwargs)
-        kernel_id = await found if hasattr(found, "__await__") else found
-        _bind_to_page(str(kernel_id))
-        return kernel_id
-
-    async def bound_take(*args: Any, **kwargs: Any) -> Any:
-        assert take is not None
-        opening = _OPENING.get()
-        if opening is not None and opening.room is not None:
-            opening.room.choose(opening.group)  # Voilà takes the pool's first kernel
-        taken = await take(*args, **kwargs)
-        _bind_to_page(str(taken[2]))  # (render task, cells so far, kernel id)
-        return taken
-
-    kernel_manager.start_kernel = bound_start
-    if take is not None:
-        kernel_manager.get_rendered_notebook = bound_take
-
-    def unwrap() -> None:
-        kernel_manager.start_kernel = start_kernel
-        if take is not None:
-            kernel_manager.get_rendered_notebook = take
-
-    return unwrap
-
-
-def _guard_kernel(handler: Any, kernel_id: str) -> None:
+async def _guard_kernel(handler: Any) -> None:
     door = _door(handler)
-    if door is not None and not door.may_use(kernel_id, _browser(handler)):
-        log.warning("noyau %s refusé à %s", kernel_id, handler.request.remote_ip)
+    if door is not None and not await door.may_use_kernels(handler.get_cookie(COOKIE)):
+        log.warning("noyau refusé à %s", handler.request.remote_ip)
         raise web.HTTPError(403)
 
 
@@ -343,7 +240,7 @@ def _patch_kernel_routes() -> None:
 
     async def websocket_get(self: Any, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         if _door(self) is not None:
-            _guard_kernel(self, kernel_id)
+            await _guard_kernel(self)
             offered = self.request.headers.get("Sec-WebSocket-Protocol", "")
             if V1_PROTOCOL not in [p.strip() for p in offered.split(",")]:
                 raise web.HTTPError(400, f"protocole {V1_PROTOCOL} requis")
@@ -372,96 +269,27 @@ def _patch_kernel_routes() -> None:
 def _guard_method(handler_class: Any, method: str) -> None:
     original = getattr(handler_class, method)
 
-    async def guarded(self: Any, kernel_id: str, *args: Any, **kwargs: Any) -> Any:
-        _guard_kernel(self, kernel_id)
-        return await original(self, kernel_id, *args, **kwargs)
+    async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        await _guard_kernel(self)
+        return await original(self, *args, **kwargs)
 
     setattr(handler_class, method, guarded)
 
 
 def _patch_request_info() -> None:
-    """``/voila/query/<kernel id>``: how a preheated kernel learns its page's request."""
+    """``/voila/query/<kernel id>``: how a preheated kernel learned its page's request. No
+    kernel is preheated: the route answers nobody (upstream, anyone could read any
+    kernel's request, key included)."""
     from voila.request_info_handler import RequestInfoSocketHandler
 
     original_get = RequestInfoSocketHandler.get
 
     async def get(self: Any, *args: Any, **kwargs: Any) -> None:
-        door = _door(self)
-        if door is not None and not door.is_own_kernel(self.request.headers.get(QUERY_HEADER)):
+        if _door(self) is not None:
             raise web.HTTPError(403)
         await original_get(self, *args, **kwargs)
 
-    def open(self: Any, kernel_id: str) -> None:
-        self.ccm_kernel_id = kernel_id
-        RequestInfoSocketHandler._waiters[kernel_id] = self
-        room = _room(self)
-        again = room.socket_opened(kernel_id) if room is not None else None
-        if kernel_id in RequestInfoSocketHandler._cache:
-            self.write_message(RequestInfoSocketHandler._cache[kernel_id])
-        elif again is not None:  # reconnected while building its group's grid
-            self.write_message(again)
-
-    def on_message(self: Any, message: str | bytes) -> None:
-        # A pooled kernel says its group's grid is built (only this server's kernels reach
-        # this socket: the secret is checked in ``get``).
-        room = _room(self)
-        kernel_id = getattr(self, "ccm_kernel_id", None)
-        try:
-            found = json.loads(message)
-        except (ValueError, UnicodeDecodeError):
-            return
-        if room is not None and kernel_id is not None and isinstance(found, dict):
-            room.answered(kernel_id, found)
-
-    def on_close(self: Any) -> None:
-        # Upstream deletes the last waiter it looked at when this socket is not found, which
-        # is another kernel's: two sockets opened and closed on a made-up id left the next
-        # pages without their request, blank for a day.
-        kernel_id = getattr(self, "ccm_kernel_id", None)
-        if RequestInfoSocketHandler._waiters.get(kernel_id) is self:
-            del RequestInfoSocketHandler._waiters[kernel_id]
-            room = _room(self)
-            if room is not None and kernel_id is not None:
-                room.socket_closed(kernel_id)
-
-    def send_updates(cls: Any, msg: dict[str, Any]) -> None:
-        # Kept until the kernel is gone, not only while nobody waits: a kernel whose socket
-        # dropped gets its request when it connects again.
-        kernel_id, payload = msg["kernel_id"], msg["payload"]
-        cls._cache[kernel_id] = payload
-        waiter = cls._waiters.get(kernel_id)
-        if waiter is not None:
-            with contextlib.suppress(Exception):  # closed meanwhile: the cache answers it
-                waiter.write_message(payload)
-
     RequestInfoSocketHandler.get = get
-    RequestInfoSocketHandler.open = open
-    RequestInfoSocketHandler.on_message = on_message
-    RequestInfoSocketHandler.on_close = on_close
-    RequestInfoSocketHandler.send_updates = classmethod(send_updates)
-
-
-def send_to_kernel(kernel_id: str, message: dict[str, Any]) -> bool:
-    """Write ``message`` on a pooled kernel's ``/voila/query`` socket; False if it has none
-    open (it will be sent again when the kernel reconnects, see ``open`` above)."""
-    from voila.request_info_handler import RequestInfoSocketHandler
-
-    waiter = RequestInfoSocketHandler._waiters.get(kernel_id)
-    if waiter is None:
-        return False
-    try:
-        waiter.write_message(message)
-    except Exception:  # closed meanwhile
-        return False
-    return True
-
-
-def _forget_requests(kernel_manager: Any) -> None:
-    from voila.request_info_handler import RequestInfoSocketHandler
-
-    cache = RequestInfoSocketHandler._cache
-    for kernel_id in [k for k in cache if k not in kernel_manager]:
-        del cache[kernel_id]
 
 
 def _patch_contents() -> None:
@@ -481,7 +309,7 @@ def _patch_contents() -> None:
 def _patch_page_config() -> None:
     """Every page's configuration (``jupyter-config-data``) carries what the page's own
     script needs to say that it is cut off (:mod:`ccm_widgets.server.page_state`); Voilà
-    builds it in two places, for a page with a new kernel and for a preheated one."""
+    builds it in two places (a page with a new kernel, and a preheated one)."""
     import voila.handler
     import voila.voila_kernel_manager
 
@@ -509,9 +337,9 @@ def _patch_deserialisers() -> None:
 _installed = False
 
 
-def install(web_app: Any, kernel_manager: Any, door: Door) -> Callable[[], None]:
-    """Put ``door`` in the path of ``web_app``'s requests; returns what unbinds the kernel
-    manager (the class patches stay: they act only where a door is set)."""
+def install(web_app: Any, kernel_manager: Any, door: Door) -> None:
+    """Put ``door`` in the path of ``web_app``'s requests (the class patches stay: they act
+    only where a door is set)."""
     global _installed
     if not _installed:
         _patch_deserialisers()
@@ -530,4 +358,3 @@ def install(web_app: Any, kernel_manager: Any, door: Door) -> Callable[[], None]
     web_app.add_handlers(
         ".*$", [(route, PageStateHandler, {"door": door, "kernel_manager": kernel_manager})]
     )
-    return bind_kernels_to_pages(kernel_manager)

@@ -7,14 +7,13 @@ websocket connections: a kernel that had a tab and has had none for ``grace`` se
 Wi-Fi drops for a few seconds; a phone locks its screen) is shut down. Everything it showed as
 saved is in the store already.
 
-The same sweep replaces preheated kernels that died while waiting in Voilà's pool.
+Only the facilitator's pages have kernels: the participants' pages have none
+(:mod:`ccm_widgets.web`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -104,15 +103,7 @@ def install(
     kernel_manager.notify_connect = reaper_notify_connect
 
     async def sweep() -> None:
-        replaced = await replace_dead_pooled(kernel_manager)
-        if replaced:
-            log.warning("Noyaux préchauffés morts, remplacés : %s", ", ".join(replaced))
-        pooled = pooled_kernels(kernel_manager)
-        connections = {
-            kernel_id: count
-            for kernel_id, count in dict(getattr(kernel_manager, "_kernel_connections", {})).items()
-            if kernel_id not in pooled
-        }
+        connections = dict(getattr(kernel_manager, "_kernel_connections", {}))
         due = reaper.due(connections, time.monotonic())
         if due:
             log.info("Noyaux sans onglet depuis %.0f s, arrêtés : %s", grace, ", ".join(due))
@@ -128,53 +119,6 @@ def install(
     callback = PeriodicCallback(sweep, interval * 1000)
     callback.start()
     return callback.stop
-
-
-async def replace_dead_pooled(kernel_manager: Any) -> list[str]:
-    """Take the preheated kernels that died while waiting out of Voilà's pools; refill them.
-
-    A kernel waiting in a pool can die (the out-of-memory killer on a small laptop, a
-    crash); Voilà would still hand it to the next group opening its link, which then gets
-    "An exception occurred at the server". So would a pool slot whose kernel failed to start.
-    Returns the ids (or ``"?"`` for a failed start) of what was replaced.
-    """
-    replaced: list[str] = []
-    for name, pool in list(getattr(kernel_manager, "_pools", {}).items()):
-        before = len(replaced)
-        for item in list(pool):
-            if not item.done():
-                continue  # still starting
-            if item.cancelled() or item.exception() is not None:
-                pool.remove(item)
-                replaced.append("?")
-                continue
-            kernel_id = str(item.result().get("kernel_id", ""))
-            try:
-                alive = kernel_manager.get_kernel(kernel_id).is_alive()
-                if inspect.isawaitable(alive):
-                    alive = await alive
-            except KeyError:
-                alive = False
-            if alive:
-                continue
-            if item in pool:
-                pool.remove(item)
-            replaced.append(kernel_id)
-            with contextlib.suppress(Exception):  # its process is gone: clean up what remains
-                await kernel_manager.shutdown_kernel(kernel_id, now=True)
-        if len(replaced) > before:
-            kernel_manager.fill_if_needed(delay=0, notebook_name=name)
-    return replaced
-
-
-def pooled_kernels(kernel_manager: Any) -> set[str]:
-    """Ids of preheated kernels waiting in Voilà's pools (they have no tab by design)."""
-    found = set()
-    for pool in getattr(kernel_manager, "_pools", {}).values():
-        for item in pool:
-            if item.done() and not item.cancelled() and item.exception() is None:
-                found.add(str(item.result().get("kernel_id", "")))
-    return found
 
 
 def accept_shutdown_beacons() -> None:

@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,16 +33,10 @@ LOG_TIME = "%H:%M:%S"
 IOPUB_TIMEOUT_SECONDS = 60
 
 
-def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int = 2) -> list[str]:
-    """Voilà's command line for the room.
-
-    ``preheat`` kernels of the group workbook wait ready (its code run up to the request), so
-    that a group's link opens without waiting for Python to start and import the grid.
-    """
-    # When to refill the pool after a page took a kernel is ccm_widgets.server.pacing's call.
-    preheating = ["--VoilaConfiguration.preheat_kernel=True"] if preheat > 0 else []
+def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS) -> list[str]:
+    """Voilà's command line for the room: the facilitator's workbooks (the participants'
+    pages are served beside them, without a kernel: :mod:`ccm_widgets.web`)."""
     return [
-        *preheating,
         str(workbooks),
         f"--Voila.ip={ip}",
         f"--Voila.port={port}",
@@ -54,8 +47,7 @@ def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS, preheat: int 
         f"--Voila.log_datefmt={LOG_TIME}",
         *room_settings(),
         # A kernel that died is not restarted bare: restarted, it has lost the page's widgets
-        # (the tab must be reopened anyway), and a preheated one would sit in the pool with
-        # its workbook not run, to be handed to the next group (the reaper replaces it).
+        # (the tab must be reopened anyway, and says so).
         "--KernelManager.autorestart=False",
     ]
 
@@ -77,16 +69,8 @@ def room_settings() -> list[str]:
     ]
 
 
-def kernel_pools(preheat: int) -> dict[str, dict[str, int]]:
-    """Voilà's pool sizes: ``preheat`` kernels for the group workbook, none for the others.
-
-    Given as configuration, not on the command line, where traitlets deprecates dict values.
-    """
-    return {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": max(preheat, 0)}}
-
-
-def voila_config(preheat: int) -> Any:
-    """What ``voila_argv`` cannot say on a command line: the kernel pools, and no files.
+def voila_config() -> Any:
+    """What ``voila_argv`` cannot say on a command line: no files.
 
     Voilà serves the images found beside the workbooks under ``/voila/files/``; the workbooks
     need none, and an export reaches the browser inside the page that made it (read from
@@ -95,7 +79,6 @@ def voila_config(preheat: int) -> Any:
     from traitlets.config import Config
 
     config = Config()
-    config.VoilaKernelManager.kernel_pools_config = kernel_pools(preheat)
     config.VoilaConfiguration.file_allowlist = []
     return config
 
@@ -167,37 +150,31 @@ def cache_versioned_assets(web_app: Any) -> int:
 
 def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) -> int:
     """What ccm serve adds to Voilà, and the server extension to Voilà inside a Jupyter
-    server: the door (keys checked before a kernel is spent, kernels bound to their pages'
-    browsers, at most so many pages), no access key in the log, closed tabs' kernels stopped
-    (their beacon accepted, the reaper), preheated kernels refilled when pages are not
-    loading, the room warmed for the groups at group work (a kernel holding each group's
-    grid), the widgets' JavaScript cached and compressed. Returns the reaper's grace.
+    server: the participants' pages (no kernel), the door (only the facilitator's key spends
+    a kernel, at most so many pages), no access key in the log, closed tabs' kernels
+    stopped (their beacon accepted, the reaper), the widgets' JavaScript cached and
+    compressed. Returns the reaper's grace.
 
-    ``strict``: every kernel belongs to a page (``ccm serve``); off in a Jupyter server,
-    whose owner's own kernels (JupyterLab) are left to its authorisation.
+    ``strict``: every kernel belongs to a facilitator's page (``ccm serve``); off in a
+    Jupyter server, whose owner's own kernels (JupyterLab) are left to its authorisation.
     """
     from tornado.ioloop import IOLoop
 
-    from ccm_widgets.server import compression, door, logs, pacing, patches, reaper, warm_room
     from ccm_widgets import web as participants
+    from ccm_widgets.server import compression, door, logs, patches, reaper
     from ccm_widgets.store import resolve_location
 
     logs.hide_keys_in_logs(app.log)
-    # The room's preparation is told as it goes (a few lines per group and per meeting).
-    logging.getLogger(warm_room.__name__).setLevel(logging.INFO)
     logging.getLogger(compression.__name__).setLevel(logging.INFO)  # one line, when done
     reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
     start_grace = float(os.environ.get("CCM_KERNEL_START_GRACE", reaper.START_GRACE))
     pages = os.environ.get("CCM_MAX_PAGES", "")
-    the_door = door.Door(
-        resolve_location(None), max_pages=int(pages) if pages else None, strict=strict
-    )
-    # Kernels started from now on show this to /voila/query (preheated ones inherit it).
-    os.environ[door.QUERY_SECRET_ENV] = the_door.query_secret
+    location = resolve_location(None)
+    the_door = door.Door(location, max_pages=int(pages) if pages else None, strict=strict)
     loop = IOLoop.current()
+    loop.add_callback(lambda: participants.install(web_app(), location))
     loop.add_callback(lambda: patches.install(web_app(), app.kernel_manager, the_door))
-    loop.add_callback(lambda: participants.install(web_app(), resolve_location(None)))
     loop.add_callback(
         lambda: reaper.install(
             app,
@@ -207,16 +184,11 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
             settings=web_app().settings,
         )
     )
-    pacer = pacing.RefillPacer()
-    loop.add_callback(lambda: pacing.install(app.kernel_manager, pacer=pacer))
-    loop.add_callback(lambda: warm_room.install(app, web_app(), door=the_door, pacer=pacer))
     loop.add_callback(lambda: cache_versioned_assets(web_app()))
     loop.add_callback(lambda: compression.compress_responses(web_app()))
     if strict:  # ccm serve: its own port, the pages' files compressed before the first tabs
         loop.add_callback(
-            lambda: compression.prewarm_in_background(
-                app, busy=lambda: pacer.seen_loading(time.monotonic())
-            )
+            lambda: compression.prewarm_in_background(app, busy=lambda: the_door.opening > 0)
         )
     return int(grace)
 
@@ -238,7 +210,6 @@ def serve(
     ip: str = "127.0.0.1",
     port: int = 8866,
     demo: bool = True,
-    preheat: int = 2,
     public_url: str = "",
     qr: bool = False,
     max_pages: int | None = None,
@@ -278,8 +249,8 @@ def serve(
         handler.setFormatter(
             logging.Formatter("[%(name)s %(asctime)s] %(levelname)s %(message)s", LOG_TIME)
         )
-    app = Voila.instance(config=voila_config(preheat))
-    app.initialize(voila_argv(ip=ip, port=port, preheat=preheat))
+    app = Voila.instance(config=voila_config())
+    app.initialize(voila_argv(ip=ip, port=port))
     # Voilà makes its kernel manager and web application in start(): read them once it runs.
     room_set_up(app, lambda: app.app)
     app.start()

@@ -42,6 +42,7 @@ SCRIPT_MESSAGES = {
     "timerOver": "timer.over",
     "timerClosed": "timer.closed",
     "offline": "web.offline",
+    "offlineView": "web.offline_view",
     "back": "banner.back",
     "waiting": "web.waiting",
     "pending": "web.pending",
@@ -148,7 +149,11 @@ class Templates:
 
     def projection(self, data: dict[str, Any], lang: str) -> str:
         """The projection: the synthesis's sections, one shown at a time."""
-        config = {**data, "api": f"{self.base_url}ccm/api/synthese"}
+        config = {
+            "api": f"{self.base_url}ccm/api/synthese",
+            "version": data["version"],
+            "digest": data["digest"],
+        }
         return self.env.get_template("projection.html").render(
             **self._common(lang), data=data, config=config
         )

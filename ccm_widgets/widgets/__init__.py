@@ -1,7 +1,8 @@
 """ipywidgets components of the workbooks. They are handed a store; they never open one.
 
-Components are imported on first use: a group's tab must not pay for the export machinery
-(nbformat, nbconvert) that only the plenary needs.
+Components are imported on first use: a page must not pay for the export machinery
+(nbformat, nbconvert) that only the plenary needs. The groups' own pages and the projection
+are not widgets: they are light pages without a kernel (:mod:`ccm_widgets.web`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ _HOMES = {
     "ReviewPanel": "facilitator.review",
     "ConsolidationPanel": "plenary.consolidation",
     "DuplicatesPanel": "plenary.consolidation",
-    "ProjectionView": "plenary.projection",
     "ChangeWatcher": "common.watcher",
     "ExportPanel": "plenary.export_panel",
-    "GroupGridEditor": "grid.grid_editor",
     "PlenaryBoard": "plenary.plenary_board",
     "StatusBar": "common.status",
     "SynthesisOrderEditor": "preparation.synthesis_order",

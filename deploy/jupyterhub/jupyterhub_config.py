@@ -4,10 +4,11 @@ PostgreSQL. Start with ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py``.
 Read by JupyterHub (traitlets): ``c`` is its configuration. Each facilitator logs in and
 starts their server; it runs Voilà as a Jupyter server extension over ``workbooks/``, with
 the ccm page template, the meeting store named by ``CCM_HUB_STORE`` and the room's set-up
-(``ccm_widgets.server.extension``: nothing from a CDN, closed tabs' kernels stopped). The
-rapporteurs of that facilitator's room (``salles.toml``) log in to the hub too, and may open
-that facilitator's Voilà pages, and nothing else of their server. Inside the pages, the
-links' keys decide as everywhere: a group's key opens that group's grid only.
+(``ccm_widgets.server.extension``: nothing from a CDN, closed tabs' kernels stopped, the
+participants' pages). The room's participants need no hub account: a group's link (its key)
+opens that group's light page on the facilitator's server, under the hub's address, with no
+kernel behind it (``ccm_widgets.web``), and nothing else of the server. The facilitators are
+listed in ``salles.toml``.
 
 Settings from the environment (defaults in brackets):
 
@@ -20,8 +21,8 @@ Settings from the environment (defaults in brackets):
 - ``CCM_HUB_EXPORTS``: each facilitator's export folder [/srv/ccm/exports/{username}]
 - ``CCM_HUB_ROOMS``: the rooms file [salles.toml beside this file]
 - ``CCM_HUB_STATE``: the hub's own database and secrets [/srv/ccm/hub]
-- ``CCM_HUB_MAX_PAGES``: pages (kernels) open at once on a facilitator's server [two per
-  group and eight for the facilitator]; ``CCM_HUB_MEM_LIMIT`` [3G], ``CCM_HUB_CPU_LIMIT``
+- ``CCM_HUB_MAX_PAGES``: the facilitator's pages (kernels) open at once on their server
+  [twelve]; ``CCM_HUB_MEM_LIMIT`` [3G], ``CCM_HUB_CPU_LIMIT``
   [2]: a facilitator's server's memory and cores, enforced by some spawners only (below)
 
 Each meeting's database, closed to the other facilitators. A server, and any kernel of it,
@@ -82,29 +83,11 @@ c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 
-# --- who: the facilitators and their rooms' rapporteurs -----------------------------------
+# --- who: the facilitators ---------------------------------------------------------------
 # Log-in is the hub's default (PAM: the server's Unix accounts). For the ministry's directory
-# use ldapauthenticator or oauthenticator here instead; the rest does not change.
-facilitators = set(ROOMS)
-rapporteurs = {name for room in ROOMS.values() for name in room.get("rapporteurs", [])}
-c.Authenticator.allowed_users = facilitators | rapporteurs
-c.JupyterHub.load_groups = {
-    f"salle-{name}": {"users": room.get("rapporteurs", [])} for name, room in ROOMS.items()
-}
-c.JupyterHub.load_roles = [
-    {
-        "name": f"salle-{name}",
-        "description": f"ouvrir les pages Voilà de {name}",
-        "scopes": [f"access:servers!user={name}"],
-        "groups": [f"salle-{name}"],
-    }
-    for name in ROOMS
-]
-# A rapporteur opening a facilitator's link would first be asked to "authorize" the server;
-# the room's role already says they may.
-c.JupyterHub.tornado_settings = {
-    "oauth_no_confirm_list": {f"jupyterhub-user-{name}" for name in ROOMS}
-}
+# use ldapauthenticator or oauthenticator here instead; the rest does not change. The groups'
+# rapporteurs log in to nothing: their link's key opens their group's page.
+c.Authenticator.allowed_users = set(ROOMS)
 
 # --- each facilitator's server: Voilà over workbooks/, the room's set-up ------------------
 EXTENSION = "ccm_widgets.server.extension"
@@ -129,11 +112,10 @@ c.Spawner.args = [
     # setuptools installs no data files in editable mode (checked with setuptools 84). So the
     # flag stays, saying the same as the file.
     f"--ServerApp.jpserver_extensions={EXTENSION}=True",
-    # The room's rapporteurs reach the pages and their own kernel, nothing else of the server
-    # (RoomAuthorizer); on that kernel's websocket only what a Voilà page sends: no code
-    # (RoomKernelConnection). The facilitator, the server's owner, keeps everything.
+    # Any other hub user let into this server (an admin's access, a role given by mistake)
+    # reaches nothing of it: no file, no kernel (RoomAuthorizer). The facilitator, the
+    # server's owner, keeps everything.
     f"--ServerApp.authorizer_class={EXTENSION}.RoomAuthorizer",
-    f"--ServerApp.kernel_websocket_connection_class={EXTENSION}.RoomKernelConnection",
 ]
 # A facilitator's server must not be stopped mid-meeting: install no idle-server culler, or
 # give it a timeout longer than a meeting day.
@@ -141,14 +123,15 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 # --- each facilitator's server within bounds ------------------------------------------------
-# About 100 MB per open page (its kernel), 100 MB for the server, 300 MB while Chromium prints
-# a PDF: 3G holds the default page cap of a room of ten groups. Enforced only by spawners that
+# About 100 MB per open facilitator page (its kernel), 100 MB for the server, 300 MB while
+# Chromium prints a PDF: 3G holds the default page cap with room to spare (the groups'
+# pages have no kernel). Enforced only by spawners that
 # put each server in its own cgroup, kernels included: systemdspawner (the server's systemd
 # unit gets MemoryMax= and CPUQuota=), DockerSpawner, KubeSpawner. The default local process
 # spawner does not enforce them: it only hands them to the server as MEM_LIMIT and CPU_LIMIT.
 # What bounds a meeting there is what the server itself holds: the page cap above (a page
 # past it gets the « salle pleine » page, no kernel), idle and closed tabs' kernels stopped,
-# no terminals, and no kernel a rapporteur could start.
+# no terminals, and no kernel anyone but the facilitator could start.
 c.Spawner.mem_limit = MEM_LIMIT
 c.Spawner.cpu_limit = CPU_LIMIT
 # To enforce them: pip install jupyterhub-systemdspawner (servers then run as the

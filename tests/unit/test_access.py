@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from ccm_widgets.domain.model import GENERAL
-from ccm_widgets.pages import group_page
 from ccm_widgets.store import FACILITATOR, PROJECTION, Access, AccessError, Store
 
 
@@ -103,21 +102,33 @@ def test_replacing_the_meeting_renews_every_key(meeting_store: Store) -> None:
     plenary.close()
 
 
-def test_a_group_page_shows_that_its_link_is_no_longer_valid(demo_store: Store) -> None:
-    key = demo_store.groups.key("protection")
-    page = group_page(store=demo_store, params={"groupe": "protection", "cle": key})
-    guard = page.ccm_guard
-    guard.watcher.stop()
-    editor = page.children[1]
-    assert guard.check()
-    with Store(demo_store.location) as cli:  # the page bound demo_store to the group
-        cli.groups.renew_key("protection")
-        assert not guard.check()
-        assert "plus valable" in page.children[0].value
-        assert editor.readonly
-        cli.session.set_breakout(open=True, actor="animateur")
-    editor._on_store_change(0)
-    assert editor.readonly  # reopening the breakout does not unlock a revoked tab
+def test_a_renewed_key_reads_nothing(any_store: Store) -> None:
+    """A participant's page reads through the store under its access: once the key is
+    renewed, the read is refused inside its own transaction, not only the writes."""
+    store = any_store
+    _create(store)
+    store.grid.add("protection", [("Texte", "", "")])
+    tab = bound(store, "protection")
+    with tab.session.acting_as(tab.session.access or Access("protection", "")):
+        tab.session.check_key()
+    store.groups.renew_key("protection")
+    with pytest.raises(AccessError, match="plus valable"):
+        tab.session.check_key()
+    tab.close()
+
+
+def test_acting_as_checks_each_write_under_its_own_access(any_store: Store) -> None:
+    """One connection serving many pages (the participants' server) binds each request's
+    access in turn; it comes off after the request."""
+    store = any_store
+    _create(store)
+    (theirs,) = store.grid.add("gouvernance", [("Leur texte", "", "")])
+    key = store.groups.key("protection")
+    with store.session.acting_as(Access("protection", key)), pytest.raises(AccessError):
+        store.grid.update_cell(theirs.id, "challenges", "x", seen="", actor="groupe:protection")
+    assert store.session.access is None
+    store.grid.update_cell(theirs.id, "challenges", "y", seen="", actor="cli")  # unbound again
+    assert store.grid.row(theirs.id).challenges == "y"
 
 
 def _create(store: Store) -> None:

@@ -153,9 +153,9 @@ def test_links_one_per_line_with_tab(initialised: Path, capsys: pytest.CaptureFi
         "Protection",
     ]
     store = Store()
-    assert lines[4][1] == (
-        "http://127.0.0.1:9000/voila/render/groupe.ipynb?groupe=protection&cle="
-        + store.groups.key("protection")
+    assert lines[4][1] == "http://127.0.0.1:9000/ccm/groupe?cle=" + store.groups.key("protection")
+    assert (
+        lines[2][1] == "http://127.0.0.1:9000/ccm/projection?cle=" + store.groups.projection_key()
     )
 
 
@@ -298,7 +298,7 @@ def test_the_whole_command_works_on_a_postgresql_store(
     assert "Spécifique,Protection,R pg,D,P" in text
     code, printed, _ = run(capsys, "links", "--store", url)
     assert code == 0
-    assert "groupe=protection" in printed
+    assert "Protection\thttp://127.0.0.1:8866/ccm/groupe?cle=" in printed
     code, _, err = run(capsys, "demo", "--store", url.rsplit("/", 1)[0] + "/absente")
     assert code != 0
     assert "absente" in err
@@ -307,7 +307,11 @@ def test_the_whole_command_works_on_a_postgresql_store(
 def test_keys_are_renewed_and_old_links_stop_working(
     initialised: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ccm_widgets.pages import group_page, plenary_page
+    import asyncio
+
+    from ccm_widgets.pages import plenary_page
+    from ccm_widgets.store import Access
+    from ccm_widgets.web.service import GridService, Refused
 
     with Store() as store:
         old_group = store.groups.key("protection")
@@ -322,8 +326,12 @@ def test_keys_are_renewed_and_old_links_stop_working(
         assert store.groups.key("economie-alternative") == old_other  # others unchanged
         assert store.groups.facilitator_key() != old_facilitator
         assert f"cle={new_group}" in out
-        refused = group_page(store=store, params={"groupe": "protection", "cle": old_group})
-        assert "ccm-message" in refused.value
+        service = GridService(store.location)
+        with pytest.raises(Refused, match="plus valable") as refused:
+            asyncio.run(service.page(Access("protection", old_group), "protection"))
+        assert refused.value.status == 403
+        assert asyncio.run(service.page(Access("protection", new_group), "protection"))["title"]
+        service.close()
         assert "ccm-message" in plenary_page(store=store, params={"cle": old_facilitator}).value
         renewals = store.history.entries("access_key")
         assert [h.after for h in renewals] == [{"for": "protection"}, {"for": "facilitator"}]
@@ -338,4 +346,6 @@ def test_links_for_a_server_behind_jupyterhub_carry_its_full_address(
     assert code == 0
     urls = [line.split("\t", 1)[1] for line in out.splitlines() if "\t" in line]
     assert urls
-    assert all(u.startswith("https://hub.exemple/user/animatrice/voila/render/") for u in urls)
+    assert all(u.startswith("https://hub.exemple/user/animatrice/") for u in urls)
+    assert urls[0].startswith("https://hub.exemple/user/animatrice/voila/render/animateur.ipynb?")
+    assert urls[-1].startswith("https://hub.exemple/user/animatrice/ccm/groupe?cle=")

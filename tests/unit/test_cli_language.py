@@ -123,7 +123,7 @@ def test_store_given_before_the_command(tmp_path: Path, capsys: pytest.CaptureFi
     assert title(tmp_path / "data" / "ccm.sqlite") is None  # CCM_STORE, the default, untouched
     code, out, _ = run(capsys, "--store", str(store), "links")
     assert code == 0
-    assert "groupe=protection" in out
+    assert "Protection\thttp://127.0.0.1:8866/ccm/groupe?cle=" in out
 
 
 def test_store_after_the_command_wins_over_the_one_before(

@@ -1,5 +1,6 @@
-"""The door's rules without a server: which key opens which workbook, the websocket framing,
-the kernels' owners, the room's cap."""
+"""The door's rules without a server: only the facilitator's key opens a workbook (and so a
+kernel), old group and projection links lead to the light pages, kernels answer the
+facilitator's cookie only, the room's cap; the websocket framing."""
 
 from __future__ import annotations
 
@@ -12,47 +13,66 @@ from jupyter_server.services.kernels.connection.base import (
     serialize_msg_to_ws_v1,
 )
 
-from ccm_widgets.server.door import Door, KeyBook, Refusal, default_max_pages, page_access
+from ccm_widgets.server.door import (
+    FACILITATOR_PAGES,
+    Door,
+    Refusal,
+    moved_page,
+    page_access,
+)
 from ccm_widgets.server.patches import (
     MalformedMessage,
     deserialize_binary_message,
     deserialize_msg_from_ws_v1,
     read_header_from_binary_message,
+    with_key,
 )
-from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store
+from ccm_widgets.store import FACILITATOR, Access, Store
+from ccm_widgets.web.access import KeyBook
 
 KEYS = KeyBook("anim", "proj", {"protection": "prot", "gouvernance": "gouv"})
 
 
 @pytest.mark.parametrize(
-    ("notebook", "query", "expected"),
+    ("key", "expected"),
     [
-        ("groupe.ipynb", {"groupe": "protection", "cle": "prot"}, Access("protection", "prot")),
-        ("groupe.ipynb", {"groupe": "protection", "cle": "anim"}, Access(FACILITATOR, "anim")),
-        ("groupe.ipynb", {"groupe": "general", "cle": "anim"}, Access(FACILITATOR, "anim")),
-        ("pleniere.ipynb", {"cle": "anim"}, Access(FACILITATOR, "anim")),
-        ("projection.ipynb", {"cle": "proj"}, Access(PROJECTION, "proj")),
-        ("groupe.ipynb", {"groupe": "protection", "cle": "gouv"}, Refusal("page.bad_key")),
-        ("groupe.ipynb", {"groupe": "protection"}, Refusal("page.bad_key")),
-        ("groupe.ipynb", {"groupe": "general", "cle": "prot"}, Refusal("page.bad_key")),
-        ("groupe.ipynb", {"groupe": "inconnu", "cle": "prot"}, Refusal("page.unknown_group")),
-        ("groupe.ipynb", {"groupe": "protection", "cle": "proj"}, Refusal("page.bad_key")),
-        ("pleniere.ipynb", {"cle": "proj"}, Refusal("page.bad_key")),
-        ("pleniere.ipynb", {"cle": "prot"}, Refusal("page.bad_key")),
-        ("pleniere.ipynb", {"cle": ""}, Refusal("page.bad_key")),
-        ("animateur.ipynb", {}, Refusal("page.bad_key")),
+        ("anim", Access(FACILITATOR, "anim")),
+        ("proj", Refusal("page.bad_key")),
+        ("prot", Refusal("page.bad_key")),
+        ("", Refusal("page.bad_key")),
+        ("anim" + "x" * 100, Refusal("page.bad_key")),
+        ("ANIM", Refusal("page.bad_key")),
     ],
 )
-def test_each_key_opens_its_own_pages_only(
-    notebook: str, query: dict[str, str], expected: Access | Refusal
-) -> None:
-    assert page_access(notebook, query, KEYS) == expected
+def test_only_the_facilitators_key_opens_a_workbook(key: str, expected: object) -> None:
+    """A workbook holds a kernel: a group's or the projection's key (on the wall) opens none."""
+    assert page_access(key, KEYS) == expected
 
 
 def test_an_empty_key_never_matches_a_missing_one() -> None:
-    """A store whose projection key is unset must not open the projection to ``cle=``."""
-    keys = KeyBook("anim", "", {})
-    assert page_access("projection.ipynb", {"cle": ""}, keys) == Refusal("page.bad_key")
+    assert page_access("", KeyBook("", "", {})) == Refusal("page.bad_key")
+    assert KeyBook("", "", {"protection": ""}).identify("") is None
+
+
+@pytest.mark.parametrize(
+    ("notebook", "moved"),
+    [
+        ("groupe.ipynb", "ccm/groupe"),
+        ("/groupe.ipynb", "ccm/groupe"),
+        ("projection.ipynb", "ccm/projection"),
+        ("pleniere.ipynb", None),
+        ("animateur.ipynb", None),
+    ],
+)
+def test_old_group_and_projection_links_lead_to_the_light_pages(
+    notebook: str, moved: str | None
+) -> None:
+    assert moved_page(notebook) == moved
+
+
+def test_a_reload_without_the_key_hands_the_kernel_the_cookies_key() -> None:
+    assert with_key("", "anim") == "cle=anim"
+    assert with_key("onglet=2&cle=faux", "anim") == "onglet=2&cle=anim"
 
 
 def test_a_bound_message_count_refuses_what_does_not_fit_and_fast() -> None:
@@ -89,124 +109,65 @@ def test_well_formed_messages_read_as_upstream_reads_them() -> None:
     assert again["header"] == {"msg_id": "1"}
 
 
-def test_a_kernel_answers_the_browser_it_was_handed_to() -> None:
-    door = Door("unused.sqlite")
-    door.bind("k1", "browser-a")
-    assert door.may_use("k1", "browser-a")
-    assert not door.may_use("k1", "browser-b")
-    assert not door.may_use("k1", None)
-    assert not door.may_use("k2", "browser-a")  # no page was handed k2 (a pooled kernel)
-    door.forget(lambda kernel_id: kernel_id != "k1")
-    assert not door.may_use("k1", "browser-a")
-    lenient = Door("unused.sqlite", strict=False)  # a Jupyter server: its owner's own kernels
-    assert lenient.may_use("k2", None)
-    lenient.bind("k3", "browser-a")
-    assert not lenient.may_use("k3", "browser-b")
-
-
-def test_pages_opened_together_before_the_cookie_all_answer_the_cookie_the_browser_kept() -> None:
-    """A browser without the cookie opens three pages at once: each answer gives it a cookie,
-    it keeps the last, and the two other pages' kernels refused it (their pages showed
-    "noyau arrêté")."""
-    door = Door("unused.sqlite")
-    first, second, kept = (door.new_browser(now=100.0 + n) for n in range(3))
-    for kernel_id, browser in (("k1", first), ("k2", second), ("k3", kept)):
-        door.bind(kernel_id, browser)
-    assert all(door.may_use(k, kept) for k in ("k1", "k2", "k3"))
-    assert not door.may_use("k1", first)  # moved: the cookie the browser dropped is refused
-    assert door.may_use("k1", kept)
-
-
-def test_a_kernel_follows_only_cookies_given_together_with_its_own() -> None:
-    door = Door("unused.sqlite")
-    mine = door.new_browser(now=100.0)
-    door.bind("k1", mine)
-    assert door.may_use("k1", mine)  # used with its own cookie before the next answer came
-    assert not door.may_use("k1", "made-up")  # a cookie this door never gave
-    later = door.new_browser(now=100.0 + 31)  # another browser, half a minute later
-    assert not door.may_use("k1", later)
-    together, last = door.new_browser(now=110.0), door.new_browser(now=112.0)
-    assert door.may_use("k1", together)
-    assert door.may_use("k1", last)  # the answers came one after the other
-    assert not door.may_use("k1", together)  # left behind: refused
-    assert not door.may_use("k1", mine)
-    door.bind("k3", "a-cookie-the-browser-brought")  # not given with its page: never moves
-    assert not door.may_use("k3", door.new_browser(now=300.0))
-
-
-def test_given_cookies_are_remembered_for_minutes_not_forever() -> None:
-    door = Door("unused.sqlite")
-    old = door.new_browser(now=0.0)
-    door.bind("k1", old)
-    door.new_browser(now=601.0)
-    assert old not in door._issued
-    assert not door.may_use("k1", door.new_browser(now=601.5))
-
-
-def test_only_the_servers_own_kernels_hear_the_requests() -> None:
-    door = Door("unused.sqlite")
-    assert door.is_own_kernel(door.query_secret)
-    assert not door.is_own_kernel(None)
-    assert not door.is_own_kernel("")
-    assert not door.is_own_kernel(Door("unused.sqlite").query_secret)
-
-
-def test_the_room_is_full_past_two_pages_a_group_and_the_facilitators(
-    meeting_store: Store,
-) -> None:
+def test_kernels_answer_the_facilitators_cookie_only(meeting_store: Store) -> None:
     door = Door(str(meeting_store.path))
-    key = meeting_store.groups.key("protection")
-    query = {"groupe": "protection", "cle": key}
-    assert default_max_pages(4) == 16
-    assert asyncio.run(door.admit("groupe.ipynb", query, 15)) == Access("protection", key)
-    assert asyncio.run(door.admit("groupe.ipynb", query, 16)) == Refusal("door.room_full", 503)
+    facilitator = meeting_store.groups.facilitator_key()
+    assert asyncio.run(door.may_use_kernels(facilitator))
+    for other in (
+        meeting_store.groups.key("protection"),
+        meeting_store.groups.projection_key(),
+        "",
+        None,
+        facilitator + "x",
+    ):
+        assert not asyncio.run(door.may_use_kernels(other))
+    # Behind JupyterHub the owner is authenticated by the hub: the server's own rules apply.
+    assert asyncio.run(Door(str(meeting_store.path), strict=False).may_use_kernels(None))
+
+
+def test_the_room_is_full_past_the_facilitators_pages(meeting_store: Store) -> None:
+    door = Door(str(meeting_store.path))
+    key = meeting_store.groups.facilitator_key()
+    last = FACILITATOR_PAGES - 1
+    assert asyncio.run(door.admit(key, last)) == Access(FACILITATOR, key)
+    assert asyncio.run(door.admit(key, FACILITATOR_PAGES)) == Refusal("door.room_full", 503)
     door.opening = 1  # a page let in whose kernel is starting counts too
-    assert asyncio.run(door.admit("groupe.ipynb", query, 15)) == Refusal("door.room_full", 503)
+    assert asyncio.run(door.admit(key, last)) == Refusal("door.room_full", 503)
     capped = Door(str(meeting_store.path), max_pages=2)
-    assert asyncio.run(capped.admit("groupe.ipynb", query, 2)) == Refusal("door.room_full", 503)
+    assert asyncio.run(capped.admit(key, 2)) == Refusal("door.room_full", 503)
+    # A wrong key is refused for what it is, whatever the room holds.
+    assert asyncio.run(door.admit("faux", 0)) == Refusal("page.bad_key")
 
 
 def test_a_renewed_key_stops_opening_pages_within_a_second(meeting_store: Store) -> None:
     door = Door(str(meeting_store.path))
-    old = meeting_store.groups.key("protection")
-    query = {"groupe": "protection", "cle": old}
-    assert isinstance(asyncio.run(door.admit("groupe.ipynb", query, 0)), Access)
-    meeting_store.groups.renew_key("protection")
+    old = meeting_store.groups.facilitator_key()
+    assert isinstance(asyncio.run(door.admit(old, 0)), Access)
+    meeting_store.groups.renew_key(FACILITATOR)
     door._keys_at -= 1.0  # a second later
-    assert asyncio.run(door.admit("groupe.ipynb", query, 0)) == Refusal("page.bad_key")
+    assert asyncio.run(door.admit(old, 0)) == Refusal("page.bad_key")
+    assert not asyncio.run(door.may_use_kernels(old))
 
 
-def test_a_query_socket_closing_removes_its_own_waiter_only() -> None:
-    """Upstream's ``on_close`` deleted the last waiter it looked at when its own was gone:
-    two sockets on a made-up id took the waiter of a real preheated kernel."""
-    from voila.request_info_handler import RequestInfoSocketHandler
+def test_refusing_a_flood_of_wrong_keys_reads_the_store_once_a_second(
+    meeting_store: Store,
+) -> None:
+    door = Door(str(meeting_store.path))
+    reads = 0
+    read = door._read_keys
 
-    from ccm_widgets.server.patches import _patch_request_info
+    def counted() -> KeyBook:
+        nonlocal reads
+        reads += 1
+        return read()
 
-    _patch_request_info()
-    waiters = RequestInfoSocketHandler._waiters
-    waiters.clear()
+    door._read_keys = counted  # type: ignore[method-assign]
 
-    class Socket:
-        written: list[object]
+    async def flood() -> None:
+        for n in range(500):
+            await door.admit(f"faux{n}", 0)
 
-        def __init__(self) -> None:
-            self.written = []
-
-        def write_message(self, message: object) -> None:
-            self.written.append(message)
-
-    real, first, second = Socket(), Socket(), Socket()
-    for socket, kernel_id in ((real, "real"), (first, "made-up"), (second, "made-up")):
-        RequestInfoSocketHandler.open(socket, kernel_id)
-    RequestInfoSocketHandler.on_close(second)
-    RequestInfoSocketHandler.on_close(first)
-    assert waiters == {"real": real}
-    # A request sent while its kernel's socket was down reaches it when it reconnects.
-    waiters.clear()
-    RequestInfoSocketHandler.send_updates({"kernel_id": "real", "payload": {"Q": "1"}})
-    again = Socket()
-    RequestInfoSocketHandler.open(again, "real")
-    assert again.written == [{"Q": "1"}]
-    RequestInfoSocketHandler._cache.clear()
-    waiters.clear()
+    started = time.perf_counter()
+    asyncio.run(flood())
+    assert reads <= 2 + (time.perf_counter() - started)
+    assert door.refused == 500

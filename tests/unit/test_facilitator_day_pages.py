@@ -15,7 +15,6 @@ from ccm_widgets.pages import attendance_page, home_page, plenary_page, preparat
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.download import DOWNLOAD_CLASS
 from ccm_widgets.widgets.facilitator.new_meeting import NewMeetingPanel
-from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
 from ccm_widgets.widgets.plenary.adoption import AdoptionPanel
 from ccm_widgets.widgets.plenary.breakout_control import BreakoutControl
 from ccm_widgets.widgets.plenary.consolidation import ConsolidationPanel, DuplicatesPanel
@@ -225,36 +224,12 @@ def test_adoption_opens_at_the_first_row_waiting_and_amends(demo_store: Store) -
     assert panel.current.id == row.id  # engaged: the panel keeps the row it was taken to
 
 
-def test_closing_the_breakout_is_said_once_and_grids_stop_asking_for_double_clicks(
-    demo_store: Store,
-) -> None:
+def test_closing_the_breakout_is_said_once(demo_store: Store) -> None:
     control = BreakoutControl(store=demo_store, tick=False)
     control.close_button.click()
     assert "Travaux de groupes clos" in control.timer.value
     assert "Travaux de groupes clos" not in control.status.message
     assert "lecture seule" in control.status.message
-    editor = GroupGridEditor(
-        store=demo_store, section="protection", actor="groupe:protection", watch=False
-    )
-    assert "Cliquez deux fois" not in editor.help.value
-    assert "lire sa ligne en entier" in editor.help.value
-    editor.timer.stop()
-
-
-def test_a_rapporteur_reads_that_the_plenary_merged_their_row(demo_store: Store) -> None:
-    editor = GroupGridEditor(
-        store=demo_store, section="migration-irreguliere", actor="groupe:migration-irreguliere",
-        watch=False,
-    )  # fmt: skip
-    mine = demo_store.grid.rows("migration-irreguliere")[1]
-    target = demo_store.grid.rows("protection")[1]
-    demo_store.plenary.merge(target.id, mine.id, actor="plénière")
-    editor.watcher.check()
-    said = editor.status.message
-    assert said.startswith("La ligne 2 (« ")
-    assert "fusionnée par la plénière avec la ligne 2 de Groupe 4 : Protection" in said
-    assert editor.status.level == "warning"
-    editor.timer.stop()
 
 
 def test_an_export_downloads_by_itself(demo_store: Store, tmp_path: Path) -> None:

@@ -58,19 +58,22 @@ def test_default_row_limit_is_a_few_thousand() -> None:
 
 
 def test_paste_of_100000_rows_is_refused_and_nothing_written(demo_store: Store) -> None:
-    from ccm_widgets.widgets import GroupGridEditor
+    import asyncio
+
+    from ccm_widgets.store import Access
+    from ccm_widgets.web.service import GridService, Refused
 
     text = "".join(f"Recommandation {n}\tDéfi {n}\tPerspective {n}\n" for n in range(100_000))
     with pytest.raises(ValidationError, match=ROW_LIMIT):
         paste_rows(text)
-    editor = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
+    service = GridService(demo_store.location)
+    access = Access("protection", demo_store.groups.key("protection"))
     before = len(demo_store.grid.rows("protection"))
-    editor.import_panel.paste_area.value = text
-    editor.import_panel.paste_button.click()
-    assert ROW_LIMIT.search(editor.status.message), editor.status.message
-    assert editor.status.level == "error"
+    with pytest.raises(Refused, match=ROW_LIMIT) as refused:  # the page keeps its text
+        asyncio.run(service.paste(access, "protection", text))
+    service.close()
+    assert refused.value.status == 422
     assert len(demo_store.grid.rows("protection")) == before
-    assert editor.import_panel.paste_area.value == text  # kept, to be cut in parts
 
 
 def test_paste_at_the_limit_is_accepted() -> None:
@@ -289,12 +292,11 @@ def test_upload_limit_stays_under_the_websocket_limit() -> None:
 
 
 def test_every_file_picker_carries_the_limit_for_the_browser(demo_store: Store) -> None:
-    from ccm_widgets.widgets import AttendancePanel, GroupGridEditor, ReviewPanel
+    from ccm_widgets.widgets import AttendancePanel, ReviewPanel
     from ccm_widgets.widgets.common.controls import FilePicker
 
-    grid = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
     review = ReviewPanel(store=demo_store)
-    pickers = [grid.import_panel.upload, AttendancePanel(store=demo_store).upload]
+    pickers = [AttendancePanel(store=demo_store).upload]
     pickers += [review.upload, review.carry]
     for picker in pickers:
         assert isinstance(picker, FilePicker)
@@ -316,13 +318,13 @@ def uploaded(name: str, content: bytes) -> dict[str, object]:
 
 
 def test_a_file_arriving_anyway_is_still_imported_through_the_checks(demo_store: Store) -> None:
-    from ccm_widgets.widgets import GroupGridEditor
+    from ccm_widgets.widgets import AttendancePanel
 
-    editor = GroupGridEditor(store=demo_store, section="protection", actor="g", watch=False)
-    before = len(demo_store.grid.rows("protection"))
-    upload = editor.import_panel.upload.button
-    upload.value = (uploaded("g.csv", grid_csv(2_001)),)
-    assert ROW_LIMIT.search(editor.status.message), editor.status.message
+    panel = AttendancePanel(store=demo_store)
+    before = len(demo_store.items.participants())
+    upload = panel.upload.button
+    sheet = "N°;Nom & Prénoms;Institution\n" + "".join(f"{n};P{n};I\n" for n in range(2_001))
+    upload.value = (uploaded("p.csv", sheet.encode()),)
+    assert ROW_LIMIT.search(panel.status.message), panel.status.message
     assert upload.value == ()
-    upload.value = (uploaded("g.csv", grid_csv(2)),)
-    assert len(demo_store.grid.rows("protection")) == before + 2
+    assert len(demo_store.items.participants()) == before

@@ -38,58 +38,6 @@ def test_forgets_kernels_that_are_gone() -> None:
     assert reaper.due({"a": 0}, now=101) == []  # counted afresh, as a kernel never connected
 
 
-def test_dead_preheated_kernels_leave_the_pool_which_refills() -> None:
-    """A pooled kernel killed while waiting would be handed to the next group's link."""
-    import asyncio
-
-    from ccm_widgets.server.reaper import pooled_kernels, replace_dead_pooled
-
-    class Kernel:
-        def __init__(self, alive: bool) -> None:
-            self.alive = alive
-
-        async def is_alive(self) -> bool:
-            return self.alive
-
-    class Manager:
-        def __init__(self) -> None:
-            self.kernels = {"vivant": Kernel(True), "mort": Kernel(False)}
-            self._pools: dict[str, list[asyncio.Future[dict[str, str]]]] = {}
-            self.refilled: list[str] = []
-            self.shut: list[str] = []
-
-        def get_kernel(self, kernel_id: str) -> Kernel:
-            return self.kernels[kernel_id]
-
-        async def shutdown_kernel(self, kernel_id: str, now: bool = False) -> None:
-            self.shut.append(kernel_id)
-
-        def fill_if_needed(self, delay: float, notebook_name: str) -> None:
-            self.refilled.append(notebook_name)
-
-    async def scenario() -> tuple[Manager, list[str]]:
-        manager = Manager()
-        loop = asyncio.get_running_loop()
-        items = []
-        for kernel_id in ("vivant", "mort"):
-            item: asyncio.Future[dict[str, str]] = loop.create_future()
-            item.set_result({"kernel_id": kernel_id})
-            items.append(item)
-        failed: asyncio.Future[dict[str, str]] = loop.create_future()
-        failed.set_exception(RuntimeError("le noyau n'a pas démarré"))
-        starting: asyncio.Future[dict[str, str]] = loop.create_future()
-        manager._pools["groupe.ipynb"] = [*items, failed, starting]
-        replaced = await replace_dead_pooled(manager)
-        starting.cancel()
-        return manager, replaced
-
-    manager, replaced = asyncio.run(scenario())
-    assert sorted(replaced) == ["?", "mort"]
-    assert manager.shut == ["mort"]
-    assert manager.refilled == ["groupe.ipynb"]
-    assert pooled_kernels(manager) == {"vivant"}
-
-
 def test_a_tab_closed_between_two_sweeps_has_still_had_its_kernel() -> None:
     """The server tells the reaper of each connection: a tab open for less than a sweep's
     interval must not leave its kernel for the start-up grace (minutes)."""

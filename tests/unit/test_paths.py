@@ -7,6 +7,7 @@ export's format and part come from fixed lists; its name from the meeting's date
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 import traitlets
 
 from ccm_widgets.files.exporting import export_meeting
-from ccm_widgets.store import Store
-from ccm_widgets.widgets.grid.grid_editor import GroupGridEditor
+from ccm_widgets.store import Access, Store
+from ccm_widgets.web.service import GridService
 from ccm_widgets.widgets.plenary.export_panel import ExportPanel
 
 HOSTILE_NAMES = [
@@ -35,13 +36,13 @@ def every_file(root: Path) -> set[Path]:
 def test_an_uploaded_grid_is_read_never_written_under_its_name(
     demo_store: Store, tmp_path: Path, name: str
 ) -> None:
-    editor = GroupGridEditor(
-        store=demo_store, section="protection", actor="groupe:protection", watch=False
-    )
+    service = GridService(demo_store.location)
+    access = Access("protection", demo_store.groups.key("protection"))
     before = every_file(tmp_path)
     rows = len(demo_store.grid.rows("protection"))
     content = "Recommandation;Défis;Perspectives\nUne ligne importée;;\n".encode()
-    editor._on_file(name, content)
+    asyncio.run(service.import_file(access, "protection", name, content))
+    service.close()
     assert len(demo_store.grid.rows("protection")) == rows + 1
     assert every_file(tmp_path) - before <= {p for p in every_file(tmp_path) if "sqlite" in p.name}
     assert not Path("/tmp/ccm-evil.csv").exists()

@@ -7,7 +7,6 @@ import pytest
 from ccm_widgets.server.serve import (
     IOPUB_TIMEOUT_SECONDS,
     advertised_host,
-    kernel_pools,
     room_settings,
     voila_argv,
 )
@@ -34,10 +33,16 @@ def test_voila_waits_for_a_cells_outputs_as_long_as_a_busy_laptop_needs() -> Non
     assert executor.iopub_timeout == IOPUB_TIMEOUT_SECONDS >= 30
 
 
-def test_preheats_only_the_group_workbook() -> None:
-    assert "--VoilaConfiguration.preheat_kernel=True" in voila_argv(ip="::1", port=1, preheat=3)
-    assert kernel_pools(3) == {"default": {"pool_size": 0}, "groupe.ipynb": {"pool_size": 3}}
-    assert not any("preheat" in a for a in voila_argv(ip="127.0.0.1", port=1, preheat=0))
+def test_serves_only_the_facilitators_workbooks_and_preheats_none() -> None:
+    """The groups' and the projection's pages are light pages: no workbook, no kernel in
+    waiting for them."""
+    from ccm_widgets.paths import WORKBOOKS
+
+    assert not any("preheat" in a for a in voila_argv(ip="127.0.0.1", port=1))
+    assert sorted(p.name for p in WORKBOOKS.glob("*.ipynb")) == [
+        "animateur.ipynb", "debats.ipynb", "pleniere.ipynb", "preparation.ipynb",
+        "presence.ipynb", "revue.ipynb",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "192.0.2.10"])
@@ -100,7 +105,7 @@ def test_voila_serves_no_file_beside_the_workbooks() -> None:
 
     default = VoilaConfiguration()
     assert default.file_allowlist  # Voilà's default lets images through
-    ours = VoilaConfiguration(config=voila_config(2))
+    ours = VoilaConfiguration(config=voila_config())
     assert ours.file_allowlist == []
 
 

@@ -11,7 +11,7 @@ from ccm_widgets.domain.model import FACILITATOR_ACTOR
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store, StoreError
 from ccm_widgets.widgets.common.status import StatusBar
-from ccm_widgets.widgets.grid.breakout_timer import BreakoutTimer
+from ccm_widgets.widgets.plenary.breakout_timer import BreakoutTimer
 
 
 class BreakoutControl(w.VBox):
