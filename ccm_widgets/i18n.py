@@ -38,3 +38,20 @@ def t(key: str, /, **values: object) -> str:
     if template is None:
         raise KeyError(f"message absent du catalogue : {key}")
     return template.format(**values) if values else template
+
+
+def tn(key: str, count: int, /, **values: object) -> str:
+    """The message ``key`` for ``count`` things, its words agreeing with the number.
+
+    The catalogue holds ``key.one`` (the singular) and ``key.other`` (the plural); the
+    language's ``plural.one`` lists the counts that take the singular (``0,1`` in French,
+    ``1`` in English). ``{count}`` and the other fields are filled in.
+    """
+    messages = catalogue(current_language())
+    singular = {int(n) for n in messages.get("plural.one", "1").split(",") if n.strip()}
+    template = messages.get(f"{key}.{'one' if count in singular else 'other'}")
+    if template is None:
+        template = messages.get(f"{key}.other")
+    if template is None:
+        raise KeyError(f"message absent du catalogue : {key}.other")
+    return template.format(count=count, **values)
