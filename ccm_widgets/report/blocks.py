@@ -42,7 +42,8 @@ class BulletList:
     numbered: bool = False
 
 
-ColumnRole = Literal["text", "number", "time", "phone", "email", "decision"]
+#: ``count``: a number under a title longer than it (``Recommandations``: ``12``).
+ColumnRole = Literal["text", "number", "count", "time", "phone", "email", "decision"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,11 @@ class Chart:
 
 @dataclass(frozen=True)
 class PageBreak:
-    """What follows starts on a new page (the annexes)."""
+    """What follows starts on a new page.
+
+    The report itself uses none: a forced break leaves the page before it as empty as the
+    text before it happens to leave it (nearly blank, when a chapter runs a few lines over).
+    """
 
 
 Block = Heading | Paragraph | BulletList | Table | Chart | PageBreak
@@ -137,10 +142,15 @@ Block = Heading | Paragraph | BulletList | Table | Chart | PageBreak
 
 @dataclass(frozen=True)
 class Chapter:
-    """A named part of the report (``introduction``, ``synthese``…): a notebook cell in HTML."""
+    """A named part of the report (``introduction``, ``synthese``…): a notebook cell in HTML.
+
+    ``keep_together``: a short chapter printed whole on one page, moved to the next page
+    rather than cut (its heading, text and table never apart).
+    """
 
     name: str
     blocks: tuple[Block, ...]
+    keep_together: bool = False
 
 
 @dataclass(frozen=True)

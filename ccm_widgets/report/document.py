@@ -2,7 +2,7 @@
 
 :func:`build_document` turns a meeting (:class:`ReportData`) into a
 :class:`~ccm_widgets.report.blocks.Document`: named chapters made of a few plain block types
-(headings, paragraphs, lists, tables with section-heading rows, bar charts, page breaks).
+(headings, paragraphs, lists, tables with section-heading rows, bar charts).
 No HTML and no Word here: the renderers (:mod:`ccm_widgets.report.web` for HTML and PDF,
 :mod:`ccm_widgets.report.word` for DOCX) draw each block type in one place, so the two outputs
 cannot drift apart. Every sentence comes from the catalogue (:func:`ccm_widgets.i18n.t`);
@@ -12,6 +12,7 @@ user text is kept as typed and escaped by the renderer that needs it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from ccm_widgets.domain.model import (
     review_status_label,
 )
 from ccm_widgets.domain.synthesis import Synthesis
-from ccm_widgets.i18n import t
+from ccm_widgets.i18n import t, tn
 from ccm_widgets.report.blocks import (
     PARTS,
     Bar,
@@ -45,7 +46,6 @@ from ccm_widgets.report.blocks import (
     Column,
     Document,
     Heading,
-    PageBreak,
     Paragraph,
     Part,
     RowHeading,
@@ -112,6 +112,41 @@ def french_date(day: dt.date) -> str:
     return f"{first} {months[day.month - 1].strip()} {day.year}"
 
 
+#: A time as people type it: ``10:15``, ``10h15``, ``10 h 15``, ``10H15``, ``9h``,
+#: ``10h15mn``.
+TIME_PATTERN = re.compile(r"(\d{1,2})\s*[hH:]\s*(\d{2})?(?:\s*(?:mn|min))?(?!\d)")
+#: What may stand between the two times of a range (``10h00-10h30``, ``10h à 10h30``).
+BETWEEN_TIMES_PATTERN = re.compile(r"\s*(?:-|–|—|à|to)\s*")
+
+
+def report_time(typed: str) -> str:
+    """A time, or a range of times, as the report writes every time: ``10h15``,
+    ``09h00-09h30`` (the catalogue's ``report.time``: ``10:15`` in English).
+
+    Accepts ``10:15``, ``10h15``, ``10 h 15``, ``10H15``, ``9h``; any other text (``après
+    la pause``, ``25:00``) is printed as typed.
+    """
+    text = typed.strip()
+    parts: list[str] = []
+    at = 0
+    for match in TIME_PATTERN.finditer(text):
+        between = text[at : match.start()]
+        if (parts and not BETWEEN_TIMES_PATTERN.fullmatch(between)) or (not parts and between):
+            return text
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if hour > 23 or minute > 59:
+            return text
+        parts += [between, t("report.time", hour=hour, minute=minute)]
+        at = match.end()
+    return "".join(parts) if parts and at == len(text) else text
+
+
+def report_moment(day: dt.date, hour: int, minute: int) -> str:
+    """A date and a time in a table cell: ``26/11/2026 14h30``."""
+    date = t("report.date_short", day=day.day, month=day.month, year=day.year)
+    return f"{date} {t('report.time', hour=hour, minute=minute)}"
+
+
 # -- the report, chapter by chapter -----------------------------------------------------------
 
 
@@ -150,7 +185,9 @@ def _report_chapters(data: ReportData, *, mask_contacts: bool) -> list[Chapter]:
             "agenda",
             (Column(t("report.col_item")), Column(t("report.col_presenter")),
              Column(t("report.col_time"), "time")),
-            (TableSection(rows=tuple((a.item, a.presenter, a.time) for a in data.agenda)),),
+            (TableSection(rows=tuple(
+                (a.item, a.presenter, report_time(a.time)) for a in data.agenda
+            )),),
         )  # fmt: skip
         chapters.append(Chapter("ordre-du-jour", (Heading(1, t("report.agenda")), agenda)))
     if data.review:
@@ -180,17 +217,7 @@ def _report_chapters(data: ReportData, *, mask_contacts: bool) -> list[Chapter]:
             )
         )
     if data.groups:
-        lines = []
-        for g in sorted(data.groups, key=lambda g: g.number):
-            line = t("report.group_line", number=g.number, name=g.name)
-            if g.moderator:
-                line += t("report.group_moderator", moderator=g.moderator)
-            if g.institution:
-                line += f" ({g.institution})"
-            lines.append(line)
-        chapters.append(
-            Chapter("groupes", (Heading(1, t("report.groups")), BulletList(tuple(lines))))
-        )
+        chapters.append(Chapter("groupes", group_work_blocks(data), keep_together=True))
     chapters.append(Chapter("synthese", _synthesis_blocks(data.synthesis)))
     if m.closing:
         chapters.append(Chapter("cloture", (Heading(1, t("report.closing")), Paragraph(m.closing))))
@@ -221,7 +248,7 @@ def introduction_text(meeting: Meeting) -> str:
     """
     text = t("report.intro_held", date=french_date(meeting.date))
     if meeting.start.strip():
-        text += t("report.intro_start", start=meeting.start.strip())
+        text += t("report.intro_start", start=report_time(meeting.start))
     if meeting.venue.strip():
         text += t("report.intro_venue", venue=meeting.venue.strip())
     if meeting.chair.strip():
@@ -235,7 +262,7 @@ def introduction_text(meeting: Meeting) -> str:
 def _introduction(data: ReportData) -> tuple[Block, ...]:
     text = introduction_text(data.meeting)
     if data.participants:
-        text += " " + t("report.intro_attendance", count=len(data.participants))
+        text += " " + tn("report.intro_attendance", len(data.participants))
     return (Paragraph(text),)
 
 
@@ -247,7 +274,7 @@ def synthesis_table(synthesis: Synthesis) -> Table:
     it was adopted, adopted amended or is still pending (withdrawn rows are not in the
     synthesis).
     """
-    decided = any(row.decision for _, row in synthesis.rows())
+    decided = decisions_begun(synthesis)
     columns = tuple(Column(c) for c in GRID_COLUMNS)
     if decided:
         columns += (Column(t("report.col_decision"), "decision"),)
@@ -270,6 +297,12 @@ def synthesis_table(synthesis: Synthesis) -> Table:
     return Table("synthesis", columns, tuple(sections), title=t("synthesis.table_title"))
 
 
+def decisions_begun(synthesis: Synthesis) -> bool:
+    """Whether the plenary has decided on a row of the synthesis: from then on, the synthesis
+    says row by row what was decided (the report's table, the workbook)."""
+    return any(row.decision for _, row in synthesis.rows())
+
+
 def decision_label(decision: str) -> str:
     """``Adoptée``, ``Amendée``, ``Retirée``, or ``En attente`` for a row not yet decided."""
     return t(f"adoption.{decision or 'pending'}")
@@ -277,6 +310,39 @@ def decision_label(decision: str) -> str:
 
 def _synthesis_blocks(synthesis: Synthesis) -> tuple[Block, ...]:
     return (Heading(1, t("report.synthesis")), synthesis_table(synthesis))
+
+
+def moderation(group: Group) -> str:
+    """Who moderated a group, and from which institution: ``M. X, HACP``."""
+    return ", ".join(text for text in (group.moderator.strip(), group.institution.strip()) if text)
+
+
+def group_work_blocks(data: ReportData) -> tuple[Block, ...]:
+    """The groups, one table row each: number, name, moderation (when a group has one) and
+    how many of its recommendations the synthesis holds (withdrawn ones left out).
+
+    The chapter is short and printed whole (:attr:`Chapter.keep_together`): never a line of
+    it alone at the top of a page.
+    """
+    counts = {section.key: len(section.rows) for section in data.synthesis.sections}
+    groups = sorted(data.groups, key=lambda g: g.number)
+    moderated = any(moderation(g) for g in groups)
+    columns = (
+        Column(t("report.col_group_number"), "number"),
+        Column(t("report.col_group")),
+        *((Column(t("report.col_moderation")),) if moderated else ()),
+        Column(t("report.col_group_rows"), "count"),
+    )
+    rows = tuple(
+        (str(g.number), g.name, *((moderation(g),) if moderated else ()),
+         str(counts.get(g.slug, 0)))
+        for g in groups
+    )  # fmt: skip
+    return (
+        Heading(1, t("report.groups")),
+        Paragraph(tn("report.groups_intro", len(groups))),
+        Table("groups", columns, (TableSection(rows=rows),)),
+    )
 
 
 def review_order(review: Sequence[ReviewRow]) -> list[ReviewRow]:
@@ -369,8 +435,9 @@ def _attendance_blocks(data: ReportData, annex: int, mask_contacts: bool) -> tup
             for p in data.participants
         )),),
     )  # fmt: skip
+    # No page break before an annex: a forced one left the page before it nearly blank
+    # whenever the closing ran a few lines onto a new page.
     return (
-        PageBreak(),
         _annex_heading(annex, t("report.annex_attendance")),
         Paragraph(f"{m.title} — {m.venue}, {french_date(m.date)}", "place-date"),
         table,
@@ -398,21 +465,19 @@ def ledger_table(data: ReportData) -> Table:
 
 
 def _local_time(at: str) -> str:
-    """An ISO UTC time stamp as the machine's local date and time, to the second."""
+    """An ISO UTC time stamp as the machine's local date and time, to the minute, written
+    like every time of the report (:func:`report_moment`)."""
     try:
         moment = dt.datetime.fromisoformat(at)
     except ValueError:
         return at
     if moment.tzinfo is not None:
         moment = moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return report_moment(moment.date(), moment.hour, moment.minute)
 
 
 def _ledger_blocks(data: ReportData, *, annex: int | None) -> tuple[Block, ...]:
-    blocks: list[Block] = []
-    if annex is not None:
-        blocks.append(PageBreak())
-    blocks.append(_annex_heading(annex, t("report.annex_decisions")))
+    blocks: list[Block] = [_annex_heading(annex, t("report.annex_decisions"))]
     if not data.ledger:
         return (*blocks, Paragraph(t("report.no_decisions"), "note"))
     return (*blocks, Paragraph(t("report.decisions_intro"), "note"), ledger_table(data))

@@ -22,6 +22,7 @@ from ccm_widgets.i18n import current_language
 from ccm_widgets.report.blocks import (
     Block,
     BulletList,
+    Chapter,
     Chart,
     Column,
     Document,
@@ -40,6 +41,12 @@ TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "ccm_report"
 #: Width of a chart's bar area in SVG units; the SVG is stretched to its cell.
 BAR_UNITS = 1000
+#: A chart of more bars than this may run onto the next page (its caption kept with its
+#: first bars, its legend with its last ones); a shorter one moves whole. A long chart moved
+#: whole left most of a page blank under the attendance list.
+WHOLE_CHART_BARS = 8
+#: Bars of a long chart kept with its caption, and with its legend.
+CHART_EDGE_BARS = 3
 
 
 def skip_iri_grammar() -> None:
@@ -128,7 +135,7 @@ def table_html(table: Table) -> str:
 
 def chart_html(chart: Chart) -> str:
     """A bar chart: a row per bar, its label, an inline SVG bar and its figures; a legend."""
-    rows = []
+    rows: list[str] = []
     for bar in chart.bars:
         x = 0.0
         rects = []
@@ -153,9 +160,19 @@ def chart_html(chart: Chart) -> str:
         f'fill="{esc(colour)}"/></svg> {esc(label)}</span>'
         for label, colour in chart.legend
     )
+    if len(rows) > WHOLE_CHART_BARS:
+        first, last = CHART_EDGE_BARS, len(rows) - CHART_EDGE_BARS
+        kind = "chart long"
+        bodies = (
+            f'<tbody class="lead">{"".join(rows[:first])}</tbody>'
+            f"<tbody>{''.join(rows[first:last])}</tbody>"
+            f'<tbody class="tail">{"".join(rows[last:])}</tbody>'
+        )
+    else:
+        kind, bodies = "chart", f"<tbody>{''.join(rows)}</tbody>"
     return (
-        f'<figure class="chart"><figcaption>{esc(chart.title)}</figcaption>'
-        f'<table class="chart"><tbody>{"".join(rows)}</tbody></table>'
+        f'<figure class="{kind}"><figcaption>{esc(chart.title)}</figcaption>'
+        f'<table class="chart">{bodies}</table>'
         + (f'<p class="legend">{legend}</p>' if legend else "")
         + "</figure>"
     )
@@ -200,11 +217,16 @@ def build_notebook(document: Document) -> NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["title"] = document.title
     nb.metadata["ccm"] = {"part": document.part, "version": __version__}
-    nb.cells = [
-        _cell("".join(block_html(b) for b in chapter.blocks), name=chapter.name)
-        for chapter in document.chapters
-    ]
+    nb.cells = [_cell(chapter_html(chapter), name=chapter.name) for chapter in document.chapters]
     return nb
+
+
+def chapter_html(chapter: Chapter) -> str:
+    """A chapter's blocks; a chapter kept together is wrapped in a box the page never cuts."""
+    html_blocks = "".join(block_html(b) for b in chapter.blocks)
+    if chapter.keep_together:
+        return f'<div class="keep-together">{html_blocks}</div>'
+    return html_blocks
 
 
 def _css() -> str:

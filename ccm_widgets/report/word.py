@@ -31,7 +31,8 @@ HEADER_FILL = "DDE4EE"
 #: Text width of an A4 page with 18 mm margins.
 TEXT_WIDTH_MM = 174
 #: Widths of the columns whose cells are short and all alike; text columns share the rest.
-ROLE_WIDTHS_MM = {"number": 10, "time": 22, "phone": 32, "email": 52, "decision": 22}
+ROLE_WIDTHS_MM = {"number": 10, "count": 32, "time": 22, "phone": 32, "email": 52,
+                  "decision": 22}  # fmt: skip
 #: Longest chart bar, in block characters.
 BAR_CHARS = 36
 
@@ -182,6 +183,28 @@ def _block(document: Any, block: Block) -> None:
             raise TypeError(f"bloc inconnu : {block!r}")
 
 
+def _body_content(word: Any) -> list[Any]:
+    """The Word body's paragraphs and tables, in order (its section properties left out)."""
+    return [e for e in word.element.body if not e.tag.endswith("}sectPr")]
+
+
+def _keep_together(word: Any, start: int) -> None:
+    """Everything added to the Word body from element ``start`` on is kept on one page:
+    each paragraph, and each table row's paragraphs, kept with the next, but the last."""
+    from docx.table import Table as WordTable
+    from docx.text.paragraph import Paragraph as WordParagraph
+
+    paragraphs = []
+    for element in _body_content(word)[start:]:
+        if element.tag.endswith("}p"):
+            paragraphs.append(WordParagraph(element, word))
+        elif element.tag.endswith("}tbl"):
+            for row in WordTable(element, word).rows:
+                paragraphs += [p for cell in row.cells for p in cell.paragraphs]
+    for paragraph in paragraphs[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
+
+
 def to_docx(document: Document) -> bytes:
     """The document as DOCX bytes: A4, portrait, 18 mm side margins."""
     import docx
@@ -196,8 +219,12 @@ def to_docx(document: Document) -> bytes:
         setattr(section, side, Mm(18))
     word.styles["Normal"].font.size = Pt(10.5)
     word.core_properties.title = document.title
-    for block in document.blocks():
-        _block(word, block)
+    for chapter in document.chapters:
+        start = len(_body_content(word))
+        for block in chapter.blocks:
+            _block(word, block)
+        if chapter.keep_together:
+            _keep_together(word, start)
     buffer = io.BytesIO()
     word.save(buffer)
     return buffer.getvalue()

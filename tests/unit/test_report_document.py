@@ -205,7 +205,7 @@ def test_the_full_introduction_names_chair_start_and_facilitator(demo_store: Sto
     assert "à partir de 09h30" in intro
     assert "sous la présidence de M. Issoufou KANTA" in intro
     assert "La facilitation a été assurée par Mme Rakia HAMANI" in intro
-    assert "9 participant(s)" in intro
+    assert "Elle a réuni 9 participants," in intro
 
 
 def synthesis_of(document: Document) -> Table:
