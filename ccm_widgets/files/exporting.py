@@ -4,6 +4,9 @@ Exports go to ``exports/`` named with the meeting date and the time of export; a
 atomic (a temporary file renamed into place), never replaces an earlier export, and gives
 the file the mode the user's umask asks for. The report (HTML, PDF, DOCX) is one document
 (:mod:`ccm_widgets.report.document`) drawn by two renderers.
+
+An export reads the store once, in one read transaction (:func:`report_data`): what a group
+or the plenary writes meanwhile, from another tab, is wholly in it or wholly out of it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from ccm_widgets.domain.synthesis import CSV_HEADER, Synthesis, build_synthesis,
 from ccm_widgets.files.tables import FORMULA_STARTS
 from ccm_widgets.i18n import t
 from ccm_widgets.report.blocks import PARTS, Part, Table
-from ccm_widgets.report.document import ReportData, build_document, ledger_table
+from ccm_widgets.report.document import (
+    ReportData,
+    build_document,
+    decision_label,
+    decisions_begun,
+    ledger_table,
+)
 from ccm_widgets.store import Store
 
 EXPORTS_DIR = Path("exports")
@@ -134,19 +143,27 @@ def synthesis_csv(synthesis: Synthesis) -> bytes:
 
 
 def synthesis_xlsx(synthesis: Synthesis, *, title: str) -> bytes:
-    """The synthesis as an Excel workbook: one sheet, header row frozen, text wrapped."""
+    """The synthesis as an Excel workbook: one sheet, header row frozen, text wrapped.
+
+    Once the plenary has begun deciding, a last ``Décision`` column says what it decided on
+    each row, as the printed synthesis does (:func:`decisions_begun`): the workbook and the
+    report show the same table. Before, the synthesis is a draft, and a column of ``En
+    attente`` would only say that nothing was decided yet. The column comes last, so the
+    others keep their letters (and the CSV, which scripts read, keeps its header).
+    """
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
+    decided = decisions_begun(synthesis)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = t("export.sheet_synthesis")
-    sheet.append(list(CSV_HEADER))
-    for record in synthesis_records(synthesis):
-        sheet.append(list(record))
+    sheet.append([*CSV_HEADER, *([t("report.col_decision")] if decided else [])])
+    for (_, row), record in zip(synthesis.rows(), synthesis_records(synthesis), strict=True):
+        sheet.append([*record, *([decision_label(row.decision)] if decided else [])])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    widths = {"A": 14, "B": 28, "C": 60, "D": 50, "E": 50}
+    widths = {"A": 14, "B": 28, "C": 60, "D": 50, "E": 50, "F": 14}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
@@ -172,7 +189,8 @@ def table_csv(table: Table) -> bytes:
 
 
 #: Column widths (characters) of a table's columns in Excel, by what they hold.
-XLSX_WIDTHS = {"number": 6, "time": 20, "phone": 18, "email": 30, "decision": 14, "text": 50}
+XLSX_WIDTHS = {"number": 6, "count": 14, "time": 20, "phone": 18, "email": 30, "decision": 14,
+               "text": 50}  # fmt: skip
 
 
 def table_xlsx(table: Table, *, title: str, sheet: str) -> bytes:
@@ -205,34 +223,48 @@ def table_xlsx(table: Table, *, title: str, sheet: str) -> bytes:
 
 
 def current_synthesis(store: Store) -> Synthesis:
-    """The synthesis as the store holds it now."""
-    return build_synthesis(store.grid.rows(), store.groups.all(), store.groups.synthesis_order())
+    """The synthesis as the store holds it now (rows, groups and order read at one moment)."""
+    with store.db.read_transaction():
+        return build_synthesis(
+            store.grid.rows(), store.groups.all(), store.groups.synthesis_order()
+        )
 
 
-def undecided_rows(store: Store) -> int:
-    """Rows of the synthesis still without a decision, once the plenary has begun adopting.
+def undecided_in(synthesis: Synthesis) -> int:
+    """Rows of ``synthesis`` still without a decision, once the plenary has begun adopting.
 
     0 before any decision: until adoption starts, the synthesis is exported whole as a draft.
     """
-    rows = [row for _, row in current_synthesis(store).rows()]
-    if not any(row.decision for row in rows):
+    if not decisions_begun(synthesis):
         return 0
-    return sum(1 for row in rows if not row.decision)
+    return sum(1 for _, row in synthesis.rows() if not row.decision)
+
+
+def undecided_rows(store: Store) -> int:
+    """Rows of the store's synthesis still without a decision (see :func:`undecided_in`)."""
+    return undecided_in(current_synthesis(store))
 
 
 def report_data(store: Store) -> ReportData:
-    """Everything the report shows, read from ``store``."""
-    return ReportData(
-        meeting=store.meetings.get(),
-        agenda=tuple(store.meetings.agenda()),
-        groups=tuple(store.groups.all()),
-        synthesis=current_synthesis(store),
-        review=tuple(store.items.review_rows()),
-        communications=tuple(store.items.communications()),
-        debates=tuple(store.items.debate_points()),
-        participants=tuple(store.items.participants()),
-        ledger=tuple(store.plenary.ledger()),
-    )
+    """Everything the report shows, read from ``store`` in one read transaction.
+
+    One moment of the meeting, as the plenary's panels read it (``store.plenary.snapshot``):
+    a row a group adds, or a decision the plenary takes, from another tab while the export
+    reads is either in every part of the export or in none (the synthesis, the group-work
+    counts and the decision ledger always agree).
+    """
+    with store.db.read_transaction():
+        return ReportData(
+            meeting=store.meetings.get(),
+            agenda=tuple(store.meetings.agenda()),
+            groups=tuple(store.groups.all()),
+            synthesis=current_synthesis(store),
+            review=tuple(store.items.review_rows()),
+            communications=tuple(store.items.communications()),
+            debates=tuple(store.items.debate_points()),
+            participants=tuple(store.items.participants()),
+            ledger=tuple(store.plenary.ledger()),
+        )
 
 
 def render(
@@ -240,29 +272,47 @@ def render(
 ) -> bytes:
     """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx), or the
     meeting file (``toml``: header, agenda, groups and synthesis order, for ``ccm init``)."""
+    return _export(store, fmt, part, mask_contacts=mask_contacts)[0]
+
+
+def _export(
+    store: Store, fmt: str, part: str, *, mask_contacts: bool
+) -> tuple[bytes, ReportData | None]:
+    """An export's bytes, and the one read of the store they were drawn from (``None`` for
+    the meeting file)."""
     if fmt not in FORMATS:
         raise ValueError(t("export.unknown_format", format=fmt, expected=", ".join(FORMATS)))
     if fmt == "toml":  # the meeting file of ccm init, whatever the part
         from ccm_widgets.files.meeting_file import dump_plan, plan_of
 
-        return dump_plan(plan_of(store)).encode("utf-8")
+        return dump_plan(plan_of(store)).encode("utf-8"), None
     if part not in PARTS:
         raise ValueError(t("export.unknown_part", part=part, expected=", ".join(PARTS)))
     kind: Part = part  # narrowed by the check above
+    if fmt in {"csv", "xlsx"} and kind == "report":
+        raise ValueError(t("export.tables_only"))
+    data = report_data(store)
+    return render_data(data, fmt, kind, mask_contacts=mask_contacts), data
+
+
+def render_data(data: ReportData, fmt: str, part: Part, *, mask_contacts: bool = False) -> bytes:
+    """The bytes of an export of ``part`` in ``fmt`` (csv, xlsx, html, pdf or docx), drawn
+    from one read of the store (:func:`report_data`): the store is not read again."""
     if fmt in {"csv", "xlsx"}:
-        if kind == "report":
+        if part == "report":
             raise ValueError(t("export.tables_only"))
-        title = store.meetings.get().title
-        if kind == "decisions":
-            ledger = ledger_table(report_data(store))
+        title = data.meeting.title
+        if part == "decisions":
+            ledger = ledger_table(data)
             if fmt == "csv":
                 return table_csv(ledger)
             return table_xlsx(ledger, title=title, sheet=t("export.sheet_decisions"))
-        synthesis = current_synthesis(store)
         if fmt == "csv":
-            return synthesis_csv(synthesis)
-        return synthesis_xlsx(synthesis, title=title)
-    document = build_document(report_data(store), part=kind, mask_contacts=mask_contacts)
+            return synthesis_csv(data.synthesis)
+        return synthesis_xlsx(data.synthesis, title=title)
+    if fmt not in FORMATS or fmt == "toml":
+        raise ValueError(t("export.unknown_format", format=fmt, expected=", ".join(FORMATS)))
+    document = build_document(data, part=part, mask_contacts=mask_contacts)
     if fmt == "docx":
         from ccm_widgets.report.word import to_docx
 
@@ -288,10 +338,11 @@ def export_meeting(
 ) -> Path:
     """Render an export and write it: to ``output`` if given, else as a new file in
     ``directory``."""
-    data = render(store, fmt, part, mask_contacts=mask_contacts)
+    data, read = _export(store, fmt, part, mask_contacts=mask_contacts)
     if output is not None:
         return write_atomic(output, data)
-    name = export_name(store.meetings.get().date, "meeting" if fmt == "toml" else part, fmt)
+    day = read.meeting.date if read is not None else store.meetings.get().date
+    name = export_name(day, "meeting" if fmt == "toml" else part, fmt)
     return write_new(directory, name, data)
 
 
@@ -326,7 +377,11 @@ def export_download(
 ) -> Download:
     """Write an export as a new file in ``directory`` (default :func:`exports_directory`)
     and return it with its bytes: what the plenary's export panel offers to download."""
-    data = render(store, fmt, part, mask_contacts=mask_contacts)
-    name = export_name(store.meetings.get().date, "meeting" if fmt == "toml" else part, fmt)
+    data, read = _export(store, fmt, part, mask_contacts=mask_contacts)
+    if read is None:  # the meeting file
+        day, undecided = store.meetings.get().date, undecided_rows(store)
+    else:  # counted in the synthesis the file was drawn from
+        day, undecided = read.meeting.date, undecided_in(read.synthesis)
+    name = export_name(day, "meeting" if fmt == "toml" else part, fmt)
     path = write_new(directory or exports_directory(), name, data)
-    return Download(path, data, undecided_rows(store))
+    return Download(path, data, undecided)
