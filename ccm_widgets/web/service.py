@@ -189,6 +189,7 @@ class GridService:
                 "version": found.version,
                 "rows": [row_data(rows[i]) for i in found.order],
                 "state": state,
+                "fields": list(GRID_FIELDS),
                 "columns": dict(zip(GRID_FIELDS, GRID_COLUMNS, strict=True)),
                 "facilitator": access.role == FACILITATOR,
             }

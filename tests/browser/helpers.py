@@ -1,18 +1,36 @@
-"""Helpers for driving Voilà pages in Chromium: open a tab, find and edit grid cells."""
+"""Helpers for driving the pages in Chromium: a group's light page (text areas, no kernel) and
+the facilitator's Voilà pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ccm_widgets.widgets.grid.grid_editor import HEADER_HEIGHT, ROW_HEADER_WIDTH, ROW_HEIGHT
+#: A group's page is ready once its rows (or its empty note) are in the page and its script
+#: has said its state (the timer line exists from the start; the script runs as a module).
+GROUP_READY = "#lignes"
+FIELDS = ("recommendation", "challenges", "perspectives")
+COLUMNS = {
+    "recommendation": "Recommandation",
+    "challenges": "Défis",
+    "perspectives": "Perspectives",
+}
+#: Devices, as Playwright's context options.
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+TABLET = {"viewport": {"width": 800, "height": 1280}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
-GRID = ".lm-DataGrid"
-EDITOR_INPUT = ".lm-DataGrid-cellEditorInput"
 
-
-def open_page(browser: Any, url: str, ready: str, *, outside: list[str] | None = None) -> Any:
-    """A new tab on ``url``, waiting for ``ready``; requests leaving 127.0.0.1 are recorded."""
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
+def open_page(
+    browser: Any,
+    url: str,
+    ready: str,
+    *,
+    outside: list[str] | None = None,
+    device: dict[str, Any] | None = None,
+) -> Any:
+    """A new tab in a fresh context on ``url``, waiting for ``ready``; requests leaving
+    127.0.0.1 are recorded in ``outside``."""
+    context = browser.new_context(**(device or {"viewport": {"width": 1300, "height": 950}}))
     page = context.new_page()
     if outside is not None:
         page.on(
@@ -28,52 +46,62 @@ def open_page(browser: Any, url: str, ready: str, *, outside: list[str] | None =
     return page
 
 
-def cell_point(page: Any, row: int, column: int) -> tuple[float, float]:
-    """Page coordinates of the middle of a grid cell (row and column from 0)."""
-    box = page.locator(GRID).first.bounding_box()
-    widths = (380, 330, 330)
-    x = box["x"] + ROW_HEADER_WIDTH + sum(widths[:column]) + widths[column] / 2
-    y = box["y"] + HEADER_HEIGHT + row * ROW_HEIGHT + ROW_HEIGHT / 2
-    return x, y
+def open_group(browser: Any, url: str, device: dict[str, Any] | None = None) -> Any:
+    """A group's page on ``device`` (a laptop by default), its script running."""
+    page = open_page(browser, url, GROUP_READY, device=device or LAPTOP)
+    page.wait_for_function("() => document.getElementById('chrono') !== null")
+    page.wait_for_function("() => !location.search.includes('cle=')")  # the script ran
+    return page
 
 
-def type_in_cell(page: Any, row: int, column: int, text: str) -> None:
-    x, y = cell_point(page, row, column)
-    page.mouse.dblclick(x, y)
-    editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=10_000)
-    editor.fill(text)
-    editor.press("Enter")
+def cell(page: Any, row: int, field: str) -> Any:
+    """The text area of ``field`` in the row at ``row`` (from 0)."""
+    return page.locator("#lignes > li.row").nth(row).locator(f"textarea[name={field}]")
 
 
-def open_cell_editor(page: Any, row: int, column: int) -> Any:
-    """Double-click a cell and return its editor input, not yet committed."""
-    x, y = cell_point(page, row, column)
-    page.mouse.dblclick(x, y)
-    editor = page.locator(EDITOR_INPUT)
-    editor.wait_for(state="visible", timeout=10_000)
-    return editor
+def type_cell(page: Any, row: int, field: str, text: str, *, touch: bool = False) -> None:
+    """Type ``text`` into a cell as a user would (a tap on touch devices), then leave it."""
+    area = cell(page, row, field)
+    if touch:
+        area.tap()
+    else:
+        area.click()
+    area.fill(text)
+    area.blur()
 
 
-def row_editor_text(page: Any, row: int, column: int) -> str:
-    """Select a row by clicking one of its cells; the text of ``column`` in the row editor."""
-    x, y = cell_point(page, row, column)
-    page.mouse.click(x, y)
-    area = page.locator(".ccm-row-editor textarea").nth(column)
-    area.wait_for(state="visible", timeout=10_000)
-    page.wait_for_timeout(400)  # the selection travels to the kernel and back
-    return str(area.input_value())
+def wait_cell_saved(page: Any, row: int, field: str, timeout: float = 10_000) -> None:
+    """Wait for the status line to say that cell (row from 0) was saved."""
+    text = f"(ligne {row + 1}, {COLUMNS[field]})"
+    page.locator("#statut", has_text=text).wait_for(timeout=timeout)
 
 
-def wait_saved(page: Any, timeout: float = 10_000) -> None:
-    """Wait for the status line to say the last change was saved."""
-    page.locator(".ccm-status", has_text="Enregistré").first.wait_for(timeout=timeout)
+def rows_shown(page: Any) -> int:
+    return int(page.locator("#lignes > li.row").count())
 
 
-def wait_cell_saved(page: Any, row: int, column: str, timeout: float = 10_000) -> None:
-    """Wait for the status line to say that cell (row from 0, column by name) was saved.
-
-    Not just any "Enregistré": the status of an earlier save (the added row) would do.
-    """
-    text = f"(ligne {row + 1}, {column})"
-    page.locator(".ccm-status", has_text=text).first.wait_for(timeout=timeout)
+def overflow(page: Any) -> list[str]:
+    """What sticks out of the screen's width: the page itself, or a button or field cut."""
+    return list(
+        page.evaluate(
+            """() => {
+            const found = [];
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth > width + 1) {
+              found.push(`page ${document.documentElement.scrollWidth} > ${width}`);
+            }
+            for (const e of document.querySelectorAll('button, textarea, input, select, a')) {
+              const box = e.getBoundingClientRect();
+              if (!box.width || getComputedStyle(e).visibility === 'hidden') continue;
+              if (box.left < -1 || box.right > width + 1) {
+                found.push(`${e.tagName} « ${(e.textContent || e.name || '').trim()} » ` +
+                           `${Math.round(box.left)}–${Math.round(box.right)}`);
+              }
+              if (e.tagName === 'BUTTON' && e.scrollWidth > e.clientWidth + 1) {
+                found.push(`bouton tronqué « ${e.textContent.trim()} »`);
+              }
+            }
+            return found;
+        }"""
+        )
+    )

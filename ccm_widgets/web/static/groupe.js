@@ -9,7 +9,7 @@ import { listen } from "./live.js";
 import { clock, say } from "./messages.js";
 
 const config = JSON.parse(document.getElementById("ccm-donnees").textContent);
-const FIELDS = Object.keys(config.columns);
+const FIELDS = config.fields; // in the grid's order (the JSON's keys are sorted)
 const SAVE_AFTER = 1000;
 const RETRY_EVERY = 3000;
 
@@ -328,46 +328,23 @@ function resolve(id, field, mine) {
 
 // -- rows: add, delete, undo, move, history -----------------------------------------------
 
-async function addRow() {
+// A new row is in the page at once, the cursor in its first text: typing never waits for
+// the server. It is sent at once (or, offline, kept on the device and sent when the server
+// answers), with whatever was typed in it by then.
+function addRow() {
   if (!state.writable || refused) return;
-  if (!online) {
-    const temp = `t${Date.now()}`;
-    const cells = Object.fromEntries(FIELDS.map((f) => [f, ""]));
-    drafts.addRow(temp, cells);
-    const li = makeRow({ id: temp, ...cells });
-    li.classList.add("just-added");
-    list.append(li);
-    renumber();
-    li.querySelector("textarea").focus();
-    tell(say("rowAddedOffline"), "warning");
-    return;
-  }
-  addButton.disabled = true;
-  try {
-    const found = await api("POST", "/lignes", { json: { rows: [] } });
-    const row = found.rows[0];
-    await refresh();
-    const li = rowElement(row.id) || placeRow(row);
-    li.classList.add("just-added");
-    setTimeout(() => li.classList.remove("just-added"), 4000);
-    li.scrollIntoView({ block: "center", behavior: "smooth" });
-    li.querySelector("textarea").focus();
-    tell(say("saved", { time: clock() }));
-  } catch (error) {
-    failed(error);
-  } finally {
-    addButton.disabled = !state.writable;
-  }
-}
-
-function placeRow(row) {
-  rows.set(String(row.id), row);
-  for (const field of FIELDS) seen.set(cellKey(row.id, field), row[field]);
-  const li = makeRow(row);
+  const temp = `t${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  const cells = Object.fromEntries(FIELDS.map((f) => [f, ""]));
+  drafts.addRow(temp, cells);
+  const li = makeRow({ id: temp, ...cells });
+  li.classList.add("just-added");
+  setTimeout(() => li.classList.remove("just-added"), 4000);
   list.append(li);
-  order.push(String(row.id));
   renumber();
-  return li;
+  li.scrollIntoView({ block: "center" });
+  li.querySelector("textarea").focus();
+  if (online) sendAll();
+  else tell(say("rowAddedOffline"), "warning");
 }
 
 async function act(action, id) {
@@ -589,11 +566,13 @@ function reorder(wanted) {
   const selection = focused instanceof HTMLTextAreaElement
     ? [focused.selectionStart, focused.selectionEnd] : null;
   let previous = null;
+  const adding = drafts.rows.some((pending) => rowElement(pending.temp));
   for (const id of wanted) {
     let li = rowElement(id);
     if (!li) {
       const row = rows.get(id);
-      if (!row) continue;
+      // While a row of this page is on its way, a row it does not know yet may be that one.
+      if (!row || adding) continue;
       for (const field of FIELDS) if (!seen.has(cellKey(id, field))) seen.set(cellKey(id, field), row[field]);
       li = makeRow(row);
     }
@@ -694,7 +673,27 @@ function scheduleSend() {
   sendTimer = setTimeout(sendAll, SAVE_AFTER);
 }
 
+let sending = null; // the send under way: one at a time, or a new row would be sent twice
+let sendAgain = false;
+
 async function sendAll() {
+  if (sending) {
+    sendAgain = true;
+    return sending;
+  }
+  sending = sendPending();
+  try {
+    await sending;
+  } finally {
+    sending = null;
+  }
+  if (sendAgain) {
+    sendAgain = false;
+    await sendAll();
+  }
+}
+
+async function sendPending() {
   if (!online || refused) return;
   for (const pending of [...drafts.rows]) {
     const li = rowElement(pending.temp);
@@ -702,25 +701,26 @@ async function sendAll() {
     const cells = FIELDS.map((field) => li.querySelector(`textarea[name="${field}"]`).value);
     try {
       const found = await api("POST", "/lignes", { json: { rows: [cells] } });
-      const row = found.rows[0];
       drafts.dropRow(pending.temp);
-      replaceTemp(li, row, cells);
+      replaceTemp(li, found.rows[0], cells);
+      tell(say("saved", { time: clock() }));
     } catch (error) {
       failed(error);
       return;
     }
   }
+  reorder(order); // rows another device added meanwhile, left aside while a row was sent
   let sent = 0;
   for (const draft of drafts.entries()) {
     const key = cellKey(draft.id, draft.field);
-    if (!rowElement(draft.id) || conflicts.has(key) || offered.has(key)) continue;
-    if (!inFlight.has(cellKey(draft.id, draft.field))) {
+    if (!rowElement(draft.id) || conflicts.has(key) || offered.has(key) || timers.has(key)) continue;
+    if (!inFlight.has(key)) {
       sent += 1;
       await saveCell(draft.id, draft.field);
       if (!online) return;
     }
   }
-  if (sent) tell(say("sentAgain", { count: sent, time: clock() }));
+  if (sent > 1) tell(say("sentAgain", { count: sent, time: clock() }));
 }
 
 function replaceTemp(li, row, sent) {

@@ -75,6 +75,13 @@ export function listen({ url, version, kind, onData, onDown, onUp, onRefused, pr
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && Date.now() - heard > SILENCE) open();
   });
+  // The device says it left the network (Wi-Fi off, out of range): said at once, and the
+  // stream, which may stay open on a dead link, is dropped.
+  window.addEventListener("offline", () => {
+    down();
+    if (source) source.close();
+    source = null;
+  });
   window.addEventListener("online", () => open());
   open();
   setInterval(watch, 500);
