@@ -46,7 +46,8 @@ def test_a_phone_and_a_laptop_of_a_group_type_in_the_same_grid(
     phone = open_group(browser, url, PHONE)
     laptop = open_group(browser, url, LAPTOP)
     assert server.kernels() == [], "une page de groupe a démarré un noyau"
-    assert "cle=" not in phone.url and "cle=" not in laptop.url
+    assert "cle=" not in phone.url
+    assert "cle=" not in laptop.url
     # The phone shows cards; the laptop the three-column table.
     assert phone.locator(".grid-head").is_hidden()
     assert laptop.locator(".grid-head").is_visible()
@@ -139,7 +140,8 @@ def test_a_text_typed_over_a_text_changed_meanwhile_shows_both(
     conflict = first.locator("#lignes > li.row").first.locator(".conflict")
     conflict.wait_for(timeout=15_000)
     shown = conflict.inner_text()
-    assert "Texte du second portable" in shown and "Texte du premier portable" in shown
+    assert "Texte du second portable" in shown
+    assert "Texte du premier portable" in shown
     # Nothing was overwritten: the store holds the other text until the user chooses.
     assert stored(server, "migration-irreguliere")[0].perspectives == "Texte du second portable"
     conflict.get_by_role("button", name="Garder mon texte").click()
@@ -263,7 +265,8 @@ def test_a_closed_breakout_makes_the_grid_read_only_and_the_server_refuses_write
                 return [r.status, (await r.json()).message];
             }"""
         )
-        assert answer[0] == 403 and "clos" in answer[1]
+        assert answer[0] == 403
+        assert "clos" in answer[1]
         assert "forcé" not in [r.recommendation for r in stored(server, "protection")]
     finally:
         with server.store() as store:
@@ -315,7 +318,8 @@ def test_the_facilitator_opens_the_general_section_and_any_groups_grid(
     other = server.links["Protection"].rsplit("cle=", 1)[1]
     refused = page.context.new_page()
     answer = refused.goto(f"{server.base}/ccm/groupe?groupe=economie-alternative&cle={other}")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     assert "chaque groupe n'ouvre que la sienne" in refused.inner_text("body")
     page.context.close()
 
