@@ -95,11 +95,13 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     *,
     demo: bool = True,
+    port: int | None = None,
 ) -> Server:
-    """``ccm serve`` on a free port of 127.0.0.1: the demo meeting if the store is empty, or,
-    with ``demo=False`` (``--no-demo``), no meeting until the facilitator's page makes one."""
-    port = free_port()
-    log_path = folder / f"serve-{port}.log"
+    """``ccm serve`` on a free port of 127.0.0.1 (or ``port``: a server restarted where its
+    pages expect it): the demo meeting if the store is empty, or, with ``demo=False``
+    (``--no-demo``), no meeting until the facilitator's page makes one."""
+    port = port or free_port()
+    log_path = folder / f"serve-{port}-{time.monotonic_ns()}.log"
     env = {
         **os.environ,
         "CCM_STORE": str(store_path),

@@ -7,7 +7,7 @@ from typing import Any
 
 #: A group's page is ready once its rows (or its empty note) are in the page and its script
 #: has said its state (the timer line exists from the start; the script runs as a module).
-GROUP_READY = "#lignes"
+GROUP_READY = "#grille"
 FIELDS = ("recommendation", "challenges", "perspectives")
 COLUMNS = {
     "recommendation": "Recommandation",

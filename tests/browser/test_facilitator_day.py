@@ -16,7 +16,7 @@ from ccm_widgets.files.loading import DEMO_DIR, load_demo
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.plenary.consolidation import row_options
 from tests.browser.conftest import Server, start_server, stop_server
-from tests.browser.helpers import GRID, open_page
+from tests.browser.helpers import PHONE, open_group, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -113,12 +113,9 @@ def test_a_meeting_is_started_from_an_empty_store_in_the_pages(
         assert len(store.items.review_rows()) == synthesis
         protection_key = store.groups.key("protection")
 
-    # the group's link, printed nowhere yet, opens its grid: the door reads the new keys
-    group = open_page(
-        browser,
-        f"{empty_server.base}/voila/render/groupe.ipynb?groupe=protection&cle={protection_key}",
-        GRID,
-    )
+    # the group's link, printed nowhere yet, opens its grid: the pages read the new keys
+    group = open_group(browser, f"{empty_server.base}/ccm/groupe?cle={protection_key}", PHONE)
+    assert "Protection" in group.inner_text("h1")
     review = open_page(browser, facilitator_url(empty_server, "revue.ipynb"), ".ccm-review")
     review.get_by_text("Protection ·").first.wait_for(timeout=10_000)
     review.screenshot(path=str(artifacts / "nouvelle-reunion-revue.png"), full_page=True)
@@ -188,7 +185,7 @@ def test_a_doublons_merge_is_undone_after_a_reload(
             "protection", [(target.recommendation + " dans chaque région", "", "")], actor="test"
         )[0]
         position = len(store.grid.rows("protection"))
-    group = open_page(browser, server.links["Protection"], GRID)
+    group = open_group(browser, server.links["Protection"], PHONE)
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     open_tab(plenary, "Doublons")
     card = (
@@ -212,9 +209,9 @@ def test_a_doublons_merge_is_undone_after_a_reload(
             if row_id == target.id
         )
     # the rapporteur of Protection is told what became of their row
-    said = group.locator(".ccm-status", has_text="fusionnée par la plénière")
-    said.first.wait_for(timeout=10_000)
-    text = said.first.inner_text()
+    said = group.locator("#avis", has_text="fusionnée par la plénière")
+    said.wait_for(timeout=10_000)
+    text = said.inner_text()
     assert text.startswith(f"La ligne {position} (« Harmoniser la collecte")
     assert f"avec la ligne {kept_row.position} de Groupe 3 : Migration irrégulière" in text
     group.screenshot(path=str(artifacts / "groupe-ligne-fusionnee.png"), full_page=True)
@@ -326,19 +323,18 @@ def test_an_export_downloads_by_itself(browser: Any, server: Server, tmp_path: P
     plenary.context.close()
 
 
-def test_a_closed_breakout_is_said_once_and_grids_ask_for_no_double_click(
+def test_a_closed_breakout_is_said_once_and_the_groups_pages_turn_read_only(
     browser: Any, server: Server, artifacts: Path
 ) -> None:
-    group = open_page(browser, server.links["Protection"], GRID)
-    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=10_000)
+    group = open_group(browser, server.links["Protection"], PHONE)
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     plenary.get_by_role("button", name="Clore les travaux de groupes").click()
     plenary.get_by_text("Clôture enregistrée").wait_for(timeout=10_000)
     assert plenary.get_by_text("Travaux de groupes clos", exact=True).count() == 1
-    group.get_by_text("Cliquez sur une case pour lire sa ligne en entier").wait_for(timeout=10_000)
-    assert group.get_by_text("Cliquez deux fois").count() == 0
+    group.locator("#lecture-seule").wait_for(state="visible", timeout=10_000)
+    assert group.locator("#lignes textarea").first.evaluate("a => a.readOnly")
     group.screenshot(path=str(artifacts / "groupe-clos.png"), full_page=True)
     plenary.get_by_role("button", name="Rouvrir").click()  # the module's other tests write
-    group.get_by_text("Cliquez deux fois dans une case pour écrire").wait_for(timeout=10_000)
+    group.locator("#lecture-seule").wait_for(state="hidden", timeout=10_000)
     for tab in (group, plenary):
         tab.context.close()

@@ -53,11 +53,12 @@ SECRETS = {
     "README.md": b"make test",
     "etc/passwd": b"root:",
     "ccm.sqlite": b"SQLite format 3",
-    "workbooks/groupe.ipynb": b'"nbformat"',
+    "workbooks/pleniere.ipynb": b'"nbformat"',
+    "ccm_widgets/web/service.py": b"class GridService",
 }
 
 TRAVERSALS = [
-    "/voila/files/groupe.ipynb",
+    "/voila/files/pleniere.ipynb",
     "/voila/files/../pyproject.toml",
     "/voila/files/%2e%2e/pyproject.toml",
     "/voila/files/..%2fpyproject.toml",
@@ -78,8 +79,16 @@ TRAVERSALS = [
     "/static/../../../../etc/passwd",
     "/files/pyproject.toml",
     "/api/contents/",
-    "/api/contents/groupe.ipynb",
+    "/api/contents/pleniere.ipynb",
     "/voila/api/shutdown/x",
+    "/ccm/static/0/../../../../../../pyproject.toml",
+    "/ccm/static/0/..%2f..%2f..%2f..%2fpyproject.toml",
+    "/ccm/static/0/%2e%2e/%2e%2e/service.py",
+    "/ccm/static/0/..%2fservice.py",
+    "/ccm/static/0/%2Fetc%2Fpasswd",
+    "/ccm/static/0//etc/passwd",
+    "/ccm/../pyproject.toml",
+    "/ccm/groupe/../../pyproject.toml",
 ]
 
 
@@ -117,6 +126,7 @@ def test_refused_requests_are_logged_without_their_key(server: Server) -> None:
     key = server.links["Protection"].rsplit("cle=", 1)[1]
     get(server, f"/voila/render/groupe-typo.ipynb?groupe=protection&cle={key}")
     get(server, f"/voila/files/x.png?cle={key}")
+    get(server, f"/ccm/groupe?cle={key}x")  # a light page's refusal too
     time.sleep(0.5)  # the log line is written after the answer
     logged = [
         line
@@ -130,7 +140,17 @@ def test_refused_requests_are_logged_without_their_key(server: Server) -> None:
 def test_scripts_and_pages_are_sent_compressed(server: Server) -> None:
     """The room's Wi-Fi carries a quarter of the bytes: scripts go gzipped when asked."""
     link = urlsplit(server.links["Protection"])
-    for path in ("/voila/static/voila.js", f"{link.path}?{link.query}"):
+    status, _, page = fetch(server, f"{link.path}?{link.query}")
+    assert status == 200
+    found = re.search(rb'href="(/ccm/static/[0-9a-f]+/)pages.css"', page)
+    assert found is not None
+    folder = found.group(1).decode()
+    for path in (
+        "/voila/static/voila.js",
+        f"{link.path}?{link.query}",
+        f"{folder}groupe.js",
+        f"{folder}pages.css",
+    ):
         status, headers, body = fetch(server, path, {"Accept-Encoding": "gzip"})
         assert status == 200, path
         assert headers.get("Content-Encoding") == "gzip", path

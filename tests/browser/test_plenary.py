@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Server
-from tests.browser.helpers import GRID, open_page, type_in_cell, wait_saved
+from tests.browser.helpers import PHONE, open_group, open_page, rows_shown, type_cell
 
 pytestmark = pytest.mark.browser
 
@@ -55,19 +55,18 @@ def test_consolidate_merge_and_adopt_in_plenary(
     browser: Any, server: Server, artifacts: Path, tmp_path: Path
 ) -> None:
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
-    protection = open_page(browser, server.links["Protection"], GRID)
-    migration = open_page(browser, server.links["Migration irrégulière"], GRID)
+    protection = open_group(browser, server.links["Protection"])
+    migration = open_group(browser, server.links["Migration irrégulière"], PHONE)
+
     with server.store() as store:
         counts = {s: len(store.grid.rows(s)) for s in ("protection", "migration-irreguliere")}
 
-    # the groups type; the plenary sees both
-    for tab in (protection, migration):
+    # the groups type, each in a new row; the plenary sees both
+    for tab, text in ((protection, PROTECTION_TEXT), (migration, MIGRATION_TEXT)):
+        count = rows_shown(tab)
         tab.get_by_role("button", name="Ajouter une ligne").click()
-    for tab in (protection, migration):
-        wait_saved(tab)
-    time.sleep(0.5)
-    type_in_cell(protection, counts["protection"], 0, PROTECTION_TEXT)
-    type_in_cell(migration, counts["migration-irreguliere"], 0, MIGRATION_TEXT)
+        tab.wait_for_function(f"() => document.querySelectorAll('#lignes > li').length > {count}")
+        type_cell(tab, count, "recommendation", text, touch=tab is migration)
     for text in (PROTECTION_TEXT, MIGRATION_TEXT):
         plenary.get_by_text(text).first.wait_for(timeout=10_000)
 

@@ -1,17 +1,16 @@
-"""A file too big to send is refused by the page itself, which stays alive; a small one is
-still imported through the same picker."""
+"""A file too big to send is refused by the facilitator's page itself, which stays alive (sent,
+it would cut the page from its kernel). The group's light page refuses it too, before sending:
+``test_group_page.py``."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ccm_widgets.files.importing import MAX_UPLOAD_BYTES
 from tests.browser.conftest import Server
-from tests.browser.helpers import GRID, open_page, type_in_cell, wait_cell_saved
+from tests.browser.helpers import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,55 +30,6 @@ def choose(page: Any, name: str, data: bytes) -> None:
     with page.expect_file_chooser() as chooser:
         page.locator(".ccm-upload").click()
     chooser.value.set_files({"name": name, "mimeType": "text/csv", "buffer": data})
-
-
-def test_a_file_too_big_is_refused_before_sending_and_the_page_lives(
-    browser: Any, server: Server, artifacts: Path
-) -> None:
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    page = context.new_page()
-    closed: list[str] = []
-    page.on("websocket", lambda ws: ws.on("close", lambda _ws: closed.append(ws.url)))
-    page.goto(server.links["Protection"])
-    page.wait_for_selector(GRID, timeout=60_000)
-    with server.store() as store:
-        before = [row.cells() for row in store.grid.rows("protection")]
-    page.get_by_text("Coller ou importer plusieurs lignes").click()
-    page.locator(".ccm-upload").wait_for(state="visible")
-    # drawn once opened, the picker still loses ipywidgets' "(0)"
-    page.wait_for_function(
-        "() => !/\\(\\d+\\)/.test(document.querySelector('.ccm-upload').innerText)",
-        timeout=10_000,
-    )
-
-    choose(page, "grille-enorme.csv", big_csv())
-    note = page.locator(".ccm-upload-note")
-    note.wait_for(state="visible", timeout=10_000)
-    text = note.inner_text()
-    assert "« grille-enorme.csv » n'a pas été envoyé" in text
-    assert re.search(r" : 11,\d Mo, au-delà de la limite de 8 Mo par fichier", text), text
-    page.screenshot(path=str(artifacts / "televersement-refuse.png"), full_page=True)
-
-    # the page still talks to its kernel: a typed cell is saved
-    page.wait_for_timeout(1_000)
-    type_in_cell(page, 0, 1, "Défi saisi après le refus")
-    wait_cell_saved(page, 0, "Défis")
-    assert closed == [], f"connexion au noyau fermée : {closed}"
-    with server.store() as store:
-        after = [row.cells() for row in store.grid.rows("protection")]
-    assert len(after) == len(before)  # nothing of the big file arrived
-    assert after[0][1] == "Défi saisi après le refus"
-    assert after[1:] == before[1:]
-
-    # a small file goes through the same picker, and the refusal goes away
-    choose(page, "deux-lignes.csv", "Recommandation;Défis\r\nR un;- a\r\nR deux;\r\n".encode())
-    page.locator(".ccm-status", has_text="2 ligne(s) ajoutée(s)").wait_for(timeout=10_000)
-    assert not note.is_visible()
-    with server.store() as store:
-        rows = store.grid.rows("protection")
-    assert [row.cells() for row in rows[-2:]] == [("R un", "- a", ""), ("R deux", "", "")]
-    page.screenshot(path=str(artifacts / "televersement-accepte.png"), full_page=True)
-    context.close()
 
 
 @pytest.mark.parametrize(
