@@ -180,7 +180,10 @@ def test_ccm_widgets_comes_from_the_wheel(installed: Installed, empty_folder: Pa
     site = Path(module).parent
     assert site.is_relative_to(installed.prefix), module
     assert (Path(workbooks), Path(demo)) == (site / "workbooks", site / "demo")
-    assert (Path(workbooks) / "groupe.ipynb").is_file()
+    assert (Path(workbooks) / "pleniere.ipynb").is_file()
+    web = site / "web"
+    assert (web / "templates" / "groupe.html").is_file()  # the light pages ship too
+    assert (web / "static" / "groupe.js").is_file()
     assert version == __version__  # pyproject.toml's version is the package's
 
 
@@ -240,7 +243,7 @@ def served(installed: Installed, empty_folder: Path) -> Iterator[Served]:
     assert (empty_folder / "data" / "ccm.sqlite").is_file()
     server = installed.start(
         str(installed.prefix / "bin" / "ccm"), "serve", "--port", str(free_port()),
-        "--preheat", "0", cwd=empty_folder,
+        cwd=empty_folder,
     )  # fmt: skip
     try:
         links: dict[str, str] = {}
@@ -249,7 +252,7 @@ def served(installed: Installed, empty_folder: Path) -> Iterator[Served]:
             name, _, url = line.rstrip("\n").partition("\t")
             if url.startswith("http"):
                 links[name] = url
-            if "groupe=" in url:  # the groups come last: one is enough
+            if "/ccm/groupe?" in url:  # the groups come last: one is enough
                 break
         yield Served(server, links)
     finally:
@@ -257,14 +260,19 @@ def served(installed: Installed, empty_folder: Path) -> Iterator[Served]:
 
 
 def test_ccm_serve_serves_a_group_its_grid(served: Served) -> None:
-    group = next(url for url in served.links.values() if "groupe=" in url)
+    group = next(url for url in served.links.values() if "/ccm/groupe?" in url)
     status, page = wait_for(group, served.server)
     assert status == 200
-    assert "<title>groupe</title>" in page
-    assert "application/vnd.jupyter.widget-view+json" in page  # the workbook ran, shows its grid
-    assert TEMPLATE_MARKER in page
+    assert "<textarea" in page  # the group's rows, in the page
+    found = re.search(r'src="(/ccm/static/[0-9a-f]+/groupe.js)"', page)
+    assert found is not None
+    base = group.split("/ccm/")[0]
+    assert open_url(base + found.group(1))[0] == 200  # its script, from the wheel
     status, page = open_url(group.split("cle=")[0] + "cle=mauvaise-cle")
     assert status == 403
+    status, page = wait_for(served.links["animateur"], served.server)
+    assert status == 200
+    assert TEMPLATE_MARKER in page  # the facilitator's Voilà page, with ccm's template
 
 
 def test_plain_voila_finds_the_ccm_template(installed: Installed, empty_folder: Path) -> None:
