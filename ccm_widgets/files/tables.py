@@ -3,8 +3,9 @@
 Encodings are found (UTF-8 with or without BOM, UTF-16 as Excel's "Texte Unicode" writes it,
 else cp1252), separators too (``;``, ``,`` or tab); headers are matched by meaning through
 :class:`Columns`. The limits on what the room's network may send (file size, rows, an XLSX
-checked unpacked before it is read) are kept here. :mod:`ccm_widgets.files.importing` gives
-the cells their meaning (a grid, an attendance sheet, a review table).
+checked unpacked and counted before it is read) are kept here.
+:mod:`ccm_widgets.files.importing` gives the cells their meaning (a grid, an attendance
+sheet, a review table).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from ccm_widgets.domain.model import (
     MAX_CELL_CHARS,
@@ -48,6 +50,17 @@ MAX_XLSX_UNPACKED = 50_000_000
 #: zip bomb: a real sheet (varied text) compresses 5 to 20 times.
 MAX_XLSX_RATIO = 100
 RATIO_FROM_BYTES = 1_000_000
+#: What openpyxl costs grows with the count of texts and cells, not with the bytes: a 7.8 MB
+#: workbook holding 2.2 million short texts passes the two checks above and takes 17 s and
+#: 360 MB to read; a 1 KB sheet naming row 1 048 576, 4 s and 400 MB. Both counts are therefore
+#: bounded per row an import may bring (:func:`max_rows`), before openpyxl reads anything. A
+#: table at the row limit has a handful of columns (a grid 3 to 5, a sign-in sheet up to about
+#: 10): 2 000 rows hold 20 000 cells at most, each at most one text of the workbook's shared
+#: table. 100 cells a row (200 000 by default) leaves ten times that for formatted empty cells
+#: and stray columns; 25 texts a row (50 000) for the texts of the other sheets, which share
+#: the table. At those bounds openpyxl reads a workbook in about a second and 35 MB.
+SHARED_STRINGS_PER_ROW = 25
+CELLS_PER_ROW = 100
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV
 #: injection"); exports put an apostrophe before them (:func:`unescape_formula` undoes it).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -66,6 +79,16 @@ def max_rows() -> int:
         log.warning("%s", t("import.max_rows_ignored", value=repr(raw), limit=DEFAULT_MAX_ROWS))
         return DEFAULT_MAX_ROWS
     return value
+
+
+def max_shared_strings() -> int:
+    """Texts a workbook's shared-string table may hold: :data:`SHARED_STRINGS_PER_ROW` a row."""
+    return SHARED_STRINGS_PER_ROW * max_rows()
+
+
+def max_sheet_cells() -> int:
+    """Cells a sheet may hold or spread over: :data:`CELLS_PER_ROW` a row of the row limit."""
+    return CELLS_PER_ROW * max_rows()
 
 
 def format_count(number: int) -> str:
@@ -273,6 +296,12 @@ def check_xlsx(name: str, data: bytes) -> None:
     every part is unpacked in small pieces and thrown away: zipfile stops a part at its
     stated size and then finds its checksum wrong, so a part that lies is refused here,
     where memory stays bounded, rather than inside openpyxl, which reads some parts whole.
+
+    The pieces of each part are also read as XML as they come (:class:`_PartCount`), and the
+    workbook refused as soon as one part holds more shared texts than
+    :func:`max_shared_strings` or more cells than :func:`max_sheet_cells`, or a sheet spreads
+    over more than that many cells. Every part is counted, not only those openpyxl will read:
+    which ones it reads depends on other parts, and a part that is no XML stops its own count.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -306,14 +335,135 @@ def check_xlsx(name: str, data: bytes) -> None:
                     raise zipfile.BadZipFile(
                         t("import.xlsx_compression", method=part.compress_type)
                     )
+            strings, cells = max_shared_strings(), max_sheet_cells()
             for part in parts:
+                count = _PartCount(name, part.filename, strings, cells)
                 with archive.open(part) as stream:
-                    while stream.read(1 << 16):
-                        pass
+                    while chunk := stream.read(1 << 16):
+                        count.feed(chunk)
     except ImportProblem:
         raise
     except (*_UNREADABLE, NotImplementedError, RuntimeError) as error:  # RuntimeError: encrypted
         raise ImportProblem(name, None, t("import.xlsx_unreadable", error=error)) from error
+
+
+#: The namespace of a workbook's cells, rows and texts: openpyxl reads no other.
+_SPREADSHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: A cell reference's column letters, as openpyxl reads them (``AB12``: columns up to ZZZ).
+_COLUMN_LETTERS = re.compile(r"([A-Za-z]{1,3})[0-9]")
+
+
+class _PartCount:
+    """What openpyxl would make of one part of a workbook, counted as its pieces stream by.
+
+    Counted: the shared texts (``<si>``), the cells (``<c>``, openpyxl makes one object each,
+    even of 300 000 cells all at ``A3``) and the extent openpyxl fills with empty cells: it
+    hands back every row up to the last row number, each as wide as the sheet's stated
+    ``<dimension>`` or its widest cell, so a 1 KB sheet naming row 1 048 576 costs hundreds of
+    MB. Rows and columns are numbered the way openpyxl numbers them (a ``r`` attribute, else
+    one more than the previous). The first count past its bound refuses the workbook at once,
+    without reading the rest of the part.
+
+    expat is used directly rather than ``ElementTree.iterparse``: only the start of each
+    element is needed, and no tree is built, where iterparse keeps every element (even
+    cleared) under its parent until the parent ends, 300 000 of them for a crowded row.
+    """
+
+    def __init__(self, name: str, part: str, strings: int, cells: int) -> None:
+        self.name, self.part = name, part
+        self.string_limit, self.cell_limit = strings, cells
+        self.strings = self.cells = self.rows = 0
+        self.row = self.column = 0  # openpyxl's counters: the current row, the current column
+        self.tall = self.wide = 0  # the extent: the last row, the widest row
+        self.parser: expat.XMLParserType | None = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self._start
+
+    def feed(self, chunk: bytes) -> None:
+        """Read the next piece of the part; refusals are raised from here."""
+        if self.parser is None:
+            return
+        try:
+            self.parser.Parse(chunk, False)
+        except expat.ExpatError:
+            # Not XML (an image), or damaged: openpyxl refuses what it needs of it itself.
+            self.parser = None
+
+    def _start(self, tag: str, attributes: dict[str, str]) -> None:
+        namespace, _, local = tag.rpartition(" ")
+        if namespace != _SPREADSHEET:
+            return
+        if local == "si":
+            self.strings += 1
+            if self.strings > self.string_limit:
+                self._refuse("import.xlsx_shared_strings", self.string_limit)
+        elif local == "c":
+            self.cells += 1
+            if self.cells > self.cell_limit:
+                self._refuse("import.xlsx_cells", self.cell_limit)
+            self.column = _column_number(attributes.get("r")) or self.column + 1
+            self._spread(self.tall, self.column)
+        elif local == "row":
+            self.rows += 1
+            self.row = _row_number(attributes.get("r")) or self.row + 1
+            self.column = 0
+            # A row number given again is not handed back, but still read: count it too.
+            self._spread(max(self.row, self.rows), self.wide)
+        elif local == "dimension":
+            # openpyxl pads every row to the stated width and fills rows up to the stated
+            # height, so the dimension counts even where the cells do not reach it.
+            self._spread(*_dimension(attributes.get("ref", "")))
+
+    def _spread(self, rows: int, columns: int) -> None:
+        self.tall, self.wide = max(self.tall, rows), max(self.wide, columns)
+        if self.tall * max(self.wide, 1) > self.cell_limit:
+            self._refuse("import.xlsx_extent", self.cell_limit)
+
+    def _refuse(self, key: str, limit: int) -> None:
+        message = t(
+            key,
+            part=self.part,
+            limit=format_count(limit),
+            rows=format_count(self.tall),
+            columns=format_count(self.wide),
+        )
+        raise ImportProblem(self.name, None, message)
+
+
+def _column_number(reference: str | None) -> int | None:
+    """``AB12`` → 28, as openpyxl reads a cell's column; ``None`` if it is no reference."""
+    match = _COLUMN_LETTERS.match(reference or "")
+    if match is None:
+        return None
+    number = 0
+    for letter in match[1].upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _row_number(text: str | None) -> int | None:
+    """A row's ``r``, read as openpyxl reads it (``12``, or ``12.0``); ``None`` if not one."""
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _dimension(ref: str) -> tuple[int, int]:
+    """Rows and columns openpyxl fills for a sheet's stated dimension (``A1:E40``: 40, 5)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        _, _, columns, rows = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 0, 0  # openpyxl refuses the workbook when it reads it
+    return rows or 0, columns or 0
 
 
 def _excel_text(value: object) -> str:

@@ -1,11 +1,12 @@
-"""Limits on what an import may bring: rows per file or paste, an XLSX's unpacked size, the
-size of a file a page may upload. Each attack of issue 13 is refused clearly, quickly, with
-bounded memory, and writes nothing."""
+"""Limits on what an import may bring: rows per file or paste, an XLSX's unpacked size and
+its count of texts and cells, the size of a file a page may upload. Each attack of issue 13
+is refused clearly, quickly, with bounded memory, and writes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import re
 import time
 import tracemalloc
@@ -281,6 +282,186 @@ def test_corrupt_zip_is_unreadable_not_a_crash() -> None:
     for broken in (data[: len(data) // 2], data[:200] + b"\x00" * 300 + data[500:]):
         with pytest.raises(ImportProblem, match="illisible"):
             read_grid("casse.xlsx", broken)
+
+
+# -- XLSX whose cost is in its count of things, not its bytes ----------------------------------
+
+SPREADSHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SPREADSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+#: A grid's header and one row, written as inline strings (no shared-string table needed).
+GRID_HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Recommandation</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>Défis</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>Perspectives</t></is></c></row>'
+).encode()
+GRID_FIRST_CELL = b'<c r="A2" t="inlineStr"><is><t>Former les agents</t></is></c>'
+GRID_SHEET_ROWS = GRID_HEADER_ROW + b'<row r="2">' + GRID_FIRST_CELL + b"</row>"
+#: What a count that stops where it should never reads: a part damaged past that point.
+DAMAGE = b"<<< pas du XML"
+#: A refusal for cells: the sheet holds too many, or spreads over too many.
+CELL_LIMIT = re.compile(r"XLSX refusé : .*plus de 200\s000 cellules \(limite : 200\s000")
+
+
+def handmade_xlsx(sheet: bytes, strings: bytes | None = None) -> bytes:
+    """The smallest workbook openpyxl reads: one sheet, its body and maybe a string table.
+
+    ``sheet`` is what goes inside ``<worksheet>``, ``strings`` inside ``<sst>``; both are
+    written as given, so a test can write what no spreadsheet program would.
+    """
+    overrides = {
+        "/xl/workbook.xml": f"{SPREADSHEET_TYPE}.sheet.main+xml",
+        "/xl/worksheets/sheet1.xml": f"{SPREADSHEET_TYPE}.worksheet+xml",
+    }
+    if strings:
+        overrides["/xl/sharedStrings.xml"] = f"{SPREADSHEET_TYPE}.sharedStrings+xml"
+    types = (
+        f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(f'<Override PartName="{p}" ContentType="{c}"/>' for p, c in overrides.items())
+        + "</Types>"
+    )
+    package_rels = (
+        f'{XML_HEAD}<Relationships xmlns="{RELATIONSHIPS}"><Relationship Id="rId1" '
+        f'Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    workbook = (
+        f'{XML_HEAD}<workbook xmlns="{SPREADSHEET}" xmlns:r="{OFFICE}">'
+        '<sheets><sheet name="Grille" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    workbook_rels = (
+        f'{XML_HEAD}<Relationships xmlns="{RELATIONSHIPS}"><Relationship Id="rId1" '
+        f'Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/>'
+        + (
+            f'<Relationship Id="rId2" Type="{OFFICE}/sharedStrings" Target="sharedStrings.xml"/>'
+            if strings
+            else ""
+        )
+        + "</Relationships>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", types)
+        book.writestr("_rels/.rels", package_rels)
+        book.writestr("xl/workbook.xml", workbook)
+        book.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'{XML_HEAD}<worksheet xmlns="{SPREADSHEET}">'.encode() + sheet + b"</worksheet>",
+        )
+        if strings:
+            book.writestr(
+                "xl/sharedStrings.xml",
+                f'{XML_HEAD}<sst xmlns="{SPREADSHEET}">'.encode() + strings + b"</sst>",
+            )
+    return out.getvalue()
+
+
+def styled_empty_cells(count: int, reference: str = "") -> bytes:
+    """``count`` empty cells, each with a style number that varies enough that deflate cannot
+    squeeze the sheet past the zip-bomb ratio, which would refuse it for another reason."""
+    numbers = random.Random(13)
+    at = f' r="{reference}"' if reference else ""
+    return "".join(f'<c{at} s="{numbers.randrange(40)}"/>' for _ in range(count)).encode()
+
+
+def test_xlsx_with_more_shared_strings_than_any_table_is_refused_before_openpyxl(
+    demo_store: Store,
+) -> None:
+    # A grid at the row limit, every cell a different text, is far from the bound.
+    book = openpyxl.Workbook()
+    book.active.append(["Recommandation", "Défis", "Perspectives"])
+    for n in range(DEFAULT_MAX_ROWS):
+        book.active.append([f"Recommandation {n}", f"- défi {n}", f"- piste {n}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert len(read_grid("grille.xlsx", buffer.getvalue()).rows) == DEFAULT_MAX_ROWS
+    # The header and one row read from the string table: the workbook as any program writes it.
+    sheet = (
+        b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        b'<c r="C1" t="s"><v>2</v></c></row><row r="2"><c r="A2" t="s"><v>3</v></c></row>'
+        b"</sheetData>"
+    )
+    texts = "<si><t>Recommandation</t></si><si><t>Défis</t></si><si><t>Perspectives</t></si>"
+    texts += "<si><t>Former les agents</t></si>"
+    before = counts(demo_store)
+    import_grid(demo_store, "protection", "grille.xlsx", data=handmade_xlsx(sheet, texts.encode()))
+    assert counts(demo_store)[0] == before[0] + 1
+    # 60 000 tiny texts: 160 KB to send, a list of 60 000 strings once openpyxl has read them.
+    many = texts.encode() + b"".join(b"<si><t>%d</t></si>" % n for n in range(60_000))
+    hostile = handmade_xlsx(sheet, many + DAMAGE)  # refused before the count reaches the damage
+    assert len(hostile) < 200_000
+    before = counts(demo_store)
+    with pytest.raises(ImportProblem, match=r"XLSX refusé : .*plus de 50\s000 textes") as refused:
+        import_grid(demo_store, "protection", "piege.xlsx", data=hostile)
+    assert str(refused.value).startswith("piege.xlsx")
+    assert "xl/sharedStrings.xml" in str(refused.value)
+    assert "(limite : 50\u00a0000" in str(refused.value)
+    assert counts(demo_store) == before
+
+
+def test_xlsx_sheet_with_more_cells_than_any_table_is_refused(demo_store: Store) -> None:
+    honest = handmade_xlsx(b"<sheetData>" + GRID_SHEET_ROWS + b"</sheetData>")
+    assert read_grid("grille.xlsx", honest).rows == ((None, ("Former les agents", "", "")),)
+    # 300 000 empty cells in the second row: openpyxl would make a row 300 000 cells wide.
+    wide = GRID_HEADER_ROW + b'<row r="2">' + GRID_FIRST_CELL + styled_empty_cells(300_000)
+    hostile = handmade_xlsx(b"<sheetData>" + wide + b"</row></sheetData>")
+    before = counts(demo_store)
+    with pytest.raises(ImportProblem, match=CELL_LIMIT):
+        import_grid(demo_store, "protection", "piege.xlsx", data=hostile)
+    assert counts(demo_store) == before
+    # 300 000 cells all at A3: the sheet is three rows by three columns, yet openpyxl reads each.
+    stacked = b'<row r="3">' + styled_empty_cells(300_000, "A3") + b"</row>"
+    hostile = handmade_xlsx(b"<sheetData>" + GRID_SHEET_ROWS + stacked + DAMAGE)
+    with pytest.raises(ImportProblem, match=CELL_LIMIT) as refused:
+        import_grid(demo_store, "protection", "piege.xlsx", data=hostile)
+    assert "xl/worksheets/sheet1.xml" in str(refused.value)
+    assert "contient plus de 200\u00a0000 cellules" in str(refused.value)
+    assert counts(demo_store) == before
+
+
+@pytest.mark.parametrize(
+    ("far", "near"),
+    [
+        pytest.param(  # openpyxl hands back every empty row up to the last one
+            b'<sheetData>%s<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>'
+            b"</sheetData>",
+            b'<sheetData>%s<row r="3"><c t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+            id="last-row-of-excel",
+        ),
+        pytest.param(  # openpyxl widens every row to the stated dimension
+            b'<dimension ref="A1:XFD3000"/>' + DAMAGE + b"<sheetData>%s</sheetData>",
+            b'<dimension ref="A1:E3000"/><sheetData>%s</sheetData>',
+            id="dimension-wider-than-a-table",
+        ),
+    ],
+)
+def test_xlsx_sheet_spreading_over_more_cells_than_any_table_is_refused(
+    demo_store: Store, far: bytes, near: bytes
+) -> None:
+    # 1.6 KB that cost hundreds of MB once openpyxl has made up the empty cells.
+    rows = GRID_SHEET_ROWS
+    assert read_grid("grille.xlsx", handmade_xlsx(near % rows)).rows[0][1][0] == "Former les agents"
+    hostile = handmade_xlsx(far % rows)
+    assert len(hostile) < 2_000
+    before = counts(demo_store)
+    with pytest.raises(ImportProblem, match=CELL_LIMIT) as refused:
+        import_grid(demo_store, "protection", "piege.xlsx", data=hostile)
+    assert re.search(r"s'étend sur au moins [\d\s]+ lignes et [\d\s]+ colonnes", str(refused.value))
+    assert counts(demo_store) == before
+
+
+def test_xlsx_count_limits_follow_ccm_max_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCM_MAX_ROWS", "10")
+    sheet = b"<sheetData>" + GRID_SHEET_ROWS
+    assert len(read_grid("g.xlsx", handmade_xlsx(sheet + b"</sheetData>")).rows) == 1
+    crowded = b'<row r="3">' + styled_empty_cells(1_001, "A3") + b"</row></sheetData>"
+    with pytest.raises(ImportProblem, match=r"plus de 1\s000 cellules \(limite : 1\s000"):
+        read_grid("g.xlsx", handmade_xlsx(sheet + crowded))
 
 
 # -- the upload limit of the pages -------------------------------------------------------------
