@@ -197,11 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument(
         "--host", default=None, metavar=t("cli.metavar_address"), help=t("cli.help_host")
     )
-    links.add_argument("--port", type=int, default=DEFAULT_PORT)
+    links.add_argument("--port", type=int, default=None)
     links.add_argument(
         "--public-url", default="", metavar="URL", help=t("cli.help_links_public_url")
     )
     links.add_argument("--qr", action="store_true", help=t("cli.help_links_qr"))
+    links.add_argument(
+        "--qr-pdf", type=Path, default=None, metavar=t("cli.metavar_file"),
+        help=t("cli.help_links_qr_pdf"),
+    )  # fmt: skip
     links.add_argument(
         "--renew",
         metavar=t("cli.metavar_who"),
@@ -350,10 +354,33 @@ def _links(store: Store, args: argparse.Namespace) -> int:
         for target in targets:
             store.groups.renew_key(target)
         print(t("cli.keys_renewed", who=who), file=sys.stderr)
-    host = args.host or "127.0.0.1"
-    links = meeting_links(store, args.public_url.rstrip("/") or f"http://{host}:{args.port}")
-    print_links(links, qr=args.qr)
+    base = links_base(store, args)
+    print_links(meeting_links(store, base), qr=args.qr)
+    if args.qr_pdf is not None:
+        from ccm_widgets.report.qr_sheet import qr_sheet_pdf
+
+        from ccm_widgets.links import is_loopback
+
+        args.qr_pdf.write_bytes(qr_sheet_pdf(store, base))
+        print(t("cli.qr_pdf_written", path=args.qr_pdf), file=sys.stderr)
+        if is_loopback(base):  # a sheet of codes no phone can open: said
+            print(t("serve.loopback"), file=sys.stderr)
     return EXIT_OK
+
+
+def links_base(store: Store, args: argparse.Namespace) -> str:
+    """The address the links carry: the one given; else the one a server running on this
+    store announced (if it answers); else this machine on the default port."""
+    from ccm_widgets.links import served_address
+
+    if args.public_url:
+        return str(args.public_url).rstrip("/")
+    if args.host or args.port:
+        return f"http://{args.host or '127.0.0.1'}:{args.port or DEFAULT_PORT}"
+    served = store.session.served_url()
+    if served and served_address(served):
+        return served
+    return f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 if __name__ == "__main__":  # pragma: no cover

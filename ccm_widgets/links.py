@@ -6,12 +6,14 @@ light pages (:mod:`ccm_widgets.web`), which hold no kernel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from ccm_widgets.store import Store, same_key
 
 HOME_NOTEBOOK = "animateur.ipynb"
 PLENARY_NOTEBOOK = "pleniere.ipynb"
+#: The links that carry the facilitator's key (by their label).
+FACILITATOR_LINKS = frozenset({"animateur", "pleniere"})
 #: The light pages, under the server's base URL.
 GROUP_PAGE = "ccm/groupe"
 PROJECTION_PAGE = "ccm/projection"
@@ -24,6 +26,25 @@ class Link:
     label: str
     url: str
     group: str = ""
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the address of ``url`` can only be reached from this machine (127.0.0.1,
+    localhost, ::1): no phone in the room could open such a link."""
+    host = urlsplit(url).hostname or ""
+    return host.startswith("127.") or host in {"localhost", "::1"}
+
+
+def served_address(url: str, timeout: float = 1.0) -> bool:
+    """Whether a kit's server answers at ``url`` (its participants' pages' script is there)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/voila/static/voila.js", timeout=timeout):
+            return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def page_url(base: str, notebook: str, **query: str) -> str:
@@ -58,11 +79,15 @@ def key_matches(given: str, expected: str) -> bool:
     return same_key(given, expected)
 
 
-def qr_svg(url: str, *, scale: int = 4) -> str:
-    """An inline SVG QR code of ``url`` (no image file, nothing fetched)."""
+def qr_svg(url: str, *, scale: int = 4, sized: bool = True) -> str:
+    """An inline SVG QR code of ``url`` (no image file, nothing fetched); ``sized=False``
+    leaves its size to the page's style (it keeps its proportions)."""
     import segno
 
-    return str(segno.make(url, error="m").svg_inline(scale=scale, dark="#111", light="#fff"))
+    drawing = segno.make(url, error="m").svg_inline(
+        scale=scale, dark="#111", light="#fff", omitsize=not sized
+    )
+    return str(drawing)
 
 
 def qr_text(url: str) -> str:

@@ -20,17 +20,8 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 
-from ccm_widgets.domain.model import GENERAL
 from ccm_widgets.i18n import t
-from ccm_widgets.links import (
-    GROUP_PAGE,
-    PLENARY_NOTEBOOK,
-    key_matches,
-    light_url,
-    meeting_links,
-    qr_svg,
-)
-from ccm_widgets.report.document import french_date
+from ccm_widgets.links import key_matches, light_url
 from ccm_widgets.store import FACILITATOR, Access, Store, StoreError
 from ccm_widgets.widgets.common.page_style import DEVICE_CSS
 
@@ -226,7 +217,7 @@ def home_page(*, store: Store | None = None, params: Mapping[str, str] | None = 
         panel = NewMeetingPanel(store=opened, on_created=_ShowHome(opened, page))
         page.children = (w.HTML(PAGE_CSS), panel)
         return guarded(opened, page)
-    return guarded(opened, w.VBox(home_children(opened)))
+    return guarded(opened, w.VBox([w.HTML(PAGE_CSS), home(opened)]))
 
 
 class _ShowHome:
@@ -236,55 +227,17 @@ class _ShowHome:
         self.store, self.page = store, page
 
     def __call__(self, _outcome: object = None) -> None:
-        self.page.children = tuple(home_children(self.store))
+        self.page.children = (w.HTML(PAGE_CSS), home(self.store))
 
 
-def home_children(opened: Store) -> list[w.Widget]:
-    """The home page of a meeting: its title, the guide through the day, the links.
-
-    The groups' links carry their keys and the room's address (they are handed out); the
-    facilitator's own links carry no key (the facilitator's cookie opens them) and no host."""
-    meeting = opened.meetings.get()
-    links = meeting_links(opened, server_base())
-    items = []
-    for link in links:
-        if link.group:
-            group = opened.groups.get(link.group)
-            label = t("home.group_link", number=group.number, name=group.name)
-            url = html.escape(link.url)
-            own = html.escape(local_url(GROUP_PAGE, groupe=group.slug))
-            items.append(
-                f"<li><strong>{html.escape(label)}</strong>"
-                + (f" — {html.escape(group.moderator)}" if group.moderator else "")
-                + f"<br><code>{url}</code>"
-                + f"<div class='ccm-qr'>{qr_svg(link.url, scale=3)}</div>"
-                + f"<a href='{own}' target='_blank'>{html.escape(t('home.open_grid'))}</a></li>"
-            )
-    if not items:
-        items.append(f"<li>{html.escape(t('home.no_groups'))}</li>")
-    projection = next(link for link in links if link.label == "projection")
-    plenary = local_url(f"voila/render/{PLENARY_NOTEBOOK}")
-    general = local_url(GROUP_PAGE, groupe=GENERAL)
-    head = (
-        f"{PAGE_CSS}<div class='ccm-home'><h1>{html.escape(meeting.title)}</h1>"
-        f"<p>{html.escape(meeting.venue)} — {html.escape(french_date(meeting.date))}</p></div>"
-    )
-    body = (
-        f"<div class='ccm-home'><h2>{html.escape(t('home.links'))}</h2><ul>{''.join(items)}</ul>"
-        f"<p><a href='{html.escape(plenary)}' target='_blank' style='font-size:1.2em'>"
-        f"{html.escape(t('home.plenary'))}</a></p>"
-        f"<p><a href='{html.escape(projection.url)}' target='_blank' style='font-size:1.2em'>"
-        f"{html.escape(t('home.projection'))}</a></p>"
-        f"<p><a href='{html.escape(general)}' target='_blank' style='font-size:1.2em'>"
-        f"{html.escape(t('home.general'))}</a></p></div>"
-    )
+def home(opened: Store) -> w.Widget:
+    """The home page of a meeting: its title, the guide through the day, the links (live)."""
     from ccm_widgets.files.exporting import exports_directory
-    from ccm_widgets.widgets.facilitator.guide import PHASES, MeetingGuide
+    from ccm_widgets.widgets.facilitator.home import home_page_widget
 
-    notebooks = {p.notebook for p in PHASES if p.notebook}
-    guide = MeetingGuide(
-        store=opened,
-        links={n: local_url(f"voila/render/{n}") for n in notebooks},
-        exports_made=functools.partial(exports_made, exports_directory()),
+    return home_page_widget(
+        opened,
+        server_base(),
+        local_url,
+        functools.partial(exports_made, exports_directory()),
     )
-    return [w.HTML(head), guide, w.HTML(body)]

@@ -27,17 +27,18 @@ def chromium_path() -> str:
     return found
 
 
-def to_pdf(page: str) -> bytes:
-    """Print an HTML report to an A4 PDF with page numbers, in the system's Chromium.
+def to_pdf(page: str, *, footer: bool = True) -> bytes:
+    """Print an HTML page to an A4 PDF, with page numbers unless ``footer`` is off, in the
+    system's Chromium.
 
     Runs Playwright in a worker thread: its sync API refuses to run inside the kernel's
     asyncio loop, and the export button runs in a kernel.
     """
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print_pdf, page).result()
+        return pool.submit(_print_pdf, page, footer).result()
 
 
-def _print_pdf(page: str) -> bytes:
+def _print_pdf(page: str, with_footer: bool = True) -> bytes:
     from playwright.sync_api import sync_playwright
 
     footer = (TEMPLATES / TEMPLATE_NAME / "footer.html").read_text(encoding="utf-8")
@@ -55,7 +56,7 @@ def _print_pdf(page: str) -> bytes:
             pdf: bytes = tab.pdf(
                 format="A4",
                 print_background=True,
-                display_header_footer=True,
+                display_header_footer=with_footer,
                 header_template="<div></div>",
                 footer_template=footer,
                 margin={"top": "15mm", "bottom": "18mm", "left": "12mm", "right": "12mm"},

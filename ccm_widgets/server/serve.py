@@ -19,7 +19,7 @@ from typing import Any
 
 from ccm_widgets.files.loading import load_demo
 from ccm_widgets.i18n import t
-from ccm_widgets.links import meeting_links, print_links
+from ccm_widgets.links import FACILITATOR_LINKS, is_loopback, meeting_links, print_links
 from ccm_widgets.paths import TEMPLATE_ROOT, WORKBOOKS
 from ccm_widgets.store import Store
 
@@ -235,10 +235,17 @@ def serve(
         if shown.startswith("127.") and ip != shown and not public_url:
             print(t("serve.no_address"), file=sys.stderr)
         public_url = public_url.rstrip("/") or f"http://{shown}:{port}"
+        if is_loopback(public_url):  # said before the links: no phone will open them
+            print(t("serve.loopback"), file=sys.stderr)
         if opened.meetings.exists():
             print(t("serve.meeting", title=opened.meetings.get().title))
         print(t("serve.store", where=opened.where))
-        print_links(meeting_links(opened, public_url), qr=qr)
+        links = meeting_links(opened, public_url)
+        if qr:  # this terminal may go on the wall: the facilitator's key stays off it
+            print(t("serve.qr_facilitator"))
+            links = [link for link in links if link.label not in FACILITATOR_LINKS]
+        print_links(links, qr=qr)
+        opened.session.set_served_url(public_url)
         sys.stdout.flush()
     os.environ.update(serve_environment(store_path, Path("exports").resolve(), public_url))
     if max_pages is not None:  # read by the door, as CCM_MAX_PAGES is
@@ -253,5 +260,10 @@ def serve(
     app.initialize(voila_argv(ip=ip, port=port))
     # Voilà makes its kernel manager and web application in start(): read them once it runs.
     room_set_up(app, lambda: app.app)
-    app.start()
+    try:
+        app.start()
+    finally:  # ccm links goes back to the default address
+        with contextlib.suppress(Exception), Store(store_path) as closing:
+            if closing.session.served_url() == public_url:
+                closing.session.set_served_url("")
     return 0

@@ -143,6 +143,23 @@ class Session:
                 after={"open": open, "end": was_end if end is None else end},
             )
 
+    # -- the server serving this store ----------------------------------------------------
+
+    def served_url(self) -> str:
+        """The address ``ccm serve`` announced when it last started on this store ("" when
+        it said it stopped): what ``ccm links`` prints when a server is running."""
+        return self.db.meta("served_url") or ""
+
+    def set_served_url(self, url: str) -> None:
+        """Record the address a server serving this store announces ("" once it stops).
+        Not a change of the meeting: the counter the pages watch does not move."""
+        with self.db.write(count=False) as cur:
+            cur.execute(
+                "INSERT INTO meta (key, value) VALUES ('served_url', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (url,),
+            )
+
     # -- where the meeting is: phase and agenda item ---------------------------------------
 
     def progress(self) -> tuple[str, int, str]:

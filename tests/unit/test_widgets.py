@@ -41,15 +41,16 @@ def test_plenary_and_home_need_the_facilitator_key(demo_store: Store) -> None:
     refused = plenary_page(store=demo_store, params={"cle": key_of(demo_store, "protection")})
     assert "clé d'accès" in html.unescape(refused.value)
     assert isinstance(plenary_page(store=demo_store, params={"cle": key_of(demo_store)}), w.VBox)
-    home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
-    home.children[1].stop()
-    links = html.unescape(home.children[2].value)
+    home = home_page(store=demo_store, params={"cle": key_of(demo_store)}).children[1]
+    home.stop()
+    links = html.unescape(home.links.value)
     assert "/ccm/groupe?cle=" + key_of(demo_store, "protection") in links
     assert links.count("<svg") == len(demo_store.groups.all())
     # The facilitator's own links carry no key (the cookie opens them) and no host.
     assert "href='/ccm/groupe?groupe=general'" in links
     assert "href='/ccm/groupe?groupe=protection'" in links
     assert "href='/voila/render/pleniere.ipynb'" in links
+    assert "href='/ccm/projection'" in links
     assert key_of(demo_store) not in links
     assert "/ccm/projection?cle=" + demo_store.groups.projection_key() in links
 
@@ -61,9 +62,9 @@ def test_home_page_links_and_qr_codes_carry_the_rooms_address(
     monkeypatch.setenv("SERVER_NAME", "localhost")
     monkeypatch.setenv("SERVER_PORT", "8866")
     monkeypatch.setenv("CCM_PUBLIC_URL", "http://192.168.43.10:8866")
-    home = home_page(store=demo_store, params={"cle": key_of(demo_store)})
-    home.children[1].stop()
-    links = home.children[2].value
+    home = home_page(store=demo_store, params={"cle": key_of(demo_store)}).children[1]
+    home.stop()
+    links = home.links.value
     assert "localhost" not in links
     protection = "http://192.168.43.10:8866/ccm/groupe?cle=" + key_of(demo_store, "protection")
     assert protection in html.unescape(links)
