@@ -357,9 +357,8 @@ def _links(store: Store, args: argparse.Namespace) -> int:
     base = links_base(store, args)
     print_links(meeting_links(store, base), qr=args.qr)
     if args.qr_pdf is not None:
-        from ccm_widgets.report.qr_sheet import qr_sheet_pdf
-
         from ccm_widgets.links import is_loopback
+        from ccm_widgets.report.qr_sheet import qr_sheet_pdf
 
         args.qr_pdf.write_bytes(qr_sheet_pdf(store, base))
         print(t("cli.qr_pdf_written", path=args.qr_pdf), file=sys.stderr)
