@@ -422,8 +422,10 @@ class SynthesisHandler(ApiHandler):
 class EventsHandler(ApiHandler):
     """A page's live events (Server-Sent Events): ``lignes`` (what changed since the last
     version sent, with the breakout's state), ``tic`` every second (the page counts
-    silence), ``refus`` (the key no longer opens the page: the stream ends). The browser's
-    ``EventSource`` reconnects by itself with ``Last-Event-ID``, the last version it had."""
+    silence, and said too while the store cannot answer for a moment: a database
+    restarting is no refusal), ``refus`` (the key no longer opens the page: the stream
+    ends). The browser's ``EventSource`` reconnects by itself with ``Last-Event-ID``, the
+    last version it had."""
 
     kind = "lignes"
 
@@ -464,10 +466,15 @@ class EventsHandler(ApiHandler):
                     found = await hub.shared((self.kind, self.access.key, self.section, version),
                                              self.read_since(version))  # fmt: skip
                 except Refused as refused:
-                    self.event("refus", refused.body())
-                    await self.flush()
                     if refused.status in {403, 404}:
+                        self.event("refus", refused.body())
+                        await self.flush()
                         return
+                    # The store cannot answer for now (a database restarting, a USB stick
+                    # pulled out): the page is not refused, it keeps its texts and sends
+                    # them again; the stream reads again a tick later.
+                    self.event("tic", {"version": hub.version})
+                    await self.flush()
                     await asyncio.sleep(TICK_SECONDS)
                     continue
                 fresh = self.worth_sending(found, last)

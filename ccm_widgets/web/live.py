@@ -19,7 +19,8 @@ import threading
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from ccm_widgets.store import Store
+from ccm_widgets.store import Store, StoreError
+from ccm_widgets.web.service import moved_away, opened_file
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,15 @@ class ChangeHub:
 
     def _watch(self) -> None:
         store: Store | None = None
+        opened: tuple[int, int] | None = None  # the file the store opened
         while not self._stop.is_set():
             try:
+                if store is not None and moved_away(store, opened):
+                    store.close()  # a file deleted or replaced: follow the one there now
+                    store = None
                 if store is None or store.closed:
                     store = Store(self.location, create=False)
+                    opened = opened_file(store)
                     signal = store.db.change_signal()
                     seen = signal.generation
                 counter = store.session.change_counter()
@@ -72,8 +78,11 @@ class ChangeHub:
                     self._stop.wait(DEAF_POLL_SECONDS)
                 else:
                     seen = signal.wait(seen, FALLBACK_SECONDS)
-            except Exception:  # the store went away: try again, the pages say they wait
-                log.warning("compteur de modifications illisible", exc_info=True)
+            except Exception as error:  # the store went away: try again, the pages wait
+                if isinstance(error, StoreError):  # said in a line, once a second
+                    log.warning("compteur de modifications illisible : %s", error)
+                else:
+                    log.warning("compteur de modifications illisible", exc_info=True)
                 if store is not None:
                     with contextlib.suppress(Exception):
                         store.close()
