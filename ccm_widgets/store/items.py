@@ -74,6 +74,15 @@ ITEM_TABLES: dict[str, ItemTable] = {
 REVIEW_STATUSES: tuple[ReviewStatus, ...] = tuple(ReviewStatus)
 
 
+class ConflictingItem(ValidationError):
+    """A field changed elsewhere since the caller showed it: the stored text and the one
+    the caller meant to write, for the user to choose."""
+
+    def __init__(self, field: str, stored: str, attempted: str) -> None:
+        super().__init__(t("items.changed_meanwhile", stored=stored or "—"))
+        self.field, self.stored, self.attempted = field, stored, attempted
+
+
 class Items:
     """The ordered lists of a meeting.
 
@@ -177,15 +186,28 @@ class Items:
         return row_id
 
     def update(
-        self, table: str, item_id: int, fields: dict[str, str], *, actor: Actor | str
+        self,
+        table: str,
+        item_id: int,
+        fields: dict[str, str],
+        *,
+        actor: Actor | str,
+        seen: dict[str, str] | None = None,
     ) -> bool:
-        """Change some fields of an item. False when nothing changed."""
+        """Change some fields of an item. False when nothing changed.
+
+        ``seen``: the values the caller showed for the fields it changes; a field changed
+        meanwhile elsewhere (neither that value nor the new one) refuses the whole write, in
+        the write's transaction (:class:`ConflictingItem`): both texts are then shown."""
         spec = self._spec(table)
         values = self._clean(spec, fields)
         with self.db.write() as cur:
             row = cur.execute(f"SELECT * FROM {spec.name} WHERE id = ?", (item_id,)).fetchone()
             if row is None:
                 raise ValidationError(t("store.item_not_found", item=item_id))
+            for name, shown in (seen or {}).items():
+                if name in values and row[name] not in (shown, values[name]):
+                    raise ConflictingItem(name, str(row[name]), values[name])
             changed: dict[str, Any] = {k: v for k, v in values.items() if row[k] != v}
             if not changed:
                 return False

@@ -99,3 +99,48 @@ def test_the_qr_sheet_for_the_tables_downloads_from_the_home_page(
     assert saved.read_bytes().startswith(b"%PDF")
     assert facilitator_key(server).encode() not in saved.read_bytes()
     page.context.close()
+
+
+def test_the_review_is_run_in_the_table_by_keyboard_and_the_chart_follows(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    key = facilitator_key(server)
+    page = open_page(
+        browser,
+        f"{server.base}/voila/render/revue.ipynb?cle={key}",
+        ".ccm-review-row",
+        device=LAPTOP,
+    )
+    with server.store() as store:
+        rows = store.items.review_rows()
+    texts = page.locator(".ccm-review-row .ccm-review-text").all_inner_texts()
+    assert texts == [r.recommendation for r in rows]  # every recommendation, whole
+    chart = page.locator(".ccm-status-chart").inner_html()
+    # The first row's state, then its status, then the next row's, all by keyboard.
+    page.locator(".ccm-review-row textarea").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Atelier tenu à Agadez")
+    page.keyboard.press("Tab")  # leaves the state (saved), to the row's status
+    page.keyboard.press("ArrowDown")  # the next status
+    page.keyboard.press("Tab")  # to the next row's state
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Décret en attente de signature")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.locator(".ccm-review-table .ccm-status", has_text="Ligne 2 enregistrée").wait_for(
+        timeout=10_000
+    )
+    page.wait_for_function(
+        "before => document.querySelector('.ccm-status-chart').innerHTML !== before", arg=chart
+    )
+    with server.store() as store:
+        after = store.items.review_rows()
+    second = after[1].status.label if hasattr(after[1].status, "label") else after[1].status
+    page.locator(".ccm-status-chart", has_text=f"{second} 1").wait_for(timeout=10_000)
+    assert after[0].state == "Atelier tenu à Agadez"
+    assert after[1].state == "Décret en attente de signature"
+    assert (after[0].status, after[1].status) != (rows[0].status, rows[1].status)
+    page.screenshot(path=str(artifacts / "revue-tableau.png"), full_page=True)
+    page.context.close()

@@ -50,9 +50,10 @@ def test_the_home_page_of_an_empty_store_creates_the_meeting(store: Store) -> No
     assert (meeting.title, meeting.date, meeting.chair) == (
         "Réunion préparatoire de la 8e session", dt.date(2027, 11, 25), ""
     )  # fmt: skip
-    assert "Réunion préparatoire de la 8e session" in page.children[0].value  # the home now
-    assert "Aucun groupe pour l'instant" in html.unescape(page.children[2].value)
-    page.children[1].stop()
+    home = page.children[1]  # the home now
+    assert "Réunion préparatoire de la 8e session" in home.head.value
+    assert "Aucun groupe pour l'instant" in html.unescape(home.links.value)
+    home.stop()
 
 
 def test_other_pages_of_an_empty_store_point_to_the_home_page(store: Store) -> None:

@@ -145,8 +145,8 @@ def test_debates_typed_live_and_reordered(demo_store: Store) -> None:
 
 def test_guide_walks_the_phases_and_times_the_agenda(demo_store: Store) -> None:
     page = home_page(store=demo_store, params=key(demo_store))
-    guide = page.children[1]
-    guide.stop()
+    page.children[1].stop()
+    guide = page.children[1].guide
     assert "class='current" in guide.steps.value
     assert "data-phase='preparation'" in guide.steps.value
     guide.next_phase()
@@ -250,8 +250,8 @@ def test_the_guide_is_told_about_exports_and_reads_no_folder(
     folder.mkdir()
     monkeypatch.setenv("CCM_EXPORTS", str(folder))
     page = home_page(store=demo_store, params=key(demo_store))
-    home = page.children[1]
-    home.stop()
+    page.children[1].stop()
+    home = page.children[1].guide
     assert "<li class='' data-phase='export'>" in home.steps.value
     (folder / "2026-11-26_rapport_101500.html").write_text("<p>rapport</p>", encoding="utf-8")
     home.refresh()

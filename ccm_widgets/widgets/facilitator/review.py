@@ -1,7 +1,9 @@
 """Review of the previous recommendations: the table by section, each row's state of
-implementation and status, typed live, imported, or carried over from the last meeting.
+implementation and status, typed live in the table itself (:mod:`.review_table`), imported,
+or carried over from the last meeting; rows are added, removed and moved in the form below.
 
-A chart counts the statuses of each section. Statuses are stored as codes
+A chart counts the statuses of each section and follows each change at once; the page
+follows the other tabs' changes too. Statuses are stored as codes
 (:class:`~ccm_widgets.domain.model.ReviewStatus`) and shown in the catalogue's words; an
 imported table's own words are shown as it wrote them.
 """
@@ -32,6 +34,8 @@ from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import file_picker
 from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.common.watcher import ChangeWatcher
+from ccm_widgets.widgets.facilitator.review_table import ReviewTable
 
 
 def status_chart(rows: list[ReviewRow], names: dict[str, str]) -> str:
@@ -70,14 +74,17 @@ def status_chart(rows: list[ReviewRow], names: dict[str, str]) -> str:
 class ReviewPanel(w.VBox):
     """The review table as an editable list, its import and carry-over, and the chart."""
 
-    def __init__(self, *, store: Store, actor: Actor = FACILITATOR_ACTOR) -> None:
+    def __init__(
+        self, *, store: Store, actor: Actor = FACILITATOR_ACTOR, watch: bool = True
+    ) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
+        self.table = ReviewTable(store=store, names=self._names, actor=actor, on_change=self.redraw)
         self.editor = ItemListEditor(
             store=store,
             table="review_rows",
-            title=t("review.title"),
+            title=t("review.form_title"),
             actor=actor,
             describe=self._describe,
             fields=[
@@ -86,8 +93,8 @@ class ReviewPanel(w.VBox):
                 Field("state", t("review.state"), "area"),
                 Field("status", t("review.status"), "choice", self._statuses),
             ],
-            rows=10,
-            on_change=self.redraw,
+            rows=6,
+            on_change=self._on_list_change,
         )
         self.upload = file_picker(
             self.import_file, accept=".csv,.tsv,.txt,.xlsx", description=t("review.upload")
@@ -99,14 +106,27 @@ class ReviewPanel(w.VBox):
         self.status = StatusBar()
         self.add_class("ccm-review")
         self.children = (
+            w.HTML(f"<h2>{html.escape(t('review.title'))}</h2>"),
+            self.table,
+            w.HTML(f"<h3>{html.escape(t('review.chart_title'))}</h3>"),
+            self.chart,
             self.editor,
             w.HBox([self.upload, self.carry]),
             w.HTML(f"<i>{html.escape(t('review.carry_help'))}</i>"),
             self.status,
-            w.HTML(f"<h3>{html.escape(t('review.chart_title'))}</h3>"),
-            self.chart,
         )
         self.redraw()
+        self.watcher = ChangeWatcher(store)
+        self.watcher.on_change(self._on_store_change)
+        if watch:
+            self.watcher.start()
+
+    def _on_list_change(self) -> None:
+        self.table.refresh()
+        self.redraw()
+
+    def _on_store_change(self, _counter: int) -> None:
+        self.refresh()
 
     def _names(self) -> dict[str, str]:
         return {GENERAL: t("synthesis.kind_general")} | {
@@ -129,7 +149,8 @@ class ReviewPanel(w.VBox):
         return f"{section} · {status}{item['recommendation']}"
 
     def refresh(self) -> None:
-        """Chart and list from the store."""
+        """Table, chart and list from the store."""
+        self.table.refresh()
         self.redraw()
         self.editor.refresh()
 
