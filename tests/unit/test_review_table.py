@@ -71,3 +71,14 @@ def test_rows_added_in_the_form_appear_in_the_table(demo_store: Store) -> None:
     assert [v.status.description for v in views] == [
         f"Statut, ligne {n}" for n in range(1, count + 2)
     ]
+
+
+def test_the_decision_register_shows_each_recommendation_whole(demo_store: Store) -> None:
+    """It cut them at 120 characters, with no sign that the rest was missing."""
+    from ccm_widgets.widgets.plenary.adoption import ledger_html
+
+    long = "Spécifiquement pour les régions frontalières, " * 6
+    (row,) = demo_store.grid.add("general", [(long.strip(), "", "")])
+    demo_store.plenary.decide(row.id, "adopted", actor="plénière")
+    shown = html.unescape(ledger_html(demo_store.plenary.snapshot().ledger))
+    assert long.strip() in shown

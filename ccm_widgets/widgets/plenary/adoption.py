@@ -101,10 +101,17 @@ def ledger_html(ledger: Sequence[tuple[HistoryEntry, GridRow]]) -> str:
         at = dt.datetime.fromisoformat(entry.at).astimezone().strftime("%H:%M:%S")
         lines.append(
             f"<tr><td>{at}</td><td>{html.escape(decision_label(str(entry.after['decision'])))}"
-            f"</td><td>{html.escape(row.recommendation[:120])}</td></tr>"
+            f"</td><td class='text'>{html.escape(row.recommendation)}</td></tr>"
         )
     title = html.escape(t("adoption.ledger", count=len(ledger)))
-    return f"<h4>{title}</h4><table class='ccm-ledger'>{''.join(lines)}</table>"
+    # Each recommendation whole, wrapped: a register that cut it ("Spécifiquement pou")
+    # gave no sign that the rest was missing.
+    style = (
+        "<style>.ccm-ledger { border-collapse: collapse; width: 100%; }"
+        ".ccm-ledger td { vertical-align: top; padding: 2px 8px; }"
+        ".ccm-ledger td.text { white-space: pre-wrap; overflow-wrap: anywhere; }</style>"
+    )
+    return f"{style}<h4>{title}</h4><table class='ccm-ledger'>{''.join(lines)}</table>"
 
 
 class AdoptionPanel(PlenaryPanel):
