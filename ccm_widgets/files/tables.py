@@ -349,6 +349,17 @@ def check_xlsx(name: str, data: bytes) -> None:
 
 #: The namespace of a workbook's cells, rows and texts: openpyxl reads no other.
 _SPREADSHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: Elements of other namespaces in one part (extensions, markup compatibility): openpyxl
+#: keeps those it does not know in memory (2 million of them cost 800 MB); a real part has a
+#: few dozen.
+MAX_FOREIGN_ELEMENTS = 20_000
+#: Elements in a part that holds no cells (styles, workbook, theme): Excel itself caps a
+#: workbook at 64 000 cell formats, about two elements each; 700 000 ``<xf>`` cost 12 s and
+#: 1.2 GB.
+MAX_OTHER_ELEMENTS = 150_000
+#: Elements per cell a sheet or the text table may hold (``<c>``, ``<v>``, ``<f>``, ``<is>``,
+#: ``<t>``, ``<r>``…): with :func:`max_sheet_cells`, the bound of those parts.
+ELEMENTS_PER_CELL = 6
 #: A cell reference's column letters, as openpyxl reads them (``AB12``: columns up to ZZZ).
 _COLUMN_LETTERS = re.compile(r"([A-Za-z]{1,3})[0-9]")
 
@@ -372,6 +383,11 @@ class _PartCount:
     def __init__(self, name: str, part: str, strings: int, cells: int) -> None:
         self.name, self.part = name, part
         self.string_limit, self.cell_limit = strings, cells
+        holds_cells = part.startswith("xl/worksheets/") or part == "xl/sharedStrings.xml"
+        self.element_limit = (
+            max(cells, strings) * ELEMENTS_PER_CELL if holds_cells else MAX_OTHER_ELEMENTS
+        )
+        self.elements = self.foreign = 0
         self.strings = self.cells = self.rows = 0
         self.row = self.column = 0  # openpyxl's counters: the current row, the current column
         self.tall = self.wide = 0  # the extent: the last row, the widest row
@@ -390,7 +406,13 @@ class _PartCount:
 
     def _start(self, tag: str, attributes: dict[str, str]) -> None:
         namespace, _, local = tag.rpartition(" ")
+        self.elements += 1
+        if self.elements > self.element_limit:
+            self._refuse("import.xlsx_elements", self.element_limit)
         if namespace != _SPREADSHEET:
+            self.foreign += 1
+            if self.foreign > MAX_FOREIGN_ELEMENTS:
+                self._refuse("import.xlsx_elements", MAX_FOREIGN_ELEMENTS)
             return
         if local == "si":
             self.strings += 1

@@ -509,3 +509,52 @@ def test_a_file_arriving_anyway_is_still_imported_through_the_checks(demo_store:
     assert ROW_LIMIT.search(panel.status.message), panel.status.message
     assert upload.value == ()
     assert len(demo_store.items.participants()) == before
+
+
+def _workbook_with(part: str, xml: bytes) -> bytes:
+    """A small valid workbook (one row) whose ``part`` is replaced by ``xml``."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Recommandation", "Défis", "Perspectives"])
+    book.active.append(["R", "D", "P"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, xml if item.filename == part else source.read(item))
+    return out.getvalue()
+
+
+def test_a_workbook_of_a_million_style_elements_is_refused_before_reading() -> None:
+    """700 000 cell formats in styles.xml cost openpyxl 12 s and 1.2 GB."""
+    import secrets
+
+    from ccm_widgets.files.tables import read_table
+
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    formats = b"".join(  # each its own, as a workbook's are: nothing a zip-bomb check sees
+        b"<xf numFmtId='0' xfId='" + secrets.token_hex(6).encode() + b"'/>" for _ in range(160_000)
+    )
+    styles = b"<styleSheet " + main + b"><cellXfs>" + formats + b"</cellXfs></styleSheet>"
+    with pytest.raises(ImportProblem, match="éléments"):
+        read_table("styles.xlsx", _workbook_with("xl/styles.xml", styles))
+
+
+def test_a_sheet_full_of_unknown_elements_is_refused_before_reading() -> None:
+    """openpyxl keeps the elements it does not know: 2 million of them cost 800 MB."""
+    import secrets
+
+    from ccm_widgets.files.tables import read_table
+
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    sheet = (
+        b"<worksheet " + main + b' xmlns:x="urn:autre"><sheetData><row r="1"><c r="A1"'
+        b' t="inlineStr"><is><t>R</t></is></c></row></sheetData><extLst>'
+        + b"".join(b"<x:a v='" + secrets.token_hex(6).encode() + b"'/>" for _ in range(30_000))
+        + b"</extLst></worksheet>"
+    )  # fmt: skip
+    with pytest.raises(ImportProblem, match="éléments"):
+        read_table("etrange.xlsx", _workbook_with("xl/worksheets/sheet1.xml", sheet))
