@@ -13,8 +13,10 @@ import ipywidgets as w
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store, StoreError
+from ccm_widgets.widgets.common.controls import button
 from ccm_widgets.widgets.common.download import download_anchor
 from ccm_widgets.widgets.common.items import Field, ItemListEditor
+from ccm_widgets.widgets.common.labels import labelled, named
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.preparation.synthesis_order import SynthesisOrderEditor
 
@@ -54,10 +56,7 @@ class MeetingForm(w.VBox):
         self.status = StatusBar()
         self.children = (
             w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.meeting'))}</h3>"),
-            *(
-                w.VBox([w.HTML(f"<b>{html.escape(t(f'prep.field_{name}'))}</b>"), control])
-                for name, control in self.inputs.items()
-            ),
+            *(labelled(t(f"prep.field_{key}"), control) for key, control in self.inputs.items()),
             self.save_button,
             self.status,
         )
@@ -101,8 +100,14 @@ class MeetingForm(w.VBox):
 
 
 class GroupsEditor(w.VBox):
-    """Groups: name, moderator and moderator's institution; add a group, delete one (one
-    whose grid holds text after a confirmation that says how many rows go with it)."""
+    """Groups: name, moderator and moderator's institution; add a group, change one, delete
+    one (one whose grid holds text after a confirmation that says how many rows go with it).
+
+    The form is in one of two modes, said above it and by its blue button: a new group
+    (nothing selected: "Ajouter comme nouveau groupe"), or the group selected in the list
+    ("Enregistrer les changements de « X »"). After an add the form is empty and new again,
+    so the next name typed is the next group, never a rename of the one just added.
+    """
 
     def __init__(
         self,
@@ -115,48 +120,35 @@ class GroupsEditor(w.VBox):
         self.store = store
         self.actor = actor
         self.on_change = on_change
-        self.picker = w.Select(rows=6, layout=w.Layout(width="100%"))
+        self.picker = named(w.Select(rows=6, layout=w.Layout(width="100%")), t("prep.group_list"))
         self.picker.observe(self._on_pick, names="value")
         wide = w.Layout(width="100%")
         self.name = w.Text(layout=wide)
         self.moderator = w.Text(layout=wide)
         self.institution = w.Text(layout=wide)
-        self.save_button = w.Button(description=t("items.save"), button_style="primary")
-        self.add_button = w.Button(description=t("prep.add_group"))
-        self.save_button.on_click(self._on_save)
-        self.add_button.on_click(self._on_add)
-        self.delete_button = w.Button(
-            description=t("prep.delete_group"), button_style="danger",
-            layout=w.Layout(width="auto"),
-        )  # fmt: skip
-        self.delete_button.on_click(self._on_delete)
+        self.mode = w.HTML()
+        self.save_button = button(t("prep.save_group", name=""), self._on_save)
+        self.add_button = button(t("prep.add_group"), self._on_add)
+        self.new_button = button(t("prep.new_group"), self._on_new)
+        self.delete_button = button(t("prep.delete_group"), self._on_delete, "danger")
         self.confirm_text = w.HTML()
-        self.confirm_button = w.Button(
-            description=t("prep.delete_group_confirm"), button_style="danger",
-            layout=w.Layout(width="auto"),
-        )  # fmt: skip
-        self.cancel_button = w.Button(description=t("attendance.clear_cancel"))
-        self.confirm_button.on_click(self._on_confirm)
-        self.cancel_button.on_click(self._on_cancel)
+        self.confirm_button = button(t("prep.delete_group_confirm"), self._on_confirm, "danger")
+        self.cancel_button = button(t("attendance.clear_cancel"), self._on_cancel)
         self.confirm_box = w.VBox(
             [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
             layout=w.Layout(display="none", border="1px solid #b3261e", padding="6px"),
         )
         self.confirm_box.add_class("ccm-group-confirm")
         self.status = StatusBar()
-        labelled = [
-            w.VBox([w.HTML(f"<b>{html.escape(t(key))}</b>"), control])
-            for key, control in (
-                ("prep.group_name", self.name),
-                ("prep.moderator", self.moderator),
-                ("prep.moderator_institution", self.institution),
-            )
-        ]
+        self.add_class("ccm-groups")
         self.children = (
             w.HTML(f"<h3 style='margin:6px 0'>{html.escape(t('prep.groups'))}</h3>"),
             self.picker,
-            *labelled,
-            w.HBox([self.save_button, self.add_button, self.delete_button]),
+            self.mode,
+            labelled(t("prep.group_name"), self.name),
+            labelled(t("prep.moderator"), self.moderator),
+            labelled(t("prep.moderator_institution"), self.institution),
+            w.HBox([self.save_button, self.add_button, self.new_button, self.delete_button]),
             self.confirm_box,
             self.status,
         )
@@ -172,20 +164,41 @@ class GroupsEditor(w.VBox):
     def _on_add(self, _button: object = None) -> None:
         self.add()
 
+    def _on_new(self, _button: object = None) -> None:
+        self.picker.value = None  # the form empties itself (_on_pick)
+
     def refresh(self) -> None:
+        """Read the groups again, keeping the selected one (if it is still there)."""
         selected = self.picker.value
         options = [(f"{g.number}. {g.name}", g.slug) for g in self.store.groups.all()]
         self.picker.options = options
-        slugs = [s for _, s in options]
-        self.picker.value = selected if selected in slugs else (slugs[0] if slugs else None)
+        self.picker.value = selected if selected in [s for _, s in options] else None
         self._load()
 
     def _load(self) -> None:
+        """Fill the form from the selected group, or empty it for a new one."""
         if self.picker.value is None:
-            return
-        group = self.store.groups.get(str(self.picker.value))
-        self.name.value, self.moderator.value = group.name, group.moderator
-        self.institution.value = group.institution
+            self.name.value = self.moderator.value = self.institution.value = ""
+        else:
+            group = self.store.groups.get(str(self.picker.value))
+            self.name.value, self.moderator.value = group.name, group.moderator
+            self.institution.value = group.institution
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        """Say which mode the form is in, and make its one blue button the one that does it."""
+        editing = self.picker.value is not None
+        shown, hidden = None, "none"
+        if editing:
+            group = self.store.groups.get(str(self.picker.value))
+            self.mode.value = html.escape(t("prep.group_editing", name=group.name))
+            self.save_button.description = t("prep.save_group", name=group.name)
+        else:
+            self.mode.value = html.escape(t("prep.group_creating"))
+        self.save_button.button_style = "primary" if editing else ""
+        self.add_button.button_style = "" if editing else "primary"
+        for control in (self.save_button, self.new_button, self.delete_button):
+            control.layout.display = shown if editing else hidden
 
     def save(self) -> bool:
         """Save the selected group's name, moderator and institution."""
@@ -206,7 +219,7 @@ class GroupsEditor(w.VBox):
         return True
 
     def add(self) -> bool:
-        """Add a group with the name typed in the form."""
+        """Add a group with the name typed in the form; the form is then empty, for the next."""
         try:
             group = self.store.groups.add(
                 self.name.value, moderator=self.moderator.value,
@@ -215,8 +228,8 @@ class GroupsEditor(w.VBox):
         except (ValidationError, StoreError) as error:
             self.status.show(str(error), "error")
             return False
+        self.picker.value = None
         self.refresh()
-        self.picker.value = group.slug
         if self.on_change:
             self.on_change()
         self.status.show(t("prep.group_added", name=group.name), "ok")
@@ -252,8 +265,6 @@ class GroupsEditor(w.VBox):
             return False
         self.confirm_box.layout.display = "none"
         self.refresh()
-        if self.picker.value is None:
-            self.name.value = self.moderator.value = self.institution.value = ""
         if self.on_change:
             self.on_change()
         self.status.show(
