@@ -1,33 +1,34 @@
-"""Ten groups scan the QR codes at once: N group links opened within one second.
+"""The room scans its codes at once: 20 group devices (4 groups × 5 phones) open their links
+within the same second.
 
-For each N (``--sizes``, 1, 4, 10 and 20 by default; N = 1 is the single open the others are
-compared with), a meeting of N groups (the demo's four, then "Groupe 5"… with three rows
-each; N = 1 opens one link of the demo's four groups), and for each run:
+One ``ccm serve`` with the demo meeting (four groups) on a free port of 127.0.0.1, pinned to
+core 0 (``taskset -c 0``); this process, Playwright's driver and Chromium pinned to core 1
+(``os.sched_setaffinity`` before the browser is launched: its processes inherit it; the
+cores each one may use are printed). The server is warmed first the way the facilitator's
+own check of the links warms it (each group's page and the pages' files fetched once), then
+left until its CPU is quiet.
 
-- ``ccm serve`` on a fresh copy of that store, its room warmed the way a facilitator warms
-  it: the breakout opened with its countdown (what the plenary's "Démarrer" does), then left
-  until the server says the room is ready and its CPU is quiet;
-- stock Voilà serving a one-cell ipydatagrid (:data:`benchmarks.open_grid.STOCK_NOTEBOOK`)
-  with N preheated kernels (its pool refilled only after a minute, outside the burst),
-  left until its CPU is quiet.
+Each device is its own Chromium context (an empty cache), phone-sized (360×740, mobile,
+touch; neither CPU nor network slowed: the twenty share one core), its window open on a
+blank page before the burst; device ``i`` follows its group's link at ``i/20`` s. Per device,
+from the link to a field that takes input, on the page's own clock
+(:func:`benchmarks.common.time_to_input`: a key pressed in the page's ``d``-th textarea,
+``d`` the device's number in its group, until ``groupe.js`` takes the character), then its
+live stream (Server-Sent Events) open.
 
-Then, against each, the N links opened within one second (the i-th at i/N s), each from its
-own browser context (an empty cache, like N phones), its window already open; per tab, the
-seconds from its link to an editable grid (:func:`benchmarks.open_grid.time_to_editable`:
-the grid drawn and a double-click opening the first cell's editor).
+Printed as ``name value unit`` lines: whether every page became editable, the median and
+slowest time to editable, the server's kernels started meanwhile (its ``ipykernel``
+children, sampled every 0.2 s: a group page needs none), and the server's memory growth
+(``VmRSS``) per connected device, read before the burst and once every page is editable
+and holds its stream open (the devices' typed characters saved by then). Goals beside.
+For reference, one device opened alone just before (``burst_single_editable``, median of
+three; its typed characters saved too).
 
-``--mode protocol`` does the same without a browser, so that the server's share is measured
-apart from the browser's: each "tab" is a Python client that fetches the page, then the
-files a browser fetched for it (recorded from a real first open of that server, 6 at a time
-over keep-alive connections, as Chromium does over HTTP/1.1), then opens the kernel's
-websocket (the v1 protocol, the page's cookie), asks for the kernel's info and for the
-widgets' states (ipywidgets' control comm: ``request_states``), and stops once it holds
-the grid's model. Per tab: page, files, kernel, widgets, each counted from its link.
-
-The server (and its kernels) run on one core, this process and the browser (or the
-protocol clients) on the other (``--no-pin``: anywhere). Printed as ``name value unit``
-lines: per server, N and mode, p50, p95 and max over every tab of every run; then the
-goals (ccm's burst median at most 0.8 of stock's, and at most 1.5 times a single open).
+Then the same burst without a browser, so that the server's share is seen apart from the
+browser's (twenty phones have twenty CPUs; here twenty pages share one core): twenty client
+threads of this process, each asking what a device asks (the page, then its style sheet and
+modules six at a time, then its live stream, until the stream's first line), timed from
+the first request (``burst_server_side_*``).
 """
 
 from __future__ import annotations
@@ -36,580 +37,345 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
-import datetime as dt
 import gzip
 import http.client
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.live_latency import kernels_of, percentile
-from benchmarks.open_grid import ARGS, CHROMIUM, STOCK_NOTEBOOK, free_port, running
+from benchmarks.common import (
+    ARGS,
+    CHROMIUM,
+    PHONE,
+    RECORDER,
+    STREAM_OPEN,
+    Opened,
+    ccm_serve,
+    children,
+    cpu_seconds,
+    kernels_of,
+    percentile,
+    rss_mb,
+    time_to_input,
+    wait_quiet,
+    warm_group_pages,
+)
 
-#: The burst's goals: ccm's median against stock Voilà's, and against a single open.
-GOAL_STOCK_RATIO = 0.8
-GOAL_SINGLE_RATIO = 1.5
-#: Seconds a tab may take before the run gives up on it.
-TAB_TIMEOUT = 240.0
+DEVICES_PER_GROUP = 5
 SERVER_CPU, CLIENT_CPU = 0, 1
-STOCK_PAGE = "/voila/render/grille.ipynb"
+#: The files a group page loads (its style sheet and modules).
+STATIC_FILES = ("pages.css", "groupe.js", "api.js", "live.js", "drafts.js", "banner.js",
+                "messages.js")  # fmt: skip
+#: Seconds a device may take before it counts as never editable.
+DEVICE_TIMEOUT = 90.0
+#: The goals.
+GOAL_MEDIAN = 3.0
+GOAL_KERNELS = 0
+GOAL_RSS_PER_DEVICE = 2.0
 
 
-@dataclass
-class Site:
-    """A server to open links on: the page paths of its N tabs, how to start it."""
+class KernelWatch:
+    """Every kernel the server runs, sampled every 0.2 s in a thread."""
 
-    name: str
-    command: list[str]
-    paths: list[str]
-    env: dict[str, str]
-    cwd: Path
-    log: Path
-    #: Called once the server answers: what a facilitator does before the groups come.
-    warm: Any = None
-    #: The files a browser fetched on a first open (for the protocol clients).
-    files: list[str] = field(default_factory=list)
-    #: What the server's log says once it is ready for the burst.
-    ready_text: str = ""
+    def __init__(self, server: int) -> None:
+        self.server = server
+        self.before = set(kernels_of(server))
+        self.seen = set(self.before)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
 
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            self.seen.update(kernels_of(self.server))
 
-# -- the meetings -----------------------------------------------------------------------------
+    def __enter__(self) -> KernelWatch:
+        self._thread.start()
+        return self
 
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.seen.update(kernels_of(self.server))
 
-def meeting(folder: Path, groups: int) -> tuple[Path, list[str]]:
-    """A store with a meeting of ``max(groups, 4)`` groups; the page paths of ``groups`` of
-    them (the demo's four first, then "Groupe 5"… each with three of the demo's rows)."""
-    from ccm_widgets.domain.model import DEMO_ACTOR
-    from ccm_widgets.files.loading import load_demo
-    from ccm_widgets.store import Store
-
-    path = folder / f"reunion-{groups}.sqlite"
-    path.unlink(missing_ok=True)
-    with Store(path) as store:
-        load_demo(store)
-        sample = [(r.recommendation, r.challenges, r.perspectives) for r in store.grid.rows()]
-        for number in range(5, groups + 1):
-            group = store.groups.add(f"Groupe {number}", actor=str(DEMO_ACTOR))
-            store.grid.add(group.slug, sample[:3], actor=str(DEMO_ACTOR))
-        slugs = [g.slug for g in store.groups.all()][:groups]
-        paths = [
-            f"/voila/render/groupe.ipynb?groupe={slug}&cle={store.groups.key(slug)}"
-            for slug in slugs
-        ]
-    return path, paths
+    @property
+    def started(self) -> int:
+        return len(self.seen - self.before)
 
 
-def open_breakout(store_path: Path) -> None:
-    """What the facilitator's "Démarrer" does in the plenary: grids open, 45 minutes."""
-    from ccm_widgets.domain.model import FACILITATOR_ACTOR
-    from ccm_widgets.store import Store
-
-    end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=45)
-    with Store(store_path) as store:
-        store.session.set_breakout(
-            open=True, end=end.isoformat(timespec="seconds"), actor=str(FACILITATOR_ACTOR)
-        )
+def descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        for child in children(queue.pop()):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
-# -- waiting for a quiet server ---------------------------------------------------------------
+def allowed_cpus(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split()[1]
+    return "?"
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def browser_cpu_seconds() -> float:
+    """CPU time used so far by this process's descendants (Playwright's driver, Chromium)."""
     total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(pid)
     return total
 
 
-def server_pid(port: int) -> int:
-    import subprocess
-
-    for _ in range(50):
-        found = subprocess.run(
-            ["pgrep", "-f", f"port[= ]{port}"], capture_output=True, text=True
-        ).stdout.split()
-        if found:
-            return int(found[0])
-        time.sleep(0.1)
-    raise RuntimeError(f"no server on port {port}")
-
-
-def wait_quiet(
-    pid: int, kernels: int, *, log: Path | None, ready_text: str = "", timeout: float = 300
-) -> float:
-    """Wait until the server runs ``kernels`` kernels (at least), has logged ``ready_text``
-    (ccm: its room is ready) in ``log``, and its processes used under 5 % of a core for
-    3 s. Returns the seconds waited."""
-    started = time.monotonic()
-    deadline = started + timeout
-    while time.monotonic() < deadline:
-        ready = log is None or ready_text in log.read_text(errors="replace")
-        if ready and len(kernels_of(pid)) >= kernels:
-            break
-        time.sleep(0.5)
-    else:
-        raise TimeoutError(f"server {pid}: room not ready after {timeout:.0f} s")
-    while time.monotonic() < deadline:
-        pids = [pid, *kernels_of(pid)]
-        before = cpu_seconds(pids)
-        time.sleep(3)
-        if cpu_seconds(pids) - before < 0.15:
-            return time.monotonic() - started
-    raise TimeoutError(f"server {pid}: never quiet")
-
-
-# -- the browser burst ------------------------------------------------------------------------
-
-
-async def editable_in(page: Any, url: str) -> dict[str, float]:
-    """:func:`benchmarks.open_grid.time_to_editable`, for Playwright's async API."""
-    connected: list[float] = []
-    start = time.perf_counter()
-
-    def on_websocket(socket: Any) -> None:
-        if "/channels" in socket.url and not connected:
-            connected.append(time.perf_counter() - start)
-
-    page.on("websocket", on_websocket)
-    await page.goto(url, timeout=TAB_TIMEOUT * 1000)
-    grid = page.locator(".lm-DataGrid").first
-    await grid.wait_for(timeout=TAB_TIMEOUT * 1000)
-    editor = page.locator(".lm-DataGrid-cellEditorInput")
-    drawn = 0.0
-    while True:
-        box = await grid.bounding_box()
-        if box and box["height"] > 60:
-            drawn = drawn or time.perf_counter() - start
-            await page.mouse.dblclick(box["x"] + 48 + 100, box["y"] + 30 + 36)
-            try:
-                await editor.wait_for(state="visible", timeout=250)
-                break
-            except Exception:
-                pass
-        else:
-            await asyncio.sleep(0.1)
-        if time.perf_counter() - start > TAB_TIMEOUT:
-            raise TimeoutError(url)
-    elapsed = time.perf_counter() - start
-    html = await page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
-    return {
-        "editable": elapsed,
-        "html": html / 1000,
-        "kernel": connected[0] if connected else float("nan"),
-        "grid": drawn,
-    }
-
-
-async def browser_burst(urls: list[str], spread: float = 1.0) -> list[dict[str, float]]:
-    """Each URL in its own fresh context, opened within ``spread`` seconds."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        contexts = [
-            await browser.new_context(viewport={"width": 1300, "height": 900}) for _ in urls
-        ]
-        pages = [await context.new_page() for context in contexts]
-        for page in pages:
-            await page.goto("about:blank")
-        await asyncio.sleep(1)
-
-        async def one(index: int, page: Any, url: str) -> dict[str, float]:
-            await asyncio.sleep(index * spread / len(urls))
-            try:
-                return await editable_in(page, url)
-            except Exception as error:  # counted as a failure, seen in its screenshot
-                shot = Path(tempfile.gettempdir()) / f"ccm-burst-failed-{uuid.uuid4().hex[:6]}.png"
-                with contextlib.suppress(Exception):
-                    await page.screenshot(path=str(shot))
-                print(f"# tab {index} failed ({error!r}), screenshot {shot}", file=sys.stderr)
-                return {"editable": TAB_TIMEOUT, "failed": 1.0}
-
+def browser_cpus() -> set[str]:
+    """The cores Chromium's processes (children of this one) may run on."""
+    allowed = set()
+    for pid in descendants(os.getpid()):
         try:
-            return list(
-                await asyncio.gather(
-                    *(one(i, p, u) for i, (p, u) in enumerate(zip(pages, urls, strict=False)))
-                )
-            )
-        finally:
-            await browser.close()
+            if b"chrom" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            allowed.add(allowed_cpus(pid))
+        except OSError:
+            continue
+    return allowed
 
 
-async def record_files(url: str) -> list[str]:
-    """The paths of the files a browser fetches on a first open of ``url`` (in order)."""
-    from playwright.async_api import async_playwright
-
-    base = url.split("/voila/")[0]
-    wanted = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
-    seen: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = await browser.new_context()
-        page = await context.new_page()
-        page.on(
-            "request",
-            lambda r: (
-                seen.append(r.url[len(base) :])
-                if r.url.startswith(base) and r.url[len(base) :].startswith(wanted)
-                else None
-            ),
-        )
-        await editable_in(page, url)
-        await asyncio.sleep(2)
-        await browser.close()
-    return list(dict.fromkeys(seen))
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[http.client.HTTPResponse, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=DEVICE_TIMEOUT)
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip", **headers})
+        answer = connection.getresponse()
+        return answer, answer.read()
+    finally:
+        connection.close()
 
 
-# -- the protocol burst -----------------------------------------------------------------------
-
-
-def _message(
-    msg_type: str,
-    session: str,
-    content: dict[str, Any],
-    channel: str,
-    metadata: dict[str, Any] | None = None,
-) -> bytes:
-    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
-
-    header = {
-        "msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "", "session": session,
-        "date": dt.datetime.now(dt.UTC).isoformat(), "version": "5.3",
-    }  # fmt: skip
-    parts = [json.dumps(p).encode() for p in (header, {}, metadata or {}, content)]
-    return bytes(serialize_msg_to_ws_v1(parts, channel))
-
-
-def _read(raw: bytes) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
-
-    channel, parts = deserialize_msg_from_ws_v1(raw)
-    return channel, json.loads(parts[0]), json.loads(parts[3])
-
-
-def _grid_rows(state: dict[str, Any]) -> int | None:
-    """The rows a DataGrid model's state holds (None: not a grid, or no data in it)."""
-    if not isinstance(state, dict) or "_data" not in state:
-        return None
-    columns = state["_data"].get("data", {})
-    sizes = [
-        len(c) if isinstance(c, list) else int((c.get("shape") or [len(c.get("value", []))])[0])
-        for c in columns.values()
-    ]  # a column is a list, or an array: its values, or its shape (its data in a buffer)
-    return max(sizes, default=0)
-
-
-def protocol_tab(host: str, port: int, path: str, files: list[str]) -> dict[str, float]:
-    """One tab's exchange with the server, as the browser makes it, without rendering."""
-    from websockets.sync.client import connect
-
+def protocol_device(port: int, path: str) -> float:
+    """What one device asks of the server to become editable and live, without a browser:
+    the page, its files (in parallel, as a browser fetches them), then its live stream
+    open (its first line read). Seconds it took."""
     start = time.perf_counter()
-    connection = http.client.HTTPConnection(host, port, timeout=TAB_TIMEOUT)
-    connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
-    answer = connection.getresponse()
-    raw = answer.read()
-    if answer.getheader("Content-Encoding") == "gzip":
-        raw = gzip.decompress(raw)
-    body = raw.decode("utf-8", "replace")
-    page = time.perf_counter() - start
+    answer, body = fetch(port, path, {})
     if answer.status != 200:
         raise RuntimeError(f"{path}: {answer.status}")
-    cookies = [
+    if answer.getheader("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    page = body.decode("utf-8", "replace")
+    cookie = "; ".join(
         value.split(";", 1)[0] for name, value in answer.getheaders() if name == "Set-Cookie"
-    ]
-    headers = {"Accept-Encoding": "gzip", **({"Cookie": "; ".join(cookies)} if cookies else {})}
-    found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', body)
-    if not found:
-        raise RuntimeError(f"{path}: no kernel in the page")
-    kernel_id = found.group(1)
-
-    queue = list(files)
-    lock = threading.Lock()
-
-    def fetch_some() -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=TAB_TIMEOUT)
-        while True:
-            with lock:
-                if not queue:
-                    break
-                item = queue.pop(0)
-            conn.request("GET", item, headers=headers)
-            got = conn.getresponse()
-            got.read()
-            if got.status >= 400:
-                raise RuntimeError(f"{item}: {got.status}")
-        conn.close()
-
+    )
+    folder = re.search(r"/ccm/static/[0-9a-f]+/", page)
+    assert folder, "no static folder in the page"
+    files = [folder.group(0) + name for name in STATIC_FILES]
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        for done in [pool.submit(fetch_some) for _ in range(6)]:
-            done.result()
-    fetched = time.perf_counter() - start
-    connection.request("GET", f"/api/kernels/{kernel_id}", headers=headers)
-    connection.getresponse().read()
-    connection.close()
-
-    session = uuid.uuid4().hex
-    url = f"ws://{host}:{port}/api/kernels/{kernel_id}/channels?session_id={session}"
-    with connect(
-        url,
-        subprotocols=["v1.kernel.websocket.jupyter.org"],  # type: ignore[list-item]
-        additional_headers={k: v for k, v in headers.items() if k == "Cookie"},
-        open_timeout=TAB_TIMEOUT,
-        close_timeout=1,
-        max_size=None,
-        proxy=None,
-    ) as socket:
-        socket.send(_message("kernel_info_request", session, {}, "shell"))
-        kernel = 0.0
-        comm = uuid.uuid4().hex
-        answered = False  # the kernel has sent the widgets' states
-        grids: set[str] = set()  # the grid models seen
-        filled = False  # one of them holds rows
-        while not (answered and filled):
-            _channel, header, content = _read(socket.recv(timeout=TAB_TIMEOUT))  # type: ignore[arg-type]
-            kind = header["msg_type"]
-            if kind == "kernel_info_reply" and not kernel:
-                kernel = time.perf_counter() - start
-                open_comm = {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}
-                version = {"version": "1.0.0"}  # ipywidgets 8's control protocol
-                socket.send(_message("comm_open", session, open_comm, "shell", version))
-                ask = {"comm_id": comm, "data": {"method": "request_states"}}
-                socket.send(_message("comm_msg", session, ask, "shell"))
-                continue
-            data = content.get("data", {}) if isinstance(content, dict) else {}
-            if kind == "comm_msg" and data.get("method") == "update_states":
-                answered = True
-                for model_id, model in data.get("states", {}).items():
-                    if model.get("model_name") == "DataGridModel":
-                        grids.add(model_id)
-                        filled = filled or bool(_grid_rows(model.get("state", {})))
-            elif (
-                kind == "comm_open" and data.get("state", {}).get("_model_name") == "DataGridModel"
-            ):
-                grids.add(content["comm_id"])
-                filled = filled or bool(_grid_rows(data["state"]))
-            elif kind == "comm_msg" and content.get("comm_id") in grids:
-                filled = filled or bool(_grid_rows(data.get("state", {})))
-            if time.perf_counter() - start > TAB_TIMEOUT:
-                raise TimeoutError(path)
-        widgets = time.perf_counter() - start
-    return {"editable": widgets, "html": page, "files": fetched, "kernel": kernel}
+        for got, _ in pool.map(lambda f: fetch(port, f, {}), files):
+            if got.status != 200:
+                raise RuntimeError(f"{got.status} for a static file")
+    found = re.search(r'id="ccm-donnees">(.*?)</script>', page, re.S)
+    assert found, "no data in the page"
+    config = json.loads(found.group(1))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=DEVICE_TIMEOUT)
+    try:
+        connection.request(
+            "GET",
+            f"{config['api']}/evenements?depuis={config['version']}",
+            headers={"Cookie": cookie},
+        )
+        stream = connection.getresponse()
+        if stream.status != 200:
+            raise RuntimeError(f"stream: {stream.status}")
+        stream.readline()  # "retry: …": the stream is open (an EventSource's OPEN)
+    finally:
+        connection.close()
+    return time.perf_counter() - start
 
 
-def protocol_burst(base: str, paths: list[str], files: list[str]) -> list[dict[str, float]]:
-    """Each path from its own client, started within one second."""
-    parsed = urllib.parse.urlsplit(base)
-    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
-    results: list[dict[str, float]] = [{} for _ in paths]
-    errors: list[BaseException] = []
+def protocol_burst(base: str, links: list[str], spread: float) -> list[float]:
+    """Each link from its own client thread, started within ``spread`` seconds."""
+    port = int(urllib.parse.urlsplit(base).port or 80)
+    paths = [link[len(base) :] for link in links]
+    times: list[float] = [float("nan")] * len(paths)
 
-    def one(index: int) -> None:
-        time.sleep(index / len(paths))
+    def one(n: int) -> None:
+        time.sleep(n * spread / len(paths))
         try:
-            results[index] = protocol_tab(host, port, paths[index], files)
-        except BaseException as error:  # reported after the others finish
-            errors.append(error)
+            times[n] = protocol_device(port, paths[n])
+        except Exception as error:  # counted as not served
+            print(f"# protocol device {n}: {error!r}"[:300], file=sys.stderr)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(paths))]
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(paths))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    return times
 
 
-# -- a run ------------------------------------------------------------------------------------
+async def burst(
+    urls: list[tuple[str, int]], server: int, spread: float, poll: float
+) -> dict[str, Any]:
+    """Each ``(link, field index)`` from its own phone context, opened within ``spread``
+    seconds; the figures once every page is editable and holds its stream."""
+    from playwright.async_api import async_playwright
 
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            single = []  # one device alone, for reference: the same page without the crowd
+            for _ in range(3):
+                context = await browser.new_context(**PHONE)
+                await context.add_init_script(RECORDER)
+                page = await context.new_page()
+                await page.goto("about:blank")
+                await asyncio.sleep(0.5)
+                url, index = urls[-1]
+                single.append((await time_to_input(page, url, "ccm", index=index)).taken)
+                await context.close()
+            pages = []
+            for _ in urls:
+                context = await browser.new_context(**PHONE)
+                await context.add_init_script(RECORDER)
+                page = await context.new_page()
+                await page.goto("about:blank")
+                pages.append(page)
+            cpus = browser_cpus()
+            await asyncio.sleep(1)
+            rss_before = rss_mb(server)
 
-@contextmanager
-def serving(site: Site, port: int, *, pin: bool, kernels: int) -> Iterator[str]:
-    """``site`` running on ``port``, warmed and quiet; yields its base URL."""
-    base = f"http://127.0.0.1:{port}"
-    with running(
-        [*site.command, f"--port={port}"],
-        site.env,
-        site.cwd,
-        f"{base}/voila/static/voila.js",
-        cpus={SERVER_CPU} if pin else None,
-        log=site.log,
-    ):
-        pid = server_pid(port)
-        if site.warm is not None:
-            site.warm()
-        log = site.log if site.ready_text else None
-        waited = wait_quiet(pid, kernels, log=log, ready_text=site.ready_text)
-        print(f"# {site.name}: ready after {waited:.0f} s", file=sys.stderr)
-        yield base
+            async def one(n: int, page: Any, url: str, index: int) -> Opened | None:
+                await asyncio.sleep(n * spread / len(urls))
+                try:
+                    opened = await time_to_input(page, url, "ccm", index=index,
+                                                 timeout=DEVICE_TIMEOUT, pause=poll)  # fmt: skip
+                except Exception as error:  # counted as not editable
+                    print(f"# device {n}: {error!r}"[:300], file=sys.stderr)
+                    return None
+                return opened
 
-
-def ccm_site(
-    folder: Path,
-    store: Path,
-    paths: list[str],
-    groups: int,
-    *,
-    warm: bool = True,
-    code: Path | None = None,
-) -> Site:
-    copy = folder / f"ccm-{uuid.uuid4().hex[:6]}.sqlite"
-    shutil.copy(store, copy)
-    env = {**os.environ, "CCM_STORE": str(copy), "CCM_KERNEL_GRACE": "5"}
-    if code is not None:  # another checkout's ccm, to compare with
-        env["PYTHONPATH"] = str(code)
-    env.pop("QUERY_STRING", None)
-    return Site(
-        "ccm",
-        [sys.executable, "-m", "ccm_widgets.cli", "serve", "--preheat", "2"],
-        paths,
-        env,
-        folder,
-        folder / "ccm.log",
-        warm=(lambda: open_breakout(copy)) if warm else None,
-        ready_text=f"salle prête : {groups} groupe" if warm else "",
-    )
-
-
-def stock_site(folder: Path, tabs: int) -> Site:
-    """Stock Voilà serving :data:`STOCK_NOTEBOOK` (written in ``folder/stock`` if not yet)
-    with ``tabs`` preheated kernels."""
-    notebook = folder / "stock" / "grille.ipynb"
-    if not notebook.exists():
-        notebook.parent.mkdir(parents=True, exist_ok=True)
-        notebook.write_text(json.dumps(STOCK_NOTEBOOK), encoding="utf-8")
-    pools = json.dumps({"default": {"pool_size": tabs}})
-    return Site(
-        "stock",
-        [
-            sys.executable, "-m", "voila", str(folder / "stock"), "--no-browser",
-            "--Voila.ip=127.0.0.1", "--preheat_kernel=True",
-            f"--VoilaKernelManager.kernel_pools_config={pools}",
-            "--VoilaKernelManager.fill_delay=60",
-        ],
-        [STOCK_PAGE] * tabs,
-        {**os.environ},
-        folder,
-        folder / "stock.log",
-    )  # fmt: skip
-
-
-def run_burst(site: Site, mode: str, *, pin: bool, kernels: int) -> list[dict[str, float]]:
-    port = free_port()
-    with serving(site, port, pin=pin, kernels=kernels) as base:
-        if mode == "browser":
-            return asyncio.run(browser_burst([base + p for p in site.paths]))
-        return protocol_burst(base, site.paths, site.files)
-
-
-def summary(name: str, values: list[float]) -> list[str]:
-    return [
-        f"{name}_p50 {statistics.median(values):.2f} s",
-        f"{name}_p95 {percentile(values, 0.95):.2f} s",
-        f"{name}_max {max(values):.2f} s",
-    ]
+            browser_cpu = browser_cpu_seconds()
+            opened_at = time.monotonic()
+            with KernelWatch(server) as kernels:
+                times = await asyncio.gather(
+                    *(
+                        one(n, p, u, i)
+                        for n, (p, (u, i)) in enumerate(zip(pages, urls, strict=True))
+                    )
+                )
+                browser_cpu = browser_cpu_seconds() - browser_cpu
+                wall = time.monotonic() - opened_at
+                streams = 0
+                for page in pages:
+                    try:
+                        await page.wait_for_function(STREAM_OPEN, timeout=15_000)
+                        streams += 1
+                    except Exception:
+                        pass
+                await asyncio.sleep(3)  # the typed characters saved (a second after the key)
+                rss_after = rss_mb(server)
+                saves = sum([len(await p.evaluate("() => window.__ccmPuts")) for p in pages])
+            for page in pages:
+                await page.context.close()
+            await asyncio.sleep(2)
+            rss_closed = rss_mb(server)
+        finally:
+            await browser.close()
+    return {
+        "times": times, "streams": streams, "rss_before": rss_before, "rss_after": rss_after,
+        "rss_closed": rss_closed, "kernels_started": kernels.started,
+        "kernels_before": len(kernels.before), "saves": saves, "cpus": cpus,
+        "single": statistics.median(single), "browser_cpu": browser_cpu, "wall": wall,
+    }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1,4,10,20", help="tabs per burst, comma-separated")
-    parser.add_argument("--runs", type=int, default=2, help="bursts per size and server")
-    parser.add_argument("--mode", choices=("browser", "protocol", "both"), default="both")
-    parser.add_argument("--only", choices=("ccm", "stock"), help="one server only")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin to separate cores")
+    parser.add_argument("--devices", type=int, default=DEVICES_PER_GROUP, help="per group")
+    parser.add_argument("--spread", type=float, default=1.0, help="seconds the opens span")
     parser.add_argument(
-        "--no-warm", action="store_true",
-        help="ccm as a room nobody warmed: its two preheated kernels only",
-    )  # fmt: skip
-    parser.add_argument(
-        "--ccm-code", type=Path, help="run ccm serve from this checkout (a before/after)"
+        "--poll", type=float, default=0.1, help="seconds between two key presses in a page"
     )
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to separate cores")
     args = parser.parse_args(argv)
-    sizes = [int(n) for n in args.sizes.split(",")]
-    modes = ["browser", "protocol"] if args.mode == "both" else [args.mode]
-    pin = not args.no_pin and len(os.sched_getaffinity(0)) >= 2
-    if pin:  # this process, Playwright's driver and Chromium: the other core
-        os.sched_setaffinity(0, {CLIENT_CPU})
+    pin = not args.no_pin and {SERVER_CPU, CLIENT_CPU} <= os.sched_getaffinity(0)
+    load = os.getloadavg()
     folder = Path(tempfile.mkdtemp(prefix="ccm-burst-"))
-    servers = [s for s in ("ccm", "stock") if args.only in (None, s)]
-    print(f"# load before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    mine = os.sched_getaffinity(0)
+    try:
+        with ccm_serve(folder, cpu=SERVER_CPU if pin else None) as ccm:
+            links = list(ccm.group_links().values())
+            warm_group_pages(ccm)
+            wait_quiet(ccm.pid)
+            if pin:  # this process, Playwright's driver and Chromium: the other core
+                os.sched_setaffinity(0, {CLIENT_CPU})
+            urls = [(url, d) for d in range(args.devices) for url in links]
+            found = asyncio.run(burst(urls, ccm.pid, args.spread, args.poll))
+            found["server_cpus"] = allowed_cpus(ccm.pid)
+            wait_quiet(ccm.pid)
+            served = protocol_burst(ccm.base, [url for url, _ in urls], args.spread)
+    finally:
+        os.sched_setaffinity(0, mine)
 
-    files: dict[str, list[str]] = {}
-    results: dict[tuple[str, str, int], list[dict[str, float]]] = {}
-    for size in sizes:
-        store, paths = meeting(folder, max(size, 4))
-        paths = paths[:size]
-        groups = max(size, 4)
-        for run in range(args.runs):
-            for mode in modes:
-                for name in servers:
-                    if name == "ccm":
-                        site = ccm_site(
-                            folder, store, paths, groups, warm=not args.no_warm, code=args.ccm_code
-                        )
-                        kernels = 2 if args.no_warm else groups + 1  # a group each, a spare
-                    else:
-                        site = stock_site(folder, size)
-                        kernels = size
-                    if mode == "protocol":
-                        if name not in files:  # recorded once, from a real first open
-                            port = free_port()
-                            with serving(site, port, pin=pin, kernels=kernels) as base:
-                                files[name] = asyncio.run(record_files(base + site.paths[0]))
-                            print(f"# {name}: {len(files[name])} files", file=sys.stderr)
-                        site.files = files[name]
-                    load = os.getloadavg()[0]
-                    timings = run_burst(site, mode, pin=pin, kernels=kernels)
-                    results.setdefault((name, mode, size), []).extend(timings)
-                    slowest = max(t["editable"] for t in timings)
-                    print(f"# {name} {mode} N={size} run {run + 1}: slowest {slowest:.2f} s"
-                          f" (load {load:.2f})", file=sys.stderr)  # fmt: skip
-
-    for (name, mode, size), timings in results.items():
-        label = f"{name}_{mode}_n{size}"
-        print(*summary(label, [t["editable"] for t in timings]), sep="\n")
-        print(f"{label}_failed {sum(1 for t in timings if t.get('failed'))} count")
-        for part in ("html", "files", "kernel", "grid"):
-            values = [t[part] for t in timings if part in t]
-            if values:
-                print(f"{label}_{part}_p50 {statistics.median(values):.2f} s")
-    for mode in modes:
-        for size in sizes:
-            ccm = results.get(("ccm", mode, size))
-            stock = results.get(("stock", mode, size))
-            single = results.get(("ccm", mode, 1))
-            if ccm and stock:
-                ratio = statistics.median(t["editable"] for t in ccm) / statistics.median(
-                    t["editable"] for t in stock
-                )
-                print(
-                    f"ccm_over_stock_{mode}_n{size} {ratio:.2f} ratio (goal ≤ {GOAL_STOCK_RATIO})"
-                )
-            if ccm and single and size > 1:
-                ratio = statistics.median(t["editable"] for t in ccm) / statistics.median(
-                    t["editable"] for t in single
-                )
-                print(f"ccm_over_single_{mode}_n{size} {ratio:.2f} ratio"
-                      f" (goal ≤ {GOAL_SINGLE_RATIO})")  # fmt: skip
-    print(f"runs {args.runs} count")
-    print(f"pinned {int(pin)} bool")
+    times = found["times"]
+    ready = [t.taken for t in times if t is not None]
+    devices = len(times)
+    all_ready = len(ready) == devices and found["streams"] == devices
+    per_device = (found["rss_after"] - found["rss_before"]) / devices
+    median = statistics.median(ready) if ready else float("nan")
+    print(f"burst_devices {devices} count ({len(links)} groups × {args.devices},"
+          f" within {args.spread:g} s)")  # fmt: skip
+    print(f"burst_editable {len(ready)} count (of {devices})")
+    print(f"burst_streams_open {found['streams']} count (of {devices})")
+    print(f"burst_all_editable {'yes' if all_ready else 'no'} - (goal yes)")
+    print(f"burst_editable_median {median:.2f} s (goal ≤ {GOAL_MEDIAN:g} s:"
+          f" {'met' if median <= GOAL_MEDIAN else 'MISSED'})")  # fmt: skip
+    if ready:
+        print(f"burst_editable_p95 {percentile(ready, 0.95):.2f} s")
+        print(f"burst_editable_max {max(ready):.2f} s")
+        print(f"burst_editable_min {min(ready):.2f} s")
+        print(f"burst_single_editable {found['single']:.2f} s (one device alone, before the"
+              " burst: median of 3)")  # fmt: skip
+        opened = [t for t in times if t is not None]
+        html = statistics.median(t.html for t in opened)
+        script = statistics.median(t.script for t in opened)
+        print(f"burst_html_median {html:.2f} s (each page's HTML received)")
+        print(f"burst_script_ran_median {script:.2f} s (groupe.js and its imports evaluated)")
+        print(
+            f"burst_key_presses_median {statistics.median(t.attempts for t in opened):.0f}"
+            " count (per device, until one was taken)"
+        )
+    done = [t for t in served if t == t]
+    if done:
+        print(
+            f"burst_server_side_median {statistics.median(done):.3f} s (the same burst without"
+            " a browser: page, files, stream open)"
+        )
+        print(f"burst_server_side_max {max(done):.3f} s ({len(done)} of {len(served)} served)")
+    kernels = found["kernels_started"]
+    print(f"burst_kernels_started {kernels} count (goal {GOAL_KERNELS}:"
+          f" {'met' if kernels <= GOAL_KERNELS else 'MISSED'};"
+          f" {found['kernels_before']} before)")  # fmt: skip
+    print(f"burst_server_rss_before {found['rss_before']:.1f} MB")
+    print(
+        f"burst_server_rss_connected {found['rss_after']:.1f} MB (every device editable,"
+        " its stream open)"
+    )
+    print(f"burst_server_rss_per_device {per_device:.2f} MB (goal ≤ {GOAL_RSS_PER_DEVICE:g} MB:"
+          f" {'met' if per_device <= GOAL_RSS_PER_DEVICE else 'MISSED'})")  # fmt: skip
+    print(f"burst_server_rss_after_close {found['rss_closed']:.1f} MB (every context closed)")
+    print(f"burst_saves {found['saves']} count (the devices' typed characters)")
+    print(f"burst_pinned {int(pin)} bool (server on cores {found['server_cpus']}, browser on cores"
+          f" {','.join(sorted(found['cpus'])) or '?'})")  # fmt: skip
+    print(f"burst_browser_cpu {found['browser_cpu']:.1f} s (Chromium and Playwright's driver,"
+          f" from the first open to the last page editable: {found['wall']:.1f} s)")  # fmt: skip
+    print(f"burst_load_before {load[0]:.2f} load (1 min average; {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
