@@ -123,11 +123,14 @@ class Templates:
         )
         self.env.globals["t"] = t
 
-    def _common(self, lang: str) -> dict[str, Any]:
+    def _common(self, lang: str, *, scripted: bool = True) -> dict[str, Any]:
+        """What every page needs; ``scripted``: the page's script, and so its sentences."""
         return {
             "lang": lang,
             "static": f"{self.base_url}ccm/static/{static_version()}",
-            "messages": {name: t(key) for name, key in SCRIPT_MESSAGES.items()},
+            "messages": (
+                {name: t(key) for name, key in SCRIPT_MESSAGES.items()} if scripted else {}
+            ),
         }
 
     def group(self, data: dict[str, Any], access: Access, token: str, lang: str) -> str:
@@ -162,5 +165,5 @@ class Templates:
         """The page that says why a link opens nothing."""
         title = t("door.title_503") if status in {429, 503} else t("door.title_403")
         return self.env.get_template("refus.html").render(
-            **self._common("fr"), title=title, message=message
+            **self._common("fr", scripted=False), title=title, message=message
         )
