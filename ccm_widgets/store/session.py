@@ -1,13 +1,16 @@
 """Where the meeting is, the same in every tab: the change counter tabs watch, the breakout
-(open or closed, and its end), the current phase and agenda item, and the tab's access."""
+(open or closed, its end, and a closing announced for a given time), the current phase and
+agenda item, and the tab's access."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ccm_widgets.domain.model import Actor, ValidationError
 from ccm_widgets.i18n import t
 from ccm_widgets.store.backend import Cursor, Database, now
 from ccm_widgets.store.errors import AccessError
@@ -15,6 +18,17 @@ from ccm_widgets.store.history import History
 
 #: The roles a tab's key can give: the facilitator, the projection, or a group (its slug).
 FACILITATOR, PROJECTION = "facilitator", "projection"
+
+
+def breakout_closed(flag: str, closing: str, at: dt.datetime | None = None) -> bool:
+    """The one rule of a closed breakout, which the store's writes, its readers and the
+    groups' pages all follow: closed by the facilitator (``flag`` ``"0"``), or once the
+    closing they announced (``closing``, ISO UTC) has come, at ``at`` (now by default)."""
+    if flag == "0":
+        return True
+    if not closing:
+        return False
+    return (at or dt.datetime.now(dt.UTC)) >= dt.datetime.fromisoformat(closing)
 
 
 def same_key(given: str, expected: str) -> bool:
@@ -94,10 +108,10 @@ class Session:
             raise AccessError(t("store.key_renewed"))
         if access.role == PROJECTION or (access.group is not None and not group_may):
             raise AccessError(t("store.not_allowed"))
-        if access.group is not None:
-            state = cur.execute("SELECT value FROM meta WHERE key = 'breakout_open'").fetchone()
-            if state is not None and state[0] == "0":
-                raise AccessError(t("store.breakout_closed"))
+        if access.group is not None and breakout_closed(
+            _meta_in(cur, "breakout_open"), _meta_in(cur, "breakout_closing")
+        ):
+            raise AccessError(t("store.breakout_closed"))
 
     def check_row_section(self, section: str) -> None:
         """A group's tab writes only its own group's rows."""
@@ -119,29 +133,78 @@ class Session:
 
     # -- the breakout -----------------------------------------------------------------------
 
+    def _breakout_meta(self) -> dict[str, str]:
+        found = self.db.read(
+            "SELECT key, value FROM meta"
+            " WHERE key IN ('breakout_open', 'breakout_end', 'breakout_closing')"
+        )
+        return {str(key): str(value) for key, value in found}
+
     def breakout(self) -> tuple[bool, str]:
-        """Whether group grids are open for editing, and the breakout's end (ISO UTC or "")."""
-        return self.db.meta("breakout_open") != "0", self.db.meta("breakout_end") or ""
+        """Whether group grids are open for editing, and the breakout's end (ISO UTC or "").
+        Closed once the facilitator closed it, or once the closing they announced has come
+        (:func:`breakout_closed`)."""
+        meta = self._breakout_meta()
+        closed = breakout_closed(meta.get("breakout_open", ""), meta.get("breakout_closing", ""))
+        return not closed, meta.get("breakout_end", "")
+
+    def breakout_closing(self) -> str:
+        """The closing announced to the groups (ISO UTC), "" when none: until then they may
+        still write; from then on the breakout is closed (:meth:`breakout` says so)."""
+        return self.db.meta("breakout_closing") or ""
 
     def set_breakout(self, *, open: bool, end: str | None = None, actor: str) -> None:
-        """Open or close the breakout; ``end`` (ISO UTC) sets the countdown, "" clears it."""
+        """Open or close the breakout now; ``end`` (ISO UTC) sets the countdown, "" clears
+        it. A closing announced for later is dropped: done now, or reopened instead."""
         with self.db.write() as cur:
             was_open = _meta_in(cur, "breakout_open") != "0"
             was_end = _meta_in(cur, "breakout_end")
+            was_closing = _meta_in(cur, "breakout_closing")
             cur.execute(
                 "UPDATE meta SET value = ? WHERE key = 'breakout_open'", ("1" if open else "0",)
             )
             if end is not None:
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'breakout_end'", (end,))
+            _set_meta_in(cur, "breakout_closing", "")
             self.history.record(
                 cur,
                 actor=actor,
                 entity="breakout",
                 entity_id=0,
                 action="update",
-                before={"open": was_open, "end": was_end},
-                after={"open": open, "end": was_end if end is None else end},
+                before={"open": was_open, "end": was_end, "closing": was_closing},
+                after={"open": open, "end": was_end if end is None else end, "closing": ""},
             )
+
+    def close_breakout_at(self, closing: str, *, actor: str) -> None:
+        """Announce the breakout's closing for ``closing`` (ISO UTC, with its time zone): the
+        groups' pages count down to it, and from then on the store refuses their writes."""
+        try:
+            when = dt.datetime.fromisoformat(closing)
+        except ValueError as error:
+            raise ValidationError(t("store.bad_closing", value=closing)) from error
+        if when.tzinfo is None:
+            raise ValidationError(t("store.bad_closing", value=closing))
+        with self.db.write() as cur:
+            was_closing = _meta_in(cur, "breakout_closing")
+            _set_meta_in(cur, "breakout_closing", closing)
+            self.history.record(
+                cur, actor=actor, entity="breakout", entity_id=0, action="update",
+                before={"closing": was_closing}, after={"closing": closing},
+            )  # fmt: skip
+
+    def groups_saving(self, seconds: float = 60.0) -> list[str]:
+        """The groups (slugs, in their order) whose own page saved a row of their grid in
+        the last ``seconds``: those a closing now would cut off mid-sentence."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        with self.db.read_transaction():
+            written = self.db.read(
+                "SELECT DISTINCT section, updated_by FROM grid_rows WHERE updated_at >= ?",
+                (since.isoformat(timespec="milliseconds"),),
+            )
+            groups = self.db.read("SELECT slug FROM groups ORDER BY number")
+        saving = {str(section) for section, by in written if by == str(Actor.of_group(section))}
+        return [str(slug) for (slug,) in groups if slug in saving]
 
     # -- the server serving this store ----------------------------------------------------
 
@@ -202,3 +265,12 @@ def _meta_in(cur: Cursor, key: str) -> str:
     """A ``meta`` value read inside a transaction ("" when unset)."""
     row = cur.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return str(row[0]) if row else ""
+
+
+def _set_meta_in(cur: Cursor, key: str, value: str) -> None:
+    """Write a ``meta`` value inside a transaction, whether or not it was there."""
+    cur.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

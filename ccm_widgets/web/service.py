@@ -485,8 +485,19 @@ def actor_of(access: Access) -> str:
 
 
 def breakout_state(store: Store, access: Access, section: str) -> dict[str, Any]:
-    """Whether this page may write, the countdown's end, and the server's clock."""
+    """Whether this page may write, the countdown's end, and the server's clock; and a
+    closing announced for ``closing`` (ISO UTC, "" when none), which the page counts down
+    to with ``closing_text`` (its ``{minutes}`` and ``{seconds}`` left to fill in), then
+    shows closed, writable only if ``writable_closed`` (the store refuses the rest)."""
     open_, end = store.session.breakout()
     # The breakout closes the groups' grids, not the facilitator's hand on them.
-    writable = open_ or access.role == FACILITATOR or section == GENERAL
-    return {"open": open_, "writable": writable, "end": end, "now": utc_now()}
+    keeps_hand = access.role == FACILITATOR or section == GENERAL
+    return {
+        "open": open_,
+        "writable": open_ or keeps_hand,
+        "end": end,
+        "now": utc_now(),
+        "closing": store.session.breakout_closing() if open_ else "",
+        "closing_text": t("timer.closing_in"),
+        "writable_closed": keeps_hand,
+    }

@@ -621,9 +621,32 @@ function applyState(next) {
   tick();
 }
 
+// A closing announced by the facilitator: the page counts down to it, on the server's
+// clock, then turns read-only by itself (the store refuses the group's writes from then on;
+// no change of the store comes to say so).
+function secondsTo(time) {
+  return (Date.parse(time) - (Date.now() + clockOffset)) / 1000;
+}
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
 function tick() {
   const timer = document.getElementById("chrono");
   timer.classList.remove("over");
+  if (state.open && state.closing) {
+    const left = Math.ceil(secondsTo(state.closing));
+    if (left <= 0) {
+      const now = new Date(Date.now() + clockOffset).toISOString(); // the same clock
+      applyState({ ...state, open: false, writable: state.writable_closed, closing: "", now });
+      return;
+    }
+    const seconds = String(left % 60).padStart(2, "0");
+    timer.textContent = fill(state.closing_text, { minutes: Math.floor(left / 60), seconds });
+    timer.classList.add("over");
+    return;
+  }
   if (!state.open) {
     timer.textContent = say("timerClosed");
     return;
