@@ -37,7 +37,7 @@ DEVICE_CSS = """
   white-space: normal; }
 /* A control named by its label for screen readers only (widgets/common/labels.py): the
    label is not drawn, the bold words above the control say the same. */
-.jupyter-widgets.ccm-named > .widget-label { position: absolute !important; width: 1px;
+.ccm-named > .widget-label { position: absolute !important; width: 1px;
   height: 1px; margin: 0; padding: 0; overflow: hidden; clip-path: inset(50%);
   white-space: nowrap; }
 @media (pointer: coarse) {  /* a finger needs a larger target than a mouse */

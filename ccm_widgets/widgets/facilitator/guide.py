@@ -1,10 +1,13 @@
 """Le déroulé: the facilitator's guide through the meeting's phases, in order.
 
-Where we are (the current phase, kept in the store), what is done (read from the data: an
-agenda and groups, an attendance list, a review with its states…), what comes next, one click
-to each workbook; and the current agenda item with its planned and elapsed time, large enough
-for the projector. Whether exports exist is the page's to tell (``exports_made``): the guide
-reads the store only, never a folder or the environment.
+Two things move forward here, and each has its own box, heading and buttons so that one is
+never taken for the other: the agenda (what the room is told: the current item with its
+planned and elapsed time, large enough for the projector, "Point suivant de l'ordre du
+jour") and the steps of the facilitator's work (where we are, kept in the store; what is
+done, read from the data: an agenda and groups, an attendance list, a review with its
+states…; one click to each workbook; a button that names the step it goes to). Whether
+exports exist is the page's to tell (``exports_made``): the guide reads the store only,
+never a folder or the environment.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import ipywidgets as w
 from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, AgendaItem
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.controls import button
+from ccm_widgets.widgets.common.labels import named
 from ccm_widgets.widgets.common.status import StatusBar
 from ccm_widgets.widgets.common.threads import WIDGETS
 from ccm_widgets.widgets.common.watcher import ChangeWatcher
@@ -149,6 +154,9 @@ GUIDE_CSS = """
 .ccm-guide li.current { border-color: #0b57d0; background: #e8f0fe; font-weight: bold; }
 .ccm-guide li.next { border-color: #8a5300; }
 .ccm-guide li .state { font-size: 0.85em; color: #555; margin-left: 8px; }
+.ccm-guide .ccm-guide-box { border: 1px solid #c7c7c7; border-radius: 4px; padding: 4px 10px;
+  margin: 8px 0; }
+.ccm-guide .ccm-guide-box h3 { margin: 4px 0; }
 .ccm-guide a { color: #0b57d0; text-decoration: underline; margin-left: 10px; }
 .ccm-agenda-now { font-size: 24px; line-height: 1.3; padding: 10px 14px; border: 3px solid #000;
   margin: 8px 0; }
@@ -183,31 +191,47 @@ class MeetingGuide(w.VBox):
         self.actor = actor
         self.steps = w.HTML()
         self.agenda_view = w.HTML()
-        self.phase_choice = w.Dropdown(
-            options=[(t(f"guide.phase_{p.key}"), p.key) for p in PHASES],
-            layout=w.Layout(width="260px"),
+        choose = t("guide.choose_phase")
+        self.phase_choice = named(
+            w.Dropdown(
+                options=[(t(f"guide.phase_{p.key}"), p.key) for p in PHASES],
+                layout=w.Layout(width="260px"),
+            ),
+            choose,
         )
-        self.set_phase_button = w.Button(description=t("guide.set_phase"))
-        self.next_phase_button = w.Button(description=t("guide.next_phase"), button_style="primary")
-        self.next_item_button = w.Button(description=t("guide.next_item"), button_style="info")
-        self.previous_item_button = w.Button(description=t("guide.previous_item"))
-        for button in (
-            self.set_phase_button, self.next_phase_button, self.next_item_button,
-            self.previous_item_button,
-        ):  # fmt: skip
-            button.layout.width = "auto"
-        self.set_phase_button.on_click(self._on_set_phase)
-        self.next_phase_button.on_click(self._on_next_phase)
-        self.next_item_button.on_click(self._on_next_item)
-        self.previous_item_button.on_click(self._on_previous_item)
+        self.set_phase_button = button(t("guide.set_phase"), self._on_set_phase)
+        self.next_phase_button = button(t("guide.last_phase"), self._on_next_phase, "primary")
+        self.next_item_button = button(t("guide.next_item"), self._on_next_item, "info")
+        self.previous_item_button = button(t("guide.previous_item"), self._on_previous_item)
         self.status = StatusBar()
+        self.agenda_box = w.VBox(
+            [
+                w.HTML(f"<h3>{html.escape(t('guide.agenda_title'))}</h3>"),
+                self.agenda_view,
+                w.HBox([self.previous_item_button, self.next_item_button]),
+            ]
+        )
+        self.phases_box = w.VBox(
+            [
+                w.HTML(f"<h3>{html.escape(t('guide.phases_title'))}</h3>"),
+                self.steps,
+                w.HBox([self.next_phase_button]),
+                w.HBox(
+                    [
+                        w.HTML(f"<span aria-hidden='true'>{html.escape(choose)}</span>"),
+                        self.phase_choice,
+                        self.set_phase_button,
+                    ]
+                ),
+            ]
+        )
+        for box in (self.agenda_box, self.phases_box):
+            box.add_class("ccm-guide-box")
         self.add_class("ccm-guide")
         self.children = (
             w.HTML(f"{GUIDE_CSS}<h2>{html.escape(t('guide.title'))}</h2>"),
-            self.agenda_view,
-            w.HBox([self.previous_item_button, self.next_item_button]),
-            self.steps,
-            w.HBox([self.next_phase_button, self.phase_choice, self.set_phase_button]),
+            self.agenda_box,
+            self.phases_box,
             self.status,
         )
         self.refresh()
@@ -233,11 +257,10 @@ class MeetingGuide(w.VBox):
             done = phase.done(self.store) if phase.done is not None else self.exports_made()
             css = "current" if index == position else "next" if index == position + 1 else ""
             css = f"{css} done" if done else css
-            state = t("guide.done") if done else t("guide.todo")
-            if index == position:
-                state = t("guide.now") + (f" · {t('guide.done')}" if done else "")
-            elif index == position + 1:
-                state = t("guide.next") + (f" · {t('guide.done')}" if done else "")
+            if index == position:  # the current step, once its work is done: ready to go on
+                state = t("guide.now_ready") if done else t("guide.now")
+            else:
+                state = t("guide.done") if done else t("guide.todo")
             url = self.links.get(phase.notebook, "")
             link = (
                 f"<a href='{html.escape(url)}' target='_blank'>{html.escape(t('guide.open'))}</a>"
@@ -251,7 +274,17 @@ class MeetingGuide(w.VBox):
             )
         self.steps.value = f"<ol>{''.join(items)}</ol>"
         self.phase_choice.value = current
-        self.next_phase_button.disabled = position >= len(PHASES) - 1
+        last = position >= len(PHASES) - 1
+        self.next_phase_button.disabled = last
+        self.next_phase_button.description = (
+            t("guide.last_phase")
+            if last
+            else t(
+                "guide.go_to_phase",
+                number=position + 2,
+                phase=t(f"guide.phase_{PHASES[position + 1].key}"),
+            )
+        )
         self._render_agenda(now)
 
     def _render_agenda(self, now: dt.datetime | None = None) -> None:

@@ -28,6 +28,7 @@ from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, file_picker
 from ccm_widgets.widgets.common.items import FULL_WIDTH
+from ccm_widgets.widgets.common.labels import labelled
 from ccm_widgets.widgets.common.status import StatusBar
 
 
@@ -95,26 +96,27 @@ class NewMeetingPanel(w.VBox):
         self.create_button = button(t("new_meeting.create"), self._on_create, "primary")
         self.status = StatusBar()
         self.add_class("ccm-new-meeting")
-        labelled = [
-            w.VBox([w.HTML(f"<b>{html.escape(t(key))}</b>"), control])
-            for key, control in (
-                ("prep.field_title", self.title),
-                ("prep.field_date", self.date),
-                ("prep.field_venue", self.venue),
-            )
-        ]
+        #: Where the meeting will be stored: for whoever looks after the server, folded away.
+        self.details = w.HTML(
+            f"<details><summary>{html.escape(t('new_meeting.details'))}</summary>"
+            f"<small>{html.escape(t('new_meeting.store', where=store.where))}</small></details>"
+        )
         self.children = (
             w.HTML(
                 f"<h1>{html.escape(t('new_meeting.title'))}</h1>"
-                f"<p>{html.escape(t('new_meeting.intro', where=store.where))}</p>"
+                f"<p>{html.escape(t('new_meeting.intro'))}</p>"
             ),
-            *labelled,
+            labelled(t("prep.field_title"), self.title),
+            labelled(t("prep.field_date"), self.date),
+            labelled(t("prep.field_venue"), self.venue),
+            # Each choice is named by its own words; these are the group's heading.
             w.HTML(f"<b>{html.escape(t('new_meeting.start_from'))}</b>"),
             self.start,
             self.start_help,
             self.file_box,
             self.create_button,
             self.status,
+            self.details,
         )
 
     @property
