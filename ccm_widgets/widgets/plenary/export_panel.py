@@ -1,4 +1,5 @@
-"""Export panel: pick a format and a part, export to exports/, and the browser saves it.
+"""Export panel: pick a format and a part, export to exports/, and the browser saves it;
+the panel says the full path of the file written.
 
 The export is written by :func:`ccm_widgets.files.exporting.export_download`, which hands
 back its bytes; the panel hands them to the browser as a download that starts by itself
@@ -23,15 +24,17 @@ log = logging.getLogger(__name__)
 
 
 def download_link(download: Download) -> str:
-    """The export as a download the page starts by itself, and a link to save it again
-    (its bytes inline, its name escaped)."""
+    """The export as a download the page starts by itself, where its file was written on
+    the server (its full path), and a link to save it again (its bytes inline, its name
+    escaped)."""
     anchor = download_anchor(
         download.path.name,
         download.mime,
         download.data,
         t("export.download", name=download.path.name),
     )
-    return f"{html.escape(t('export.downloading'))} {anchor}"
+    said = t("export.downloading", path=download.path.resolve())
+    return f"{html.escape(said)} {anchor}"
 
 
 class ExportPanel(w.VBox):
