@@ -31,6 +31,30 @@ LOG_FORMAT = "[%(name)s %(asctime)s]%(highlevel)s %(message)s"
 LOG_TIME = "%H:%M:%S"
 #: How long a cell's outputs are waited for once the kernel has replied (nbclient's 4 s).
 IOPUB_TIMEOUT_SECONDS = 60
+#: Warnings that Voilà and the kernels print in English at every page opened, and that a
+#: facilitator can do nothing about (their log templates, as logged): jupyter_server's
+#: contents manager on our workbooks, which carry no signature and need none (Voilà runs
+#: them whatever it says), and ipykernel on its ZeroMQ sockets, which listen on 127.0.0.1
+#: only (the kernel manager's ``ip``).
+NOISE = (
+    "Notebook %s is not trusted",  # jupyter_server 2, services/contents/manager.py
+    "Kernel is running over TCP without encryption.",  # ipykernel 7, kernelapp.py
+)
+
+
+class SilencedLines(logging.Filter):
+    """Drops the records whose message template begins with one of :data:`NOISE`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(NOISE)
+
+
+def silence_noise(*loggers: logging.Logger) -> None:
+    """Keep :data:`NOISE` out of the terminal: a filter on each logger that says it (Voilà's
+    own, which its contents manager logs through; a kernel's ``IPKernelApp``)."""
+    for logger in loggers:
+        if not any(isinstance(f, SilencedLines) for f in logger.filters):
+            logger.addFilter(SilencedLines())
 
 
 def voila_argv(*, ip: str, port: int, workbooks: Path = WORKBOOKS) -> list[str]:
@@ -165,6 +189,7 @@ def room_set_up(app: Any, web_app: Callable[[], Any], *, strict: bool = True) ->
     from ccm_widgets.store import resolve_location
 
     logs.hide_keys_in_logs(app.log)
+    silence_noise(app.log)
     logging.getLogger(compression.__name__).setLevel(logging.INFO)  # one line, when done
     reaper.accept_shutdown_beacons()
     grace = float(os.environ.get("CCM_KERNEL_GRACE", reaper.DEFAULT_GRACE))
