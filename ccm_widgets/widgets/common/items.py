@@ -21,6 +21,7 @@ from ccm_widgets.domain.model import FACILITATOR_ACTOR, Actor, HistoryEntry
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, short
+from ccm_widgets.widgets.common.labels import labelled, named
 from ccm_widgets.widgets.common.status import StatusBar
 
 Item = dict[str, Any]
@@ -69,14 +70,16 @@ class ItemListEditor(w.VBox):
         self.on_change = on_change
         self.items: list[Item] = []
         self._refreshing = False
-        self.picker = w.Select(rows=rows, layout=w.Layout(**FULL_WIDTH))
+        self.picker = named(
+            w.Select(rows=rows, layout=w.Layout(**FULL_WIDTH)), t("items.list", title=title)
+        )
         self.picker.observe(self._on_pick, names="value")
         self.inputs: dict[str, w.ValueWidget] = {}
         boxes = []
         for field in self.fields:
             control = self._control(field)
             self.inputs[field.name] = control
-            boxes.append(w.VBox([w.HTML(f"<b>{html.escape(field.label)}</b>"), control]))
+            boxes.append(labelled(field.label, control))
         self.new_button = button(t("items.new"), self._on_new)
         self.save_button = button(t("items.save"), self._on_save, "primary")
         self.save_button.layout.width = "160px"
@@ -87,10 +90,17 @@ class ItemListEditor(w.VBox):
         self.undo_button = button(t("items.undo_delete"), self._on_undo)
         self.undo_button.layout.display = "none"
         self._last_deleted: int | None = None
-        self.deleted_picker = w.Dropdown(layout=w.Layout(width="auto", max_width="100%"))
+        deleted = t("items.deleted_label")
+        self.deleted_picker = named(
+            w.Dropdown(layout=w.Layout(width="auto", max_width="100%")), deleted
+        )
         self.restore_button = button(t("items.restore"), self._on_restore)
         self.deleted_box = w.HBox(
-            [w.Label(t("items.deleted_label")), self.deleted_picker, self.restore_button],
+            [
+                w.HTML(f"<span aria-hidden='true'>{html.escape(deleted)}</span>"),
+                self.deleted_picker,
+                self.restore_button,
+            ],
             layout=w.Layout(display="none", flex_flow="row wrap"),
         )
         self.deleted_box.add_class("ccm-items-deleted")

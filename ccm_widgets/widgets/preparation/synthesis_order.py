@@ -17,6 +17,7 @@ from ccm_widgets.domain.ordering import moved
 from ccm_widgets.domain.plenary_snapshot import PlenarySnapshot
 from ccm_widgets.i18n import t
 from ccm_widgets.store import Store
+from ccm_widgets.widgets.common.labels import named
 from ccm_widgets.widgets.plenary.panel import PlenaryPanel
 
 
@@ -37,7 +38,7 @@ class SynthesisOrderEditor(PlenaryPanel):
         snapshot: PlenarySnapshot | None = None,
     ) -> None:
         super().__init__(store=store, actor=actor, snapshot=snapshot)
-        self.choice = w.Select(rows=6, layout=w.Layout(width="360px"))
+        self.choice = named(w.Select(rows=6, layout=w.Layout(width="360px")), t("order.title"))
         self.up_button = w.Button(description=t("order.up"), layout=w.Layout(width="auto"))
         self.down_button = w.Button(description=t("order.down"), layout=w.Layout(width="auto"))
         self.up_button.on_click(self._on_up)
