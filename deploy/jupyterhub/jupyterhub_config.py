@@ -51,7 +51,9 @@ then created by its own role (``ccm init … --store postgresql://ccm_animatrice
 as the facilitator), so that the role owns its tables.
 
 Tested by ``tests/browser/test_jupyterhub.py``, which adds the test-only settings (a dummy
-password login, servers run as the test's user) in a file that loads this one.
+password login, servers run as the test's user, a hub user given access to the
+facilitator's server by mistake, whom ``RoomAuthorizer`` must still refuse) in a file that
+loads this one.
 """
 
 import os

@@ -1,13 +1,16 @@
 """The JupyterHub deployment of ``deploy/jupyterhub/``, run for real on 127.0.0.1.
 
-A hub with its proxy; the facilitator's server runs Voilà as a Jupyter server extension,
-the meeting on PostgreSQL, in the facilitator's own database under their own role. A
-rapporteur of the room logs in through the hub, lands on the group's grid, types, and the
-store holds it; the Jupyter API and the hub's own routes stay closed to them, and code they
-send to their page's kernel over its websocket is not run (the facilitator's is); a hub user
-outside the room is refused; the facilitator's page hands out links under the hub's address;
-nothing is fetched from outside. The test only adds what a test needs (a password login,
-servers run as the test's user) in a file that loads the deployment's own.
+A hub with its proxy; the facilitator logs in and their server starts: Voilà as a Jupyter
+server extension, the meeting on PostgreSQL, in the facilitator's own database under their
+own role. The groups need no hub account: a browser that never logged in to the hub opens a
+group's link on the facilitator's server, lands on the group's light page, types, and the
+store holds it; that browser gets nothing of the Jupyter API, the facilitator's workbooks or
+their kernels. A hub user who is not the server's owner, even let in by a role given by
+mistake, is refused the Jupyter API and the kernels' websockets (``RoomAuthorizer``). The
+facilitator keeps the whole server and runs code in their own page's kernel; their page hands
+out the links under the hub's address; nothing is fetched from outside; no key is logged. The
+test only adds what a test needs (a password login, servers run as the test's user, the
+mistaken role) in a file that loads the deployment's own.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,13 @@ import pytest
 from ccm_widgets.files.loading import load_demo
 from ccm_widgets.store import Store
 from tests.browser.conftest import ARTIFACTS, free_port
-from tests.browser.helpers import GRID, open_page, row_editor_text
+from tests.browser.helpers import (
+    GROUP_READY,
+    PHONE,
+    open_page,
+    type_cell,
+    wait_cell_saved,
+)
 from tests.unit.test_meeting_databases import facilitator_database, with_password
 
 pytestmark = pytest.mark.browser
@@ -38,7 +48,7 @@ DEPLOY = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 PROXY = REPO / ".cache" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "mot-de-passe-de-test"
 DB_PASSWORD = "mot-de-passe-de-la-base"
-FACILITATOR, RAPPORTEUR, OUTSIDER = "animatrice", "rapporteur", "intrus"
+FACILITATOR, OUTSIDER = "animatrice", "intrus"
 
 TEST_CONFIG = """\
 c = get_config()  # noqa: F821
@@ -54,6 +64,12 @@ c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
 c.JupyterHub.hub_port = {hub_port}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
+# Test only: a hub user outside the room given access to the facilitator's server by mistake
+# (an admin's slip), and no "authorize" page on the way: the server itself must leave them
+# nothing (RoomAuthorizer).
+c.JupyterHub.load_roles = [{{"name": "acces-par-erreur", "users": [{outsider!r}],
+                            "scopes": ["access:servers!user={facilitator}"]}}]
+c.JupyterHub.tornado_settings = {{"oauth_no_confirm_list": {{"jupyterhub-user-{facilitator}"}}}}
 """
 
 
@@ -86,13 +102,14 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
         load_demo(store)
     (folder / "state").mkdir()
     rooms = folder / "salles.toml"
-    rooms.write_text(f'[{FACILITATOR}]\nrapporteurs = ["{RAPPORTEUR}"]\n', encoding="utf-8")
+    rooms.write_text(f"[{FACILITATOR}]\n", encoding="utf-8")  # the facilitators only
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = folder / "jupyterhub_config.py"
     config.write_text(
         TEST_CONFIG.format(
-            deploy=str(DEPLOY), password=PASSWORD, outsider=OUTSIDER, port=port,
+            deploy=str(DEPLOY), password=PASSWORD, outsider=OUTSIDER,
+            facilitator=FACILITATOR, port=port,
             home=str(folder / "home" / "{username}"), hub_port=free_port(),
             api_port=free_port(), proxy=str(PROXY),
         ),
@@ -130,9 +147,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory, postgres: Any) -> Iterator[dic
         yield {"base": base, "store": store_url, "log": log, "folder": folder}
     finally:
         _stop(process)
-    leftovers = subprocess.run(
-        ["pgrep", "-f", str(folder)], capture_output=True, text=True
-    ).stdout.split()
+    # The servers' kernels end a moment after the hub does (seen: 0.4 s), not never.
+    deadline = time.monotonic() + 10
+    while True:
+        leftovers = subprocess.run(
+            ["pgrep", "-a", "-f", str(folder)], capture_output=True, text=True
+        ).stdout.splitlines()
+        if not leftovers or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert leftovers == [], f"processus restés après l'arrêt du hub : {leftovers}"
 
 
@@ -145,22 +168,48 @@ def log_in(browser: Any, url: str, user: str, outside: list[str]) -> Any:
     return page
 
 
-def hub_routes_stay_closed(page: Any, base: str, server: str) -> None:
-    """Nothing of the facilitator's server but its Voilà pages, nothing of the hub's own API
-    or admin page: 403 or 404, never a page (redirects not followed: no login page either)."""
+def hub_routes_stay_closed(page: Any, base: str, server: str, *, anonymous: bool) -> None:
+    """Nothing of the facilitator's server but the group's page, nothing of the hub's own API
+    or admin page: 403 or 404, never a page; for a browser that never logged in, a redirect
+    to the hub too (not followed: it leads to the hub's log-in)."""
     api = page.context.request
     xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_xsrf"), "")
+    who = "un navigateur anonyme" if anonymous else OUTSIDER
     gets = [f"{server}/{path}" for path in (
-        "api/contents", "api/contents/groupe.ipynb", "api/kernels", "api/sessions",
-        "api/terminals", "api/kernelspecs", "lab", "tree", "files/groupe.ipynb",
-        "edit/groupe.ipynb", "nbconvert/html/groupe.ipynb", "voila/api/contents",
+        "api/contents", "api/contents/animateur.ipynb", "api/kernels", "api/sessions",
+        "api/terminals", "api/kernelspecs", "lab", "tree", "files/animateur.ipynb",
+        "edit/animateur.ipynb", "nbconvert/html/animateur.ipynb", "voila/api/contents",
+        "voila/render/animateur.ipynb", "voila/render/pleniere.ipynb",
     )] + [f"{base}/hub/api/users", f"{base}/hub/api/groups", f"{base}/hub/admin"]  # fmt: skip
     for url in gets:
-        status = api.get(url, max_redirects=0).status
-        assert status in {403, 404}, f"GET {url} → {status} pour un rapporteur"
-    for path in ("api/kernels", "api/sessions", "api/terminals"):
+        answer = api.get(url, max_redirects=0)
+        if anonymous and 300 <= answer.status < 400:
+            to = answer.headers.get("location", "")
+            assert to.startswith(("/hub/", f"{base}/hub/")), f"GET {url} → {answer.status} {to}"
+            continue
+        assert answer.status in {403, 404}, f"GET {url} → {answer.status} pour {who}"
+    for path in ("api/kernels", "api/sessions", "api/terminals", "api/contents"):
         status = api.post(f"{server}/{path}", headers={"X-XSRFToken": xsrf}, data={}).status
-        assert status in {403, 404}, f"POST {path} → {status} pour un rapporteur"
+        assert status in {403, 404}, f"POST {path} → {status} pour {who}"
+
+
+def kernel_socket(page: Any, server: str, kernel: str) -> int:
+    """The status the facilitator's server answers ``page``'s user asking for ``kernel``'s
+    websocket: 101 when it is opened (and closed at once)."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies(server + "/"))
+    url = server.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+    try:
+        with connect(
+            f"{url}?session_id={uuid.uuid4().hex}", additional_headers={"Cookie": cookies},
+            subprotocols=["v1.kernel.websocket.jupyter.org"], origin=server.split("/user/")[0],
+            open_timeout=10,
+        ):  # fmt: skip
+            return 101
+    except InvalidStatus as refused:
+        return int(refused.response.status_code)
 
 
 def kernel_exchange(page: Any, server: str, kernel: str, marker: Path) -> list[str]:
@@ -223,49 +272,38 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     links = dict(line.split("\t", 1) for line in printed.splitlines() if "\t" in line)
-    assert links["Protection"].startswith(f"{server}/voila/render/groupe.ipynb?")
+    assert links["Protection"].startswith(f"{server}/ccm/groupe?cle=")
 
-    # A rapporteur of the room, logged out, opens the group's link: log-in, then the grid.
-    rapporteur = log_in(browser, links["Protection"], RAPPORTEUR, outside)
-    rapporteur.wait_for_selector(GRID, timeout=60_000)
-    assert "Protection" in rapporteur.inner_text("h2")
-    row_editor_text(rapporteur, 0, 1)
-    area = rapporteur.locator(".ccm-row-editor textarea").nth(1)
-    area.fill("Défi saisi à travers JupyterHub")
-    area.press("Tab")
-    rapporteur.locator(".ccm-status", has_text="(ligne 1, Défis)").wait_for(timeout=15_000)
+    # A phone that never logged in to the hub opens the group's link: the group's page, no
+    # log-in; it types, and the store holds it as the group's.
+    group = open_page(browser, links["Protection"], GROUP_READY, outside=outside, device=PHONE)
+    group.wait_for_function("() => !location.search.includes('cle=')")  # the script ran
+    assert group.url == f"{server}/ccm/groupe"
+    assert "Protection" in group.inner_text("h1")
+    type_cell(group, 0, "challenges", "Défi saisi à travers JupyterHub", touch=True)
+    wait_cell_saved(group, 0, "challenges")
     with Store(hub["store"]) as store:
         row = store.grid.rows("protection")[0]
-    assert row.challenges == "Défi saisi à travers JupyterHub"
-    assert row.updated_by.startswith("groupe:protection")
-    rapporteur.screenshot(path=str(ARTIFACTS / "jupyterhub-groupe.png"), full_page=True)
-
-    # The hub let the rapporteur into the facilitator's server: only the Voilà pages; the
-    # facilitator keeps the whole server.
-    hub_routes_stay_closed(rapporteur, base, server)
-    assert facilitator.context.request.get(f"{server}/api/contents").status == 200
-
-    # The page's own kernel runs only what a Voilà page sends it: widget messages. Code sent
-    # over the rapporteur's websocket to that kernel is dropped.
-    kernel = rapporteur.evaluate(
-        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    assert (row.challenges, row.updated_by) == (
+        "Défi saisi à travers JupyterHub",
+        "groupe:protection",
     )
-    marker = hub["folder"] / "exécuté-par-le-rapporteur"
-    replies = kernel_exchange(rapporteur, server, kernel, marker)
-    assert not marker.exists(), "le code envoyé par le rapporteur a été exécuté"
-    refused = {"execute_reply", "execute_input", "inspect_reply", "complete_reply",
-               "history_reply", "is_complete_reply", "execute_result"}  # fmt: skip
-    assert refused.isdisjoint(replies), f"le noyau a répondu au rapporteur : {replies}"
-    assert "kernel_info_reply" in replies  # the page's own messages still pass
-    assert "message « execute_request » de rapporteur ignoré" in hub["log"].read_text()
+    group.screenshot(path=str(ARTIFACTS / "jupyterhub-groupe.png"), full_page=True)
+    # That phone gets nothing else of the facilitator's server, nor of the hub.
+    hub_routes_stay_closed(group, base, server, anonymous=True)
 
     # The facilitator's home page hands out the links under the hub's address.
     facilitator.goto(links["animateur"])
     facilitator.wait_for_selector(".ccm-home code", timeout=60_000)
-    shown = facilitator.locator(".ccm-home code").all_inner_texts()
-    assert shown
-    assert all(u.startswith(f"{server}/voila/render/groupe.ipynb?") for u in shown)
-    # The facilitator, the server's owner, keeps every message type on their page's kernel.
+    shown = [u for u in facilitator.locator(".ccm-home code").all_inner_texts() if "cle=" in u]
+    assert len(shown) >= 4
+    groups = [u for u in shown if "/ccm/groupe?" in u]
+    assert len(groups) == 4, shown
+    assert all(u.startswith(f"{server}/") for u in shown), shown
+    facilitator.screenshot(path=str(ARTIFACTS / "jupyterhub-animatrice.png"), full_page=True)
+    # The facilitator, the server's owner, keeps the whole server, and every message type
+    # on their page's kernel.
+    assert facilitator.context.request.get(f"{server}/api/contents").status == 200
     kernel = facilitator.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
@@ -274,18 +312,25 @@ def test_a_room_behind_jupyterhub(browser: Any, hub: dict[str, Any]) -> None:
     assert owner_marker.exists(), replies
     assert {"execute_reply", "inspect_reply", "complete_reply", "is_complete_reply",
             "history_reply"} <= set(replies)  # fmt: skip
+    # The phone cannot reach that kernel.
+    assert kernel_socket(group, server, kernel) in {302, 401, 403}
 
-    # A hub user outside the room sees nothing of it.
-    outsider = log_in(browser, links["Protection"], OUTSIDER, outside)
-    outsider.wait_for_load_state("networkidle")
-    assert outsider.locator(GRID).count() == 0
-    assert "403" in outsider.inner_text("body")
+    # A hub user who is not the owner, let into the server by a role given by mistake: the
+    # server refuses them every route of the Jupyter API, and the kernel's websocket.
+    outsider = log_in(browser, f"{server}/voila", OUTSIDER, outside)
+    # Let in by the hub (the role), the home page says only that each page opens with its
+    # link; it names no workbook.
+    outsider.get_by_text("Cahiers de la réunion").wait_for(timeout=60_000)
+    assert ".ipynb" not in outsider.content()
+    hub_routes_stay_closed(outsider, base, server, anonymous=False)
+    assert kernel_socket(outsider, server, kernel) == 403
+    assert f"ccm : refusé à {OUTSIDER}" in hub["log"].read_text()
 
     assert outside == [], f"requêtes vers l'extérieur : {outside}"
-    for page in (facilitator, rapporteur, outsider):
+    for page in (facilitator, group, outsider):
         page.context.close()
-    # The hub and the facilitator's server logged every request above, never a key.
+    # The hub and the facilitator's server logged what they did, never a key.
     keys = {url.rsplit("cle=", 1)[1] for url in links.values()}
     logged = hub["log"].read_text()
-    assert "/voila/render/groupe.ipynb" in logged
+    assert "GET /user/animatrice/ccm/groupe?cle=[clé masquée]" in logged
     assert [k for k in keys if k in logged] == []
