@@ -329,6 +329,7 @@ def test_a_closed_breakout_is_said_once_and_the_groups_pages_turn_read_only(
     group = open_group(browser, server.links["Protection"], PHONE)
     plenary = open_page(browser, server.links["pleniere"], ".ccm-board table")
     plenary.get_by_role("button", name="Clore les travaux de groupes").click()
+    plenary.get_by_role("button", name="Clore maintenant").click()  # it asks first
     plenary.get_by_text("Clôture enregistrée").wait_for(timeout=10_000)
     assert plenary.get_by_text("Travaux de groupes clos", exact=True).count() == 1
     group.locator("#lecture-seule").wait_for(state="visible", timeout=10_000)

@@ -227,7 +227,9 @@ def test_adoption_opens_at_the_first_row_waiting_and_amends(demo_store: Store) -
 
 def test_closing_the_breakout_is_said_once(demo_store: Store) -> None:
     control = BreakoutControl(store=demo_store, tick=False)
-    control.close_button.click()
+    control.close_button.click()  # asks first
+    assert demo_store.session.breakout()[0]
+    control.close_now_button.click()
     assert "Travaux de groupes clos" in control.timer.value
     assert "Travaux de groupes clos" not in control.status.message
     assert "lecture seule" in control.status.message

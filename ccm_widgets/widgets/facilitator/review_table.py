@@ -27,14 +27,16 @@ log = logging.getLogger(__name__)
 REVIEW_TABLE_CSS = """
 <style>
 .ccm-review-table { width: 100%; }
-.ccm-review-head, .ccm-review-row { display: grid; width: 100%; gap: 6px 10px;
+.ccm-review-head, .ccm-review-row { display: grid; box-sizing: border-box; width: auto;
+  margin: 0; gap: 6px 10px;
   grid-template-columns: minmax(7em, 1fr) minmax(0, 3fr) minmax(0, 3fr) minmax(10em, 1.3fr);
   align-items: start; padding: 6px 4px; border-bottom: 1px solid #d6d9de; }
 .ccm-review-head { font-weight: bold; background: #dde4ee; border-bottom: 2px solid #888; }
 .ccm-review-row .ccm-review-text { white-space: pre-wrap; overflow-wrap: anywhere;
   line-height: 1.35; font-size: 14px; }
 .ccm-review-row .ccm-review-section { font-size: 13px; color: #333; }
-.ccm-review-row .widget-textarea, .ccm-review-row .widget-dropdown { width: 100%; margin: 0; }
+.ccm-review-row > * { min-width: 0; margin: 0; box-sizing: border-box; }
+.ccm-review-row .widget-textarea, .ccm-review-row .widget-dropdown { width: 100%; }
 .ccm-review-row textarea { min-height: 3.2em; field-sizing: content; font-family: inherit;
   font-size: 14px; }
 .ccm-review-row .widget-label { position: absolute; width: 1px; height: 1px; overflow: hidden;
