@@ -462,9 +462,12 @@ class EventsHandler(ApiHandler):
         while True:
             moved = await hub.wait(version, TICK_SECONDS) or last is None
             if moved:
-                try:
-                    found = await hub.shared((self.kind, self.access.key, self.section, version),
-                                             self.read_since(version))  # fmt: skip
+                read = self.read_since(version)
+                try:  # the stream's first read is its own: the store checks the key in it
+                    # (a read shared with the streams already open, made before the key was
+                    # renewed, gave a renewed key the rows until the hub heard of it)
+                    found = await (read() if last is None else hub.shared(
+                        (self.kind, self.access.key, self.section, version), read))  # fmt: skip
                 except Refused as refused:
                     if refused.status in {403, 404}:
                         self.event("refus", refused.body())
