@@ -21,23 +21,18 @@ themselves are read by :class:`ccm_widgets.web.access.KeyBook`, the one rule of 
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ccm_widgets.store import FACILITATOR, Access, Store, StoreError
-from ccm_widgets.web.access import COOKIES, KEY_LENGTH, KeyBook
+from ccm_widgets.store import FACILITATOR, Access, StoreError
+from ccm_widgets.web.access import COOKIES, KEY_LENGTH, KeyBook, KeyReader
 
 log = logging.getLogger(__name__)
 
 #: The cookie that holds the facilitator's key.
 COOKIE = COOKIES[FACILITATOR]
-#: Seconds a read of the keys is reused: a renewed key stops opening pages within this.
-KEYS_TTL = 1.0
 #: Kernels for the facilitator's own pages (home, preparation, attendance, review, debates,
 #: plenary, and a few reloads while a closed tab's kernel waits out its grace).
 FACILITATOR_PAGES = 12
@@ -97,33 +92,15 @@ class Door:
         self.store_location = store_location
         self.max_pages = max_pages if max_pages is not None else FACILITATOR_PAGES
         self.strict = strict
-        self._store: Store | None = None
-        self._store_lock = threading.Lock()
-        self._keys: KeyBook | None = None
-        self._keys_at = float("-inf")
+        self.reader = KeyReader(store_location)
         #: Pages let in whose kernel is not started yet.
         self.opening = 0
         self.refused = 0
 
-    def _read_keys(self) -> KeyBook:
-        with self._store_lock:
-            if self._store is None:
-                self._store = Store(self.store_location, create=False)
-            try:
-                return KeyBook.read(self._store)
-            except StoreError:
-                self._store.close()  # opened afresh next time (a restarted database)
-                self._store = None
-                raise
-
-    async def keys(self, now: float | None = None) -> KeyBook:
-        """The meeting's keys, read again at most every :data:`KEYS_TTL` seconds (in a thread:
-        the server's loop never waits on the database)."""
-        now = time.monotonic() if now is None else now
-        if self._keys is None or now - self._keys_at >= KEYS_TTL:
-            self._keys = await asyncio.to_thread(self._read_keys)
-            self._keys_at = now
-        return self._keys
+    async def keys(self) -> KeyBook:
+        """The meeting's keys (:class:`~ccm_widgets.web.access.KeyReader`: the store read at
+        most once a second, on a thread: the server's loop never waits on the database)."""
+        return await self.reader.book()
 
     async def admit(self, key: str, page_kernels: int) -> Access | Refusal:
         """Whether a page request may have a kernel; ``page_kernels`` run already."""

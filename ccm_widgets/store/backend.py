@@ -288,6 +288,18 @@ class Database:
         if identity != self._identity:
             raise StoreError(t("store.file_replaced", where=self.where))
 
+    def moved_away(self) -> bool:
+        """Whether the SQLite file at the store's path is no longer the one this connection
+        opened (deleted, or replaced: a USB stick pulled out and put back). A connection kept
+        open reads the file it opened, even deleted: readers that live as long as the server
+        open the store again when this says so. Writes refuse such a file by themselves
+        (:meth:`_check_same_file`). Always False on PostgreSQL."""
+        return (
+            self.dialect is SQLITE
+            and self._identity is not None
+            and self._file_identity() != self._identity
+        )
+
     def close(self) -> None:
         """Close the connection (the file stays as it is)."""
         with self._lock:

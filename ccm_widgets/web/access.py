@@ -10,13 +10,16 @@ so a key renewed meanwhile stops a request that was let in a moment before.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ccm_widgets.domain.model import GENERAL
-from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, same_key
+from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError, same_key
 
 #: The cookie that holds each kind of key once a link has been opened (``HttpOnly``,
 #: ``SameSite=Strict``): one per kind, so that a facilitator who tries a group's link on
@@ -24,6 +27,10 @@ from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, same_key
 COOKIES = {FACILITATOR: "ccm_animateur", PROJECTION: "ccm_projection", "group": "ccm_groupe"}
 #: Longest key value read from a link or a cookie (keys are 12 characters).
 KEY_LENGTH = 64
+#: Seconds a read of the keys is reused: a renewed key stops opening pages within this (the
+#: store checks it again in every transaction anyway). A flood of wrong keys costs one read
+#: of the store a second, not one each.
+KEYS_TTL = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,52 @@ class KeyBook:
             if same_key(key, expected):
                 return Access(slug, key)
         return None
+
+
+class KeyReader:
+    """The meeting's keys as the server checks requests against them: read from the store
+    on a thread, at most every :data:`KEYS_TTL` seconds, on a connection of its own that is
+    made again after a failure or when the store's file was replaced (a USB stick put back).
+
+    Parameters
+    ----------
+    location:
+        The store's path or URL.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self._book: KeyBook | None = None
+        self._at = float("-inf")
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def _read(self) -> KeyBook:
+        with self._lock:
+            if self._store is not None and self._store.db.moved_away():
+                self._store.close()
+                self._store = None
+            try:
+                if self._store is None or self._store.closed:
+                    self._store = Store(self.location, create=False)
+                return KeyBook.read(self._store)
+            except StoreError:
+                if self._store is not None:
+                    self._store.close()  # opened afresh next time (a restarted database)
+                self._store = None
+                raise
+
+    async def book(self, now: float | None = None) -> KeyBook:
+        """The keys (a store that cannot be read raises :class:`StoreError`)."""
+        now = time.monotonic() if now is None else now
+        if self._book is None or now - self._at >= KEYS_TTL:
+            self._book = await asyncio.to_thread(self._read)
+            self._at = now
+        return self._book
+
+    def expire(self) -> None:
+        """Read the keys again at the next request."""
+        self._at = float("-inf")
 
 
 def cookie_name(access: Access) -> str:

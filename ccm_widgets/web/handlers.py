@@ -34,11 +34,12 @@ from tornado.iostream import StreamClosedError
 
 from ccm_widgets.domain.model import GRID_FIELDS
 from ccm_widgets.i18n import current_language, t
-from ccm_widgets.store import FACILITATOR, PROJECTION, Access, Store, StoreError
+from ccm_widgets.store import FACILITATOR, PROJECTION, Access, StoreError
 from ccm_widgets.web.access import (
     COOKIES,
     KEY_LENGTH,
     KeyBook,
+    KeyReader,
     cookie_name,
     may_read_section,
     may_read_synthesis,
@@ -50,9 +51,6 @@ from ccm_widgets.web.service import GridService, Refused
 
 log = logging.getLogger(__name__)
 
-#: Seconds a read of the keys is reused: a renewed key stops opening pages within this (the
-#: store checks it again in every transaction anyway).
-KEYS_TTL = 1.0
 #: Bodies the API accepts, in bytes: a file to import, a pasted block, anything else.
 MAX_IMPORT = 8 * 1024 * 1024
 MAX_PASTE = 2 * 1024 * 1024
@@ -62,38 +60,15 @@ RATE_BURST = 120
 RATE_PER_SECOND = 30.0
 #: Live streams a key may hold open at once (two devices a group, a few tabs each).
 STREAMS_PER_KEY = 12
+#: What a participants' page may load and run: its own files only (the JSON data blocks in
+#: the page are not scripts that run), and no frame around it.
+CONTENT_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 #: Seconds between two "still here" events of a stream: a page that hears nothing for
 #: three of them says the connection is lost.
 TICK_SECONDS = 1.0
-
-
-class Keys:
-    """The meeting's keys, read from the store in a thread at most every :data:`KEYS_TTL`."""
-
-    def __init__(self, location: str) -> None:
-        self.location = location
-        self._book: KeyBook | None = None
-        self._at = float("-inf")
-        self._store: Store | None = None
-
-    def _read(self) -> KeyBook:
-        try:
-            if self._store is None or self._store.closed:
-                self._store = Store(self.location, create=False)
-            return KeyBook.read(self._store)
-        except StoreError:
-            if self._store is not None:
-                self._store.close()
-            self._store = None
-            raise
-
-    async def book(self) -> KeyBook:
-        """The keys (a store that cannot be read raises :class:`StoreError`)."""
-        now = time.monotonic()
-        if self._book is None or now - self._at >= KEYS_TTL:
-            self._book = await asyncio.to_thread(self._read)
-            self._at = now
-        return self._book
 
 
 class RateLimit:
@@ -126,7 +101,7 @@ class Room:
         from ccm_widgets.web.pages import Templates
 
         self.service = GridService(location)
-        self.keys = Keys(location)
+        self.keys = KeyReader(location)
         self.hub = ChangeHub(location)
         self.rate = RateLimit()
         self.streams: dict[str, int] = {}
@@ -157,6 +132,10 @@ class RoomHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("X-Content-Type-Options", "nosniff")
+        # Only the pages' own files run, nothing is fetched elsewhere, and no other site
+        # frames a page (to make a rapporteur click in it).
+        self.set_header("Content-Security-Policy", CONTENT_POLICY)
+        self.set_header("X-Frame-Options", "DENY")
 
     async def book(self) -> KeyBook:
         try:
@@ -191,6 +170,12 @@ class RoomHandler(web.RequestHandler):
                 return access
         raise Refused(403, t("web.no_key"))
 
+    def rate_limit(self, access: Access) -> None:
+        """:class:`Refused` (429) past the key's rate: page opens count like API requests,
+        so a key on the wall cannot keep the store's workers busy for the other groups."""
+        if not self.room.rate.allow(access.key):
+            raise Refused(429, t("web.too_fast"))
+
     def synthesis_access(self, book: KeyBook) -> Access:
         for kind in (PROJECTION, FACILITATOR):
             access = self.cookie_access(book, kind)
@@ -222,15 +207,14 @@ class ApiHandler(RoomHandler):
         try:
             book = await self.book()
             self.access = self.who(book)
-            if not self.room.rate.allow(self.access.key):
-                raise Refused(429, t("web.too_fast"))
+            self.rate_limit(self.access)
             if self.request.method not in {"GET", "HEAD"}:
                 given = self.request.headers.get("X-Ccm-Jeton", "")
                 if not same_token(given, self.access):
                     raise Refused(403, t("web.bad_token"))
             length = int(self.request.headers.get("Content-Length", "0") or 0)
             if length > self.max_body:
-                raise Refused(413, t("web.too_large", size=self.max_body // (1024 * 1024) or 1))
+                raise Refused(413, t("web.too_large", size=size_text(self.max_body)))
         except Refused as refused:
             self.refuse(refused)
         except ValueError:
@@ -247,7 +231,7 @@ class ApiHandler(RoomHandler):
         self._size += len(chunk)
         if self._size > self.max_body:
             if not self._finished:
-                self.refuse(Refused(413, t("web.too_large", size=self.max_body // 1048576 or 1)))
+                self.refuse(Refused(413, t("web.too_large", size=size_text(self.max_body))))
             return
         self._parts.append(chunk)
 
@@ -299,6 +283,13 @@ class ApiHandler(RoomHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if not isinstance(value, Refused | web.HTTPError):
             super().log_exception(typ, value, tb)
+
+
+def size_text(size: int) -> str:
+    """A byte limit as a person reads it: ``256 Ko``, ``8 Mo``."""
+    if size >= 1024 * 1024:
+        return t("web.megabytes", size=size // (1024 * 1024))
+    return t("web.kilobytes", size=size // 1024)
 
 
 def text_of(body: dict[str, Any], name: str) -> str:
@@ -545,6 +536,7 @@ class GroupPageHandler(RoomHandler):
                 self.keep_key(given)
             wanted = self.get_argument("groupe", "")
             access = self.page_access(book, given, wanted)
+            self.rate_limit(access)
             section = wanted if access.role == FACILITATOR else str(access.group)
             data = await self.room.service.page(access, section)
         except Refused as refused:
@@ -588,6 +580,7 @@ class ProjectionPageHandler(GroupPageHandler):
             if given is not None:
                 self.keep_key(given)
             access = given or self.synthesis_access(book)
+            self.rate_limit(access)
             data = await self.room.service.synthesis(access)
         except Refused as refused:
             self.refusal_page(refused)

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from ccm_widgets.store import Store, StoreError
-from ccm_widgets.web.service import moved_away, opened_file
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +59,13 @@ class ChangeHub:
 
     def _watch(self) -> None:
         store: Store | None = None
-        opened: tuple[int, int] | None = None  # the file the store opened
         while not self._stop.is_set():
             try:
-                if store is not None and moved_away(store, opened):
+                if store is not None and store.db.moved_away():
                     store.close()  # a file deleted or replaced: follow the one there now
                     store = None
                 if store is None or store.closed:
                     store = Store(self.location, create=False)
-                    opened = opened_file(store)
                     signal = store.db.change_signal()
                     seen = signal.generation
                 counter = store.session.change_counter()

@@ -14,7 +14,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +34,6 @@ from ccm_widgets.domain.model import (
 from ccm_widgets.i18n import t
 from ccm_widgets.store import (
     FACILITATOR,
-    SQLITE,
     Access,
     AccessError,
     ConflictError,
@@ -107,27 +105,6 @@ def fate_sentence(
     return t(key, number=number, text=text, who=who, target=fate.row.position, where=where)
 
 
-def opened_file(store: Store) -> tuple[int, int] | None:
-    """The SQLite file ``store``'s path names now (device, inode); None on PostgreSQL, or
-    when no file is there."""
-    if store.db.dialect is not SQLITE:
-        return None
-    try:
-        found = os.stat(store.path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def moved_away(store: Store, opened: tuple[int, int] | None) -> bool:
-    """Whether the file ``store`` opened (``opened``, from :func:`opened_file`) is no longer
-    the one at its path. A connection the server keeps reads the file it opened even once
-    deleted or replaced (a USB stick pulled out and put back): its readers would serve that
-    file, and its live events stay still, for the rest of the meeting. Writes refuse it by
-    themselves (``store.file_gone``, ``store.file_replaced``)."""
-    return opened is not None and opened_file(store) != opened
-
-
 def utc_now() -> str:
     """The server's clock, which every page's countdown follows."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -151,13 +128,12 @@ class GridService:
 
     def _store(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
-        if store is not None and moved_away(store, self._local.opened):
+        if store is not None and store.db.moved_away():
             self._drop_store()  # the file there now is opened instead, or said missing
             store = None
         if store is None or store.closed:
             store = Store(self.location, create=False)
             self._local.store = store
-            self._local.opened = opened_file(store)
         return store
 
     async def run(self, call: Callable[[Store], T]) -> T:

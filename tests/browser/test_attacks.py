@@ -477,7 +477,9 @@ def test_500_opens_of_the_projection_and_of_a_group_link_start_no_kernel(
             answer = Device(server).send("GET", path_of(link))
             statuses[answer.status] += 1
             assert "kernelId" not in answer.text
-        assert statuses == {200: 500}, statuses
+        # Past the key's rate (a burst, then 30 a second), a page open is refused in French.
+        assert set(statuses) <= {200, 429}, statuses
+        assert statuses[200] >= 100, statuses
     # The old links to the group and projection workbooks lead to the light pages.
     for page in ("groupe", "projection"):
         for _ in range(20):
@@ -512,7 +514,7 @@ REFUSAL_JS = """async ([api, token, row]) => {
 
 
 def test_a_renewed_key_reads_nothing_and_writes_nothing(browser: Any, spare: Server) -> None:
-    from ccm_widgets.web.handlers import KEYS_TTL
+    from ccm_widgets.web.access import KEYS_TTL
 
     name = "Gouvernance et coordination"
     link = spare.links[name]
@@ -829,9 +831,9 @@ def test_a_write_needs_the_pages_own_token_and_another_site_cannot_write(
         "response", lambda r: seen.append(r) if r.request.method in {"POST", "PUT"} else None
     )
     try:
-        for origin, refusal in (
-            ("127.0.0.1", "trop ancienne pour enregistrer"),  # the cookie went: no token
-            ("localhost", "Ce lien n'est pas valide"),  # no cookie at all
+        for origin, cookie_sent in (
+            ("127.0.0.1", True),  # the same site: the cookie went, the token is missing
+            ("localhost", False),  # another site: no cookie at all
         ):
             seen.clear()
             page = context.new_page()
@@ -848,7 +850,10 @@ def test_a_write_needs_the_pages_own_token_and_another_site_cannot_write(
             assert sorted(arrived) == [
                 ("document", "POST", 403), ("fetch", "POST", 403), ("fetch", "POST", 403)
             ], arrived  # fmt: skip
-            assert refusal in json.loads(form.value.body())["message"], origin
+            sent = form.value.request.all_headers().get("cookie", "")
+            assert ("ccm_groupe=" in sent) is cookie_sent, origin
+            # The answer is refused inside the other site's frame as well (no clickjacking).
+            assert form.value.all_headers()["x-frame-options"] == "DENY"
             page.close()
             page.close()
     finally:
@@ -1115,7 +1120,7 @@ def test_a_closed_breakout_refuses_every_write_of_a_group(server: Server) -> Non
 def test_replacing_the_meeting_while_serving_revokes_every_old_link(
     browser: Any, spare: Server
 ) -> None:
-    from ccm_widgets.web.handlers import KEYS_TTL
+    from ccm_widgets.web.access import KEYS_TTL
 
     page = open_group(browser, spare.links["Protection"], LAPTOP)
     old = dict(spare.links)

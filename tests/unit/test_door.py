@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from jupyter_server.services.kernels.connection.base import (
@@ -144,7 +145,7 @@ def test_a_renewed_key_stops_opening_pages_within_a_second(meeting_store: Store)
     old = meeting_store.groups.facilitator_key()
     assert isinstance(asyncio.run(door.admit(old, 0)), Access)
     meeting_store.groups.renew_key(FACILITATOR)
-    door._keys_at -= 1.0  # a second later
+    door.reader.expire()  # a second later
     assert asyncio.run(door.admit(old, 0)) == Refusal("page.bad_key")
     assert not asyncio.run(door.may_use_kernels(old))
 
@@ -154,14 +155,14 @@ def test_refusing_a_flood_of_wrong_keys_reads_the_store_once_a_second(
 ) -> None:
     door = Door(str(meeting_store.path))
     reads = 0
-    read = door._read_keys
+    read = door.reader._read
 
     def counted() -> KeyBook:
         nonlocal reads
         reads += 1
         return read()
 
-    door._read_keys = counted  # type: ignore[method-assign]
+    door.reader._read = counted  # type: ignore[method-assign]
 
     async def flood() -> None:
         for n in range(500):
@@ -171,3 +172,23 @@ def test_refusing_a_flood_of_wrong_keys_reads_the_store_once_a_second(
     asyncio.run(flood())
     assert reads <= 2 + (time.perf_counter() - started)
     assert door.refused == 500
+
+
+def test_the_keys_follow_a_store_file_put_back_in_place(meeting_store: Store) -> None:
+    """A USB stick pulled out, and another copy of the meeting put in its place: the door
+    reads the keys of the file that is there now, not of the one it had opened."""
+    import shutil
+
+    door = Door(str(meeting_store.path))
+    old = meeting_store.groups.facilitator_key()
+    assert isinstance(asyncio.run(door.admit(old, 0)), Access)
+    copy = meeting_store.path.with_name("copie.sqlite")
+    with Store(copy) as other:
+        other.groups.renew_key(FACILITATOR)
+        new = other.groups.facilitator_key()
+    for suffix in ("-wal", "-shm"):  # the stick's files go with it
+        Path(f"{meeting_store.path}{suffix}").unlink(missing_ok=True)
+    shutil.move(copy, meeting_store.path)  # a new file at the same path
+    door.reader.expire()
+    assert asyncio.run(door.admit(new, 0)) == Access(FACILITATOR, new)
+    assert asyncio.run(door.admit(old, 0)) == Refusal("page.bad_key")
