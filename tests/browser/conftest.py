@@ -157,6 +157,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``ccm serve --no-demo`` on an empty store: the meeting is made in the pages."""
+    folder = tmp_path_factory.mktemp("vide")
+    started = start_server(folder, folder / "ccm.sqlite", demo=False)
+    try:
+        yield started
+    finally:
+        stop_server(started.process)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright

@@ -46,6 +46,13 @@ def open_page(
     return page
 
 
+def upload(page: Any, button: str, path: Any) -> None:
+    """Choose ``path`` with the file picker the button named ``button`` opens."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=button).click()
+    chooser.value.set_files(str(path))
+
+
 def open_group(browser: Any, url: str, device: dict[str, Any] | None = None) -> Any:
     """A group's page on ``device`` (a laptop by default), its script running."""
     page = open_page(browser, url, GROUP_READY, device=device or LAPTOP)

@@ -6,7 +6,6 @@ amended in Adoption; a deleted agenda item restored; an export that downloads by
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ import pytest
 from ccm_widgets.files.loading import DEMO_DIR, load_demo
 from ccm_widgets.store import Store
 from ccm_widgets.widgets.plenary.consolidation import row_options
-from tests.browser.conftest import Server, start_server, stop_server
-from tests.browser.helpers import PHONE, open_group, open_page
+from tests.browser.conftest import Server
+from tests.browser.helpers import PHONE, open_group, open_page, upload
 
 pytestmark = pytest.mark.browser
 
@@ -53,23 +52,6 @@ def open_tab(page: Any, title: str) -> None:
 def facilitator_url(server: Server, notebook: str) -> str:
     key = server.links["animateur"].split("cle=")[1]
     return f"{server.base}/voila/render/{notebook}?cle={key}"
-
-
-def upload(page: Any, button: str, path: Path) -> None:
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name=button).click()
-    chooser.value.set_files(str(path))
-
-
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``ccm serve --no-demo`` on an empty store."""
-    folder = tmp_path_factory.mktemp("vide")
-    started = start_server(folder, folder / "ccm.sqlite", demo=False)
-    try:
-        yield started
-    finally:
-        stop_server(started.process)
 
 
 def test_a_meeting_is_started_from_an_empty_store_in_the_pages(

@@ -8,13 +8,12 @@ PDF from the plenary. Every step's screenshot goes to ``tests/artifacts/reunion-
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server, start_server, stop_server
+from tests.browser.conftest import Server
 from tests.browser.helpers import (
     LAPTOP,
     PHONE,
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     open_page,
     rows_shown,
     type_cell,
+    upload,
     wait_cell_saved,
 )
 
@@ -45,22 +45,6 @@ REVIEW = (
 
 def shoot(page: Any, artifacts: Path, step: int, name: str) -> None:
     page.screenshot(path=str(artifacts / f"reunion-{step:02d}-{name}.png"), full_page=True)
-
-
-def upload(page: Any, button: str, path: Path) -> None:
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name=button).click()
-    chooser.value.set_files(str(path))
-
-
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("complete")
-    started = start_server(folder, folder / "ccm.sqlite", demo=False)
-    try:
-        yield started
-    finally:
-        stop_server(started.process)
 
 
 def test_a_whole_meeting_from_an_empty_store_to_the_pdf(

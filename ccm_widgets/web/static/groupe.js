@@ -6,19 +6,14 @@ import { makeApi, Offline, Refusal } from "./api.js";
 import { makeBanner } from "./banner.js";
 import { Drafts } from "./drafts.js";
 import { listen } from "./live.js";
-import { clock, say } from "./messages.js";
+import { clock, keyOutOfAddress, say } from "./messages.js";
 
 const config = JSON.parse(document.getElementById("ccm-donnees").textContent);
 const FIELDS = config.fields; // in the grid's order (the JSON's keys are sorted)
 const SAVE_AFTER = 1000;
 const RETRY_EVERY = 3000;
 
-// Out of the address bar: the key lives in an HttpOnly cookie from now on.
-if (new URLSearchParams(location.search).has("cle")) {
-  const url = new URL(location.href);
-  url.searchParams.delete("cle");
-  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-}
+keyOutOfAddress();
 
 const api = makeApi(config.api, config.token);
 const banner = makeBanner();
@@ -781,86 +776,72 @@ function offerPanel() {
   found.hidden = false;
 }
 
-function offerDraft(draft, gone = false) {
+// One entry of the panel: what was kept, and "save" or "set aside" (``save`` returns
+// whether it was saved; either way, the entry goes once settled).
+function offerEntry(title, text, save, drop) {
   offerPanel();
-  offered.add(cellKey(draft.id, draft.field));
   const box = document.createElement("div");
   box.className = "draft";
   const head = document.createElement("p");
-  const time = clock(new Date(draft.at));
-  head.textContent = gone || !rowElement(draft.id)
-    ? say("draftRow", { column: config.columns[draft.field], time })
-    : say("draftOffer", { number: numberOf(draft.id), column: config.columns[draft.field], time });
+  head.textContent = title;
   const quote = document.createElement("blockquote");
-  quote.textContent = draft.text;
+  quote.textContent = text || "—";
   const choices = document.createElement("div");
   choices.className = "choices";
   const done = () => {
-    offered.delete(cellKey(draft.id, draft.field));
     box.remove();
     if (!found.querySelector(".draft")) found.hidden = true;
   };
-  const save = button(say("draftSave"), async () => {
-    offered.delete(cellKey(draft.id, draft.field));
-    const textarea = area(draft.id, draft.field);
-    if (textarea && !gone) {
-      textarea.value = draft.text;
-      seen.set(cellKey(draft.id, draft.field), draft.seen);
-      typed(draft.id, draft.field, textarea);
-      flushCell(draft.id, draft.field);
-      done();
-      return;
-    }
-    const cells = FIELDS.map((field) => (field === draft.field ? draft.text : ""));
-    try {
-      await api("POST", "/lignes", { json: { rows: [cells] } });
-      drafts.dropCell(draft.id, draft.field);
-      done();
-      await refresh();
-    } catch (error) {
-      failed(error);
-    }
-  }, "save");
-  const drop = button(say("draftDrop"), () => {
-    drafts.dropCell(draft.id, draft.field);
-    done();
-  });
-  choices.append(save, drop);
+  choices.append(
+    button(say("draftSave"), async () => { if (await save()) done(); }, "save"),
+    button(say("draftDrop"), () => { drop(); done(); }),
+  );
   box.append(head, quote, choices);
   found.append(box);
 }
 
-function offerAddedRow(pending) {
-  offerPanel();
-  const box = document.createElement("div");
-  box.className = "draft";
-  const head = document.createElement("p");
-  head.textContent = say("rowAddedOffline");
-  const quote = document.createElement("blockquote");
-  quote.textContent = FIELDS.map((f) => pending.cells[f]).filter(Boolean).join(" · ") || "—";
-  const choices = document.createElement("div");
-  choices.className = "choices";
-  const done = () => {
-    box.remove();
-    if (!found.querySelector(".draft")) found.hidden = true;
+async function addKept(cells, forget) {
+  try {
+    await api("POST", "/lignes", { json: { rows: [cells] } });
+    forget();
+    await refresh();
+    return true;
+  } catch (error) {
+    failed(error);
+    return false;
+  }
+}
+
+function offerDraft(draft, gone = false) {
+  const key = cellKey(draft.id, draft.field);
+  offered.add(key);
+  const time = clock(new Date(draft.at));
+  const title = gone || !rowElement(draft.id)
+    ? say("draftRow", { column: config.columns[draft.field], time })
+    : say("draftOffer", { number: numberOf(draft.id), column: config.columns[draft.field], time });
+  const forget = () => {
+    offered.delete(key);
+    drafts.dropCell(draft.id, draft.field);
   };
-  const save = button(say("draftSave"), async () => {
-    try {
-      await api("POST", "/lignes", { json: { rows: [FIELDS.map((f) => pending.cells[f] || "")] } });
-      drafts.dropRow(pending.temp);
-      done();
-      await refresh();
-    } catch (error) {
-      failed(error);
+  offerEntry(title, draft.text, async () => {
+    offered.delete(key);
+    const textarea = area(draft.id, draft.field);
+    if (textarea && !gone) {  // back in its field, saved over the text it was typed on
+      textarea.value = draft.text;
+      seen.set(key, draft.seen);
+      typed(draft.id, draft.field, textarea);
+      flushCell(draft.id, draft.field);
+      return true;
     }
-  }, "save");
-  const drop = button(say("draftDrop"), () => {
-    drafts.dropRow(pending.temp);
-    done();
-  });
-  choices.append(save, drop);
-  box.append(head, quote, choices);
-  found.append(box);
+    return addKept(FIELDS.map((field) => (field === draft.field ? draft.text : "")), forget);
+  }, forget);
+}
+
+function offerAddedRow(pending) {
+  const text = FIELDS.map((f) => pending.cells[f]).filter(Boolean).join(" · ");
+  const forget = () => drafts.dropRow(pending.temp);
+  offerEntry(say("rowAddedOffline"), text,
+    () => addKept(FIELDS.map((f) => pending.cells[f] || ""), forget), forget);
 }
 
 function offerKept() {

@@ -3,7 +3,7 @@
 // only chooses which one shows, and the text size, kept by this projector's browser.
 import { makeBanner } from "./banner.js";
 import { listen } from "./live.js";
-import { say } from "./messages.js";
+import { keyOutOfAddress, say } from "./messages.js";
 
 const config = JSON.parse(document.getElementById("ccm-donnees").textContent);
 const SIZE_KEY = "ccm-projection-taille";
@@ -11,11 +11,7 @@ const SMALLEST = 50;
 const LARGEST = 250;
 const STEP = 10;
 
-if (new URLSearchParams(location.search).has("cle")) {
-  const url = new URL(location.href);
-  url.searchParams.delete("cle");
-  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-}
+keyOutOfAddress();
 
 const main = document.getElementById("projection");
 const banner = makeBanner();
