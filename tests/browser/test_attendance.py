@@ -26,8 +26,12 @@ def test_attendance_form_and_upload(
     browser: Any, server: Server, artifacts: Path, tmp_path: Path
 ) -> None:
     key = server.links["animateur"].split("cle=")[1]
+    # A screen narrower than a laptop's page reads the plain list (the grid is the test below).
     page = open_page(
-        browser, f"{server.base}/voila/render/presence.ipynb?cle={key}", ".ccm-attendance table"
+        browser,
+        f"{server.base}/voila/render/presence.ipynb?cle={key}",
+        ".ccm-attendance table",
+        device={"viewport": {"width": 1100, "height": 950}},
     )
     with server.store() as store:
         before = len(store.items.participants())
@@ -50,8 +54,7 @@ def test_attendance_form_and_upload(
     # the list has people: the page asks whether the sheet replaces it or goes after it
     page.get_by_role("button", name="Ajouter à la suite").click()
     page.get_by_text("SANI Ibrahim").first.wait_for(timeout=10_000)
-    status = page.locator(".ccm-attendance .ccm-status").last.inner_text()
-    assert "3 participant(s) importé(s)" in status
+    page.locator(".ccm-attendance .ccm-status", has_text="3 participant(s) importé(s)").wait_for()
     assert page.locator(".ccm-attendance tr.defect").count() >= 3
     listed = page.inner_text(".ccm-attendance-list")
     assert "doublon possible du N°" in listed  # no phone, no e-mail: not asserted the same
@@ -69,4 +72,44 @@ def test_attendance_form_and_upload(
     numbers = [p.number for p in people]
     assert numbers == list(range(1, len(people) + 1))  # appended sheets are numbered on
     assert page.locator(".ccm-attendance i", has_text="test").count() == 0  # text, not markup
+    page.context.close()
+
+
+def test_a_sign_in_sheet_is_corrected_in_place_in_the_grid(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    """On a laptop the list is an editable grid: a missing phone is typed in its cell, saved
+    when left, and the list's count of missing phones follows."""
+    from ccm_widgets.widgets.facilitator.attendance_grid import COLUMNS
+
+    key = server.links["animateur"].split("cle=")[1]
+    page = open_page(
+        browser,
+        f"{server.base}/voila/render/presence.ipynb?cle={key}",
+        ".ccm-attendance-grid .lm-DataGrid",
+        device={"viewport": {"width": 1366, "height": 900}},
+    )
+    assert page.locator(".ccm-attendance-list").is_hidden()
+    with server.store() as store:
+        people = store.items.participants()
+    row = next(n for n, p in enumerate(people) if not p.phone)
+    grid = page.locator(".ccm-attendance-grid .lm-DataGrid").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    widths = [width for _, width in COLUMNS]
+    column = [field for field, _ in COLUMNS].index("phone")
+    x = box["x"] + sum(widths[:column]) + widths[column] / 2
+    y = box["y"] + 30 + row * 26 + 13
+    page.mouse.dblclick(x, y)
+    editor = page.locator(".lm-DataGrid-cellEditorInput")
+    editor.wait_for(state="visible", timeout=10_000)
+    editor.fill("+227 91 00 00 42")
+    editor.press("Enter")
+    page.locator(".ccm-attendance-grid .ccm-status", has_text="Correction enregistrée").wait_for(
+        timeout=10_000
+    )
+    with server.store() as store:
+        assert store.items.participants()[row].phone == "+227 91 00 00 42"
+    page.screenshot(path=str(artifacts / "presence-grille.png"))
     page.context.close()

@@ -1,4 +1,5 @@
-"""The attendance list: typed live in a short form or imported from a sign-in sheet.
+"""The attendance list: typed live in a short form, imported from a sign-in sheet, corrected
+in place in an editable grid on a laptop (:mod:`.attendance_grid`).
 
 A sheet imported into a list that has people asks first: replace the list (a corrected
 sheet, people keep their sheet's N°) or add after it (a second sheet, numbered on); the list
@@ -26,6 +27,7 @@ from ccm_widgets.store import Store
 from ccm_widgets.widgets.common.controls import button, file_picker
 from ccm_widgets.widgets.common.items import Field, Item, ItemListEditor
 from ccm_widgets.widgets.common.status import StatusBar
+from ccm_widgets.widgets.facilitator.attendance_grid import AttendanceGrid
 
 ATTENDANCE_CSS = """
 <style>
@@ -40,6 +42,9 @@ ATTENDANCE_CSS = """
 .ccm-bars td:first-child { width: 45%; }
 .ccm-bars .bar { background: #2c5d8f; height: 16px; display: inline-block; vertical-align: middle; }
 .ccm-bars td { border: none !important; padding: 2px 6px !important; }
+/* The editable grid takes a laptop's width; a narrower screen reads the plain list. */
+@media (max-width: 1199px) { .ccm-wide-only { display: none !important; } }
+@media (min-width: 1200px) { .ccm-narrow-only { display: none !important; } }
 </style>
 """
 
@@ -168,6 +173,8 @@ class AttendancePanel(w.VBox):
         self.summary = w.HTML()
         self.chart = w.HTML()
         self.table = w.HTML()
+        self.table.add_class("ccm-narrow-only")
+        self.grid = AttendanceGrid(store=store, actor=actor, on_change=self._on_grid_change)
         self.status = StatusBar()
         # Side by side where both fit (a laptop, a tablet), one above the other on a phone.
         self.form.layout = w.Layout(flex="1 1 420px", min_width="0", margin="0 16px 0 0")
@@ -193,9 +200,15 @@ class AttendancePanel(w.VBox):
                 layout=w.Layout(width="100%"),
             ),
             self.summary,
+            self.grid,
             self.table,
         )
         self.refresh()
+
+    def _on_grid_change(self) -> None:
+        """A cell corrected in the grid: the summary, chart, list and form follow."""
+        self.redraw()
+        self.form.refresh()
 
     @staticmethod
     def _describe(item: Item) -> str:
@@ -233,6 +246,7 @@ class AttendancePanel(w.VBox):
         )
         names = {g.slug: g.name for g in self.store.groups.all()}
         self.table.value = attendance_table(people, defects, names)
+        self.grid.refresh()
 
     def import_file(self, name: str, content: bytes, *, mode: str | None = None) -> int:
         """Import a sign-in sheet: ``mode`` ``replace`` (the list becomes the sheet) or
