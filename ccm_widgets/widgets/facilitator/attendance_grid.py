@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,6 +70,13 @@ def frame(people: list[Participant], defects: Mapping[int, list[str]]) -> pd.Dat
         ],
         columns=[column_title(field) for field, _ in COLUMNS],
     )
+
+
+def said(person: Participant, defects: Mapping[int, list[str]]) -> str:
+    """A row's defects in its own column: without the "N° 7 : " each sentence starts with
+    (the row already shows its number)."""
+    prefix = re.compile(rf"^{re.escape(t('attendance.col_number'))}\s*{person.number}\s*:\s*")
+    return " ; ".join(prefix.sub("", found) for found in defects.get(person.id, []))
 
 
 class AttendanceGrid(w.VBox):
