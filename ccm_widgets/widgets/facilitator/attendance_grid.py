@@ -64,7 +64,7 @@ def frame(people: list[Participant], defects: Mapping[int, list[str]]) -> pd.Dat
                 p.institution,
                 p.phone,
                 p.email,
-                " ; ".join(defects.get(p.id, [])),
+                said(p, defects),
             ]
             for p in people
         ],
