@@ -249,7 +249,12 @@ class GridService:
         return await self.run(write)
 
     async def add(self, access: Access, section: str, rows: list[list[str]]) -> dict[str, Any]:
-        """Append rows (an empty one, or rows typed while the page was offline)."""
+        """Append rows (an empty one, or rows typed while the page was offline): no more at
+        once than an import may bring (``CCM_MAX_ROWS``)."""
+        from ccm_widgets.files.tables import format_count, max_rows
+
+        if len(rows) > max_rows():
+            raise Refused(422, t("paste.too_many_rows", limit=format_count(max_rows())))
 
         def write(store: Store) -> dict[str, Any]:
             check_section(access, section)

@@ -242,3 +242,15 @@ def test_pages_asking_the_same_thing_share_one_read() -> None:
         return reads, waited, await waiter
 
     assert asyncio.run(scenario()) == (1, False, True)
+
+
+def test_rows_added_at_once_are_bounded_like_an_import(
+    service: GridService, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CCM_MAX_ROWS", "5")
+    before = len(demo_store.grid.rows("protection"))
+    with pytest.raises(Refused) as refused:
+        run(service.add(group(demo_store), "protection", [["r", "", ""]] * 6))
+    assert refused.value.status == 422
+    assert len(demo_store.grid.rows("protection")) == before
+    assert len(run(service.add(group(demo_store), "protection", [["r", "", ""]] * 5))["rows"]) == 5
