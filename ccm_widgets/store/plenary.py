@@ -23,6 +23,7 @@ from ccm_widgets.store.grid import clean_cells, grid_row, live_ids, live_row, re
 from ccm_widgets.store.groups import Groups
 from ccm_widgets.store.history import History
 from ccm_widgets.store.meetings import Meetings
+from ccm_widgets.store.session import breakout_closed
 
 #: The rows a snapshot needs: the live ones, those merged into another one (an undo of
 #: their merge brings them back), and those a decision was taken on (the ledger names them
@@ -81,7 +82,7 @@ class Plenary:
                 str(key): str(value)
                 for key, value in self.db.read(
                     "SELECT key, value FROM meta"
-                    " WHERE key IN ('changes', 'breakout_open', 'breakout_end')"
+                    " WHERE key IN ('changes', 'breakout_open', 'breakout_end', 'breakout_closing')"
                 )
             }
             meeting = self._meetings.get() if self._meetings.exists() else None
@@ -106,7 +107,9 @@ class Plenary:
             kept_pairs=kept,
             ledger=tuple((e, rows[e.entity_id]) for e in decisions if e.entity_id in rows),
             merged=merged,
-            breakout_open=meta.get("breakout_open") != "0",
+            breakout_open=not breakout_closed(
+                meta.get("breakout_open", ""), meta.get("breakout_closing", "")
+            ),
             breakout_end=meta.get("breakout_end", ""),
         )
 
