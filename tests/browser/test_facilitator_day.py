@@ -108,7 +108,13 @@ def test_a_meeting_is_started_from_an_empty_store_in_the_pages(
 def test_a_corrected_sheet_replaces_the_list_with_its_own_numbers(
     browser: Any, server: Server, artifacts: Path, tmp_path: Path
 ) -> None:
-    page = open_page(browser, facilitator_url(server, "presence.ipynb"), ".ccm-attendance table")
+    # Narrower than a laptop's page: the plain list is shown (the grid's cells are a canvas).
+    page = open_page(
+        browser,
+        facilitator_url(server, "presence.ipynb"),
+        ".ccm-attendance table",
+        device={"viewport": {"width": 1100, "height": 950}},
+    )
     first = tmp_path / "presence.csv"
     first.write_bytes(sheet(PEOPLE))
     upload(page, "Importer une liste (CSV, XLSX)", first)
